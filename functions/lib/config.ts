@@ -1,0 +1,148 @@
+import { ConfigurationError } from './errors.js';
+
+// Configuration comes from the environment, is read once per cold start by the composition
+// roots (functions/*.ts), and every problem is reported in one error, so a broken deployment
+// is fixed in one round trip.
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+export interface RegistryConfig {
+  connectionsTable: string;
+  websocketEndpoint: string;
+}
+
+export interface BulkConfig extends RegistryConfig {
+  runsTable: string;
+  suspendedIndex: string;
+  postTimeoutMs: number;
+  concurrency: number;
+  maxPostsPerSecond: number | undefined;
+  suspendShards: number;
+  failOnErrorRatio: number | undefined;
+}
+
+export const configDefaults = {
+  suspendedIndex: 'suspended',
+  postTimeoutMs: 1000,
+  concurrency: 100,
+  suspendShards: 16,
+} as const;
+
+class EnvironmentReader {
+  readonly problems: string[] = [];
+  constructor(private readonly environment: Environment) {}
+
+  requiredString(name: string): string {
+    const value = this.environment[name]?.trim();
+    if (!value) {
+      this.problems.push(`${name} is not set`);
+      return '';
+    }
+    return value;
+  }
+
+  optionalString(name: string, fallback: string): string {
+    return this.environment[name]?.trim() || fallback;
+  }
+
+  integer(
+    name: string,
+    range: { min: number; max: number; fallback?: number },
+  ): number | undefined {
+    const raw = this.environment[name]?.trim();
+    if (!raw) return range.fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < range.min || value > range.max) {
+      this.problems.push(
+        `${name} is "${raw}"; expected a whole number from ${range.min} to ${range.max}`,
+      );
+      return range.fallback;
+    }
+    return value;
+  }
+
+  ratio(name: string): number | undefined {
+    const raw = this.environment[name]?.trim();
+    if (!raw) return undefined;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < 0 || value > 1) {
+      this.problems.push(`${name} is "${raw}"; expected a number from 0 to 1 (e.g. 0.05)`);
+      return undefined;
+    }
+    return value;
+  }
+
+  websocketEndpoint(name: string): string {
+    const raw = this.requiredString(name);
+    if (!raw) return '';
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      this.problems.push(`${name} is "${raw}"; expected ${endpointForm}`);
+      return '';
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      this.problems.push(`${name} is "${raw}"; expected ${endpointForm}`);
+      return '';
+    }
+    // On AWS the stage is part of the callback URL; without it every post answers 403.
+    if (url.hostname.endsWith('.amazonaws.com') && url.pathname.replace(/\/+$/, '') === '') {
+      this.problems.push(`${name} is "${raw}" and has no stage path; expected ${endpointForm}`);
+      return '';
+    }
+    return raw.replace(/\/+$/, '');
+  }
+
+  finish(): void {
+    if (this.problems.length > 0) throw new ConfigurationError(this.problems);
+  }
+}
+
+const endpointForm =
+  'https://{apiId}.execute-api.{region}.amazonaws.com/{stage} (offline: http://localhost:3001)';
+
+function readRegistry(reader: EnvironmentReader): RegistryConfig {
+  return {
+    connectionsTable: reader.requiredString('CONNECTIONS_TABLE'),
+    websocketEndpoint: reader.websocketEndpoint('WEBSOCKET_ENDPOINT'),
+  };
+}
+
+/** The configuration of the $connect, $disconnect and $default handlers. */
+export function readRegistryConfig(environment: Environment): RegistryConfig {
+  const reader = new EnvironmentReader(environment);
+  const config = readRegistry(reader);
+  reader.finish();
+  return config;
+}
+
+/** The configuration of the suspend and resume functions. */
+export function readBulkConfig(environment: Environment): BulkConfig {
+  const reader = new EnvironmentReader(environment);
+  const config: BulkConfig = {
+    ...readRegistry(reader),
+    runsTable: reader.requiredString('RUNS_TABLE'),
+    suspendedIndex: reader.optionalString('SUSPENDED_INDEX', configDefaults.suspendedIndex),
+    postTimeoutMs:
+      reader.integer('POST_TIMEOUT_MS', {
+        min: 10,
+        max: 60_000,
+        fallback: configDefaults.postTimeoutMs,
+      }) ?? configDefaults.postTimeoutMs,
+    // A Lambda has 1,024 file descriptors; keep room for everything else.
+    concurrency:
+      reader.integer('CONCURRENCY', { min: 1, max: 900, fallback: configDefaults.concurrency }) ??
+      configDefaults.concurrency,
+    maxPostsPerSecond: reader.integer('MAX_POSTS_PER_SECOND', { min: 1, max: 100_000 }),
+    suspendShards:
+      reader.integer('SUSPEND_SHARDS', {
+        min: 1,
+        max: 256,
+        fallback: configDefaults.suspendShards,
+      }) ?? configDefaults.suspendShards,
+    failOnErrorRatio: reader.ratio('FAIL_ON_ERROR_RATIO'),
+  };
+  reader.finish();
+  return config;
+}

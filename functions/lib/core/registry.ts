@@ -1,0 +1,70 @@
+import { InvalidEventError } from '../errors.js';
+import type { Clock, ConnectionRegistry, MessagePoster } from './ports.js';
+
+// The WebSocket route handlers: $connect registers, $disconnect removes, $default echoes.
+// They take the parts of the API Gateway event they need and return the route response.
+
+/** API Gateway closes every WebSocket connection after 2 hours; the margin covers clock skew. */
+export const connectionLifetimeSeconds = 2 * 60 * 60;
+export const expiryMarginSeconds = 10 * 60;
+
+export interface WebSocketRouteEvent {
+  requestContext?: { connectionId?: unknown; routeKey?: unknown } | null;
+  body?: unknown;
+  isBase64Encoded?: unknown;
+}
+
+export interface RouteResponse {
+  statusCode: number;
+  body?: string;
+}
+
+const ok: RouteResponse = { statusCode: 200 };
+
+export function connectionIdOf(event: WebSocketRouteEvent | null | undefined): string {
+  const connectionId = event?.requestContext?.connectionId;
+  if (typeof connectionId !== 'string' || connectionId.length === 0) {
+    throw new InvalidEventError(
+      'The event has no requestContext.connectionId (a non-empty string); expected an API Gateway WebSocket event.',
+    );
+  }
+  return connectionId;
+}
+
+export function registerConnection(deps: { registry: ConnectionRegistry; clock: Clock }) {
+  return async (event: WebSocketRouteEvent): Promise<RouteResponse> => {
+    const connectionId = connectionIdOf(event);
+    const connectedAt = deps.clock.now();
+    const expiresAt =
+      Math.floor(connectedAt / 1000) + connectionLifetimeSeconds + expiryMarginSeconds;
+    await deps.registry.register({ connectionId, connectedAt, expiresAt });
+    return ok;
+  };
+}
+
+export function unregisterConnection(deps: { registry: ConnectionRegistry }) {
+  return async (event: WebSocketRouteEvent): Promise<RouteResponse> => {
+    await deps.registry.remove(connectionIdOf(event));
+    return ok;
+  };
+}
+
+/**
+ * The stand-in for the application's own message handler: sends the message back to its sender.
+ * A real app replaces functions/default.ts with its own handler (see README).
+ */
+export function echoMessage(deps: { poster: MessagePoster }) {
+  return async (event: WebSocketRouteEvent): Promise<RouteResponse> => {
+    const connectionId = connectionIdOf(event);
+    const body = event.body;
+    if (body !== undefined && body !== null && typeof body !== 'string') {
+      throw new InvalidEventError('The event body is not a string; expected the message text.');
+    }
+    const data =
+      event.isBase64Encoded === true
+        ? Buffer.from(body ?? '', 'base64')
+        : Buffer.from(body ?? '', 'utf8');
+    await deps.poster.post(connectionId, data);
+    return ok;
+  };
+}

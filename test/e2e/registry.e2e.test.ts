@@ -1,0 +1,67 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePorts, type LocalStack, startLocalStack } from '../../scripts/lib/local-stack.js';
+import {
+  connectClient,
+  scanConnectionIds,
+  type TestClient,
+  waitUntil,
+} from '../support/ws-clients.js';
+
+describe('the local stack: registry handlers in serverless-offline with DynamoDB Local', () => {
+  let stack: LocalStack;
+  let documentClient: DynamoDBDocumentClient;
+  const clients: TestClient[] = [];
+
+  beforeAll(async () => {
+    stack = await startLocalStack({ ports: await freePorts() });
+    documentClient = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: stack.awsEnvironment.AWS_ENDPOINT_URL_DYNAMODB,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled(clients.map((client) => client.close()));
+    documentClient?.destroy();
+    await stack?.stop();
+  });
+
+  it('registers three clients, removes the one that closes, and echoes a message', async () => {
+    for (let index = 0; index < 3; index++) {
+      clients.push(await connectClient(stack.websocketUrl, documentClient, stack.connectionsTable));
+    }
+    const [first, second, third] = clients;
+    if (!first || !second || !third) throw new Error('three clients expected');
+
+    const registered = await scanConnectionIds(documentClient, stack.connectionsTable);
+    expect(registered).toEqual(new Set(clients.map((client) => client.connectionId)));
+    const { Item } = await documentClient.send(
+      new GetCommand({
+        TableName: stack.connectionsTable,
+        Key: { connectionId: first.connectionId },
+      }),
+    );
+    expect(Item).toMatchObject({ status: 'active', connectionId: first.connectionId });
+    expect(Number(Item?.expiresAt)).toBeGreaterThan(Date.now() / 1000 + 2 * 60 * 60);
+
+    await second.close();
+    await waitUntil(
+      async () =>
+        !(await scanConnectionIds(documentClient, stack.connectionsTable)).has(second.connectionId),
+      'the closed connection to leave the registry',
+    );
+    expect(await scanConnectionIds(documentClient, stack.connectionsTable)).toEqual(
+      new Set([first.connectionId, third.connectionId]),
+    );
+
+    third.socket.send('hello from the third client');
+    await third.waitFor((frames) => frames.length > 0);
+    expect(third.received).toEqual(['hello from the third client']);
+    expect(first.received).toEqual([]);
+  });
+});

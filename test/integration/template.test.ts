@@ -1,0 +1,93 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  asArray,
+  type CloudFormationTemplate,
+  iamStatements,
+  packageTemplate,
+} from '../support/packaged-template.js';
+
+describe('the packaged CloudFormation template (osls package, offline, no credentials)', () => {
+  let template: CloudFormationTemplate;
+
+  beforeAll(async () => {
+    template = await packageTemplate('dev');
+  }, 120_000);
+
+  const properties = (logicalId: string) => {
+    const resource = template.Resources[logicalId];
+    if (!resource) throw new Error(`${logicalId} is not in the template`);
+    return resource.Properties ?? {};
+  };
+
+  it('has the Connections table keyed by connectionId, with TTL and the sparse suspended index', () => {
+    const table = properties('ConnectionsTable');
+    expect(table.TableName).toBe('ws-channels-dev-connections');
+    expect(table.KeySchema).toEqual([{ AttributeName: 'connectionId', KeyType: 'HASH' }]);
+    expect(table.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    expect(table.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table.GlobalSecondaryIndexes).toEqual([
+      expect.objectContaining({
+        IndexName: 'suspended',
+        KeySchema: [
+          { AttributeName: 'suspendShard', KeyType: 'HASH' },
+          { AttributeName: 'connectionId', KeyType: 'RANGE' },
+        ],
+      }),
+    ]);
+  });
+
+  it('has the Runs table keyed by runId, with TTL', () => {
+    const table = properties('RunsTable');
+    expect(table.KeySchema).toEqual([{ AttributeName: 'runId', KeyType: 'HASH' }]);
+    expect(table.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+  });
+
+  it('runs every function on nodejs22.x with a role of our own', () => {
+    const functions = Object.entries(template.Resources).filter(
+      ([, resource]) => resource.Type === 'AWS::Lambda::Function',
+    );
+    expect(functions.length).toBeGreaterThanOrEqual(3);
+    for (const [, resource] of functions) {
+      expect(resource.Properties?.Runtime).toBe('nodejs22.x');
+      expect(['RegistryRole', 'ChannelsRunRole']).toContain(
+        (resource.Properties?.Role as { 'Fn::GetAtt'?: string[] } | undefined)?.['Fn::GetAtt']?.[0],
+      );
+    }
+    expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+  });
+
+  it('names a resource in every IAM statement: no wildcard resource', () => {
+    const statements = iamStatements(template);
+    expect(statements.length).toBeGreaterThan(0);
+    for (const { owner, statement } of statements) {
+      for (const resource of asArray(statement.Resource)) {
+        expect(resource, `${owner}: ${JSON.stringify(statement)}`).not.toBe('*');
+        expect(JSON.stringify(resource), `${owner}`).not.toMatch(/execute-api:\*/);
+      }
+    }
+  });
+
+  it('scopes DynamoDB access to the two tables and their indexes', () => {
+    for (const { owner, statement } of iamStatements(template)) {
+      if (!asArray(statement.Action).some((action) => action.startsWith('dynamodb:'))) continue;
+      for (const resource of asArray(statement.Resource)) {
+        expect(JSON.stringify(resource), owner).toMatch(/ConnectionsTable|RunsTable/);
+      }
+    }
+  });
+
+  it('scopes execute-api:ManageConnections to this API and stage', () => {
+    const manage = iamStatements(template).filter(({ statement }) =>
+      asArray(statement.Action).includes('execute-api:ManageConnections'),
+    );
+    expect(manage.length).toBeGreaterThan(0);
+    for (const { statement } of manage) {
+      for (const resource of asArray(statement.Resource)) {
+        expect(resource).toEqual({
+          'Fn::Sub':
+            'arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${WebsocketsApi}/dev/POST/@connections/*',
+        });
+      }
+    }
+  });
+});

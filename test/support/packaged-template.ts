@@ -1,0 +1,82 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { projectRoot } from '../../scripts/lib/local-stack.js';
+
+// `osls package` as a user runs it, with no AWS credentials, into a temporary folder.
+
+export interface CloudFormationResource {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  DependsOn?: unknown;
+}
+
+export interface CloudFormationTemplate {
+  Resources: Record<string, CloudFormationResource>;
+  Outputs?: Record<string, unknown>;
+}
+
+export interface IamStatement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+export async function packageTemplate(stage = 'dev'): Promise<CloudFormationTemplate> {
+  const folder = await mkdtemp(join(tmpdir(), 'ws-channels-package-'));
+  try {
+    const environment: NodeJS.ProcessEnv = { ...process.env, SLS_TELEMETRY_DISABLED: '1' };
+    for (const name of [
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'AWS_SESSION_TOKEN',
+      'AWS_PROFILE',
+    ]) {
+      delete environment[name];
+    }
+    await promisify(execFile)(
+      process.execPath,
+      [
+        join(projectRoot, 'node_modules/osls/bin/serverless.js'),
+        'package',
+        '--stage',
+        stage,
+        '--package',
+        folder,
+      ],
+      { cwd: projectRoot, env: environment, timeout: 120_000 },
+    );
+    const text = await readFile(join(folder, 'cloudformation-template-update-stack.json'), 'utf8');
+    return JSON.parse(text) as CloudFormationTemplate;
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+/** Every IAM statement of every role and policy in the template, with the resource holding it. */
+export function iamStatements(
+  template: CloudFormationTemplate,
+): Array<{ owner: string; statement: IamStatement }> {
+  const found: Array<{ owner: string; statement: IamStatement }> = [];
+  for (const [owner, resource] of Object.entries(template.Resources)) {
+    const documents: unknown[] = [];
+    if (resource.Type === 'AWS::IAM::Role') {
+      const policies = (resource.Properties?.Policies ?? []) as Array<{ PolicyDocument: unknown }>;
+      documents.push(...policies.map((policy) => policy.PolicyDocument));
+    } else if (
+      resource.Type === 'AWS::IAM::Policy' ||
+      resource.Type === 'AWS::IAM::ManagedPolicy'
+    ) {
+      documents.push(resource.Properties?.PolicyDocument);
+    }
+    for (const document of documents) {
+      const statements = (document as { Statement?: IamStatement[] }).Statement ?? [];
+      for (const statement of statements) found.push({ owner, statement });
+    }
+  }
+  return found;
+}
+
+export const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import type { ConnectionRegistry, MessagePoster } from '../../functions/lib/core/ports.js';
+import {
+  connectionLifetimeSeconds,
+  echoMessage,
+  expiryMarginSeconds,
+  registerConnection,
+  unregisterConnection,
+} from '../../functions/lib/core/registry.js';
+import { InvalidEventError } from '../../functions/lib/errors.js';
+
+class InMemoryRegistry implements ConnectionRegistry {
+  readonly items = new Map<string, { connectedAt: number; expiresAt: number }>();
+  async register(connection: { connectionId: string; connectedAt: number; expiresAt: number }) {
+    this.items.set(connection.connectionId, connection);
+  }
+  async remove(connectionId: string) {
+    this.items.delete(connectionId);
+  }
+}
+
+class RecordingPoster implements MessagePoster {
+  readonly posts: Array<{ connectionId: string; text: string }> = [];
+  async post(connectionId: string, data: Uint8Array) {
+    this.posts.push({ connectionId, text: Buffer.from(data).toString('utf8') });
+  }
+}
+
+const event = (connectionId: unknown, body?: unknown) => ({
+  requestContext: { connectionId, routeKey: '$default' },
+  body,
+});
+
+describe('registerConnection', () => {
+  it('registers the connection with an expiry of two hours plus a margin', async () => {
+    const registry = new InMemoryRegistry();
+    const handler = registerConnection({ registry, clock: { now: () => 1_700_000_000_500 } });
+
+    const response = await handler(event('abc='));
+
+    expect(response).toEqual({ statusCode: 200 });
+    expect(registry.items.get('abc=')).toEqual({
+      connectionId: 'abc=',
+      connectedAt: 1_700_000_000_500,
+      expiresAt: 1_700_000_000 + connectionLifetimeSeconds + expiryMarginSeconds,
+    });
+  });
+
+  it.each([
+    ['no requestContext', {}],
+    ['a numeric connectionId', event(42)],
+    ['an empty connectionId', event('')],
+  ])('rejects an event with %s, naming the field', async (_label, bad) => {
+    const handler = registerConnection({
+      registry: new InMemoryRegistry(),
+      clock: { now: () => 0 },
+    });
+    await expect(handler(bad)).rejects.toThrow(InvalidEventError);
+    await expect(handler(bad)).rejects.toThrow(/requestContext\.connectionId/);
+  });
+});
+
+describe('unregisterConnection', () => {
+  it('removes the connection', async () => {
+    const registry = new InMemoryRegistry();
+    await registry.register({ connectionId: 'abc=', connectedAt: 1, expiresAt: 2 });
+
+    await unregisterConnection({ registry })(event('abc='));
+
+    expect(registry.items.has('abc=')).toBe(false);
+  });
+});
+
+describe('echoMessage', () => {
+  it('sends the message back to its sender', async () => {
+    const poster = new RecordingPoster();
+    await echoMessage({ poster })(event('abc=', 'hello'));
+    expect(poster.posts).toEqual([{ connectionId: 'abc=', text: 'hello' }]);
+  });
+
+  it('decodes a base64 body', async () => {
+    const poster = new RecordingPoster();
+    await echoMessage({ poster })({
+      ...event('abc=', Buffer.from('binary').toString('base64')),
+      isBase64Encoded: true,
+    });
+    expect(poster.posts[0]?.text).toBe('binary');
+  });
+
+  it('rejects a body that is not a string', async () => {
+    await expect(echoMessage({ poster: new RecordingPoster() })(event('a', 5))).rejects.toThrow(
+      /body is not a string/,
+    );
+  });
+});

@@ -1,0 +1,38 @@
+import { defineConfig } from 'vitest/config';
+
+// Three tiers, each its own project: unit tests never touch the network; integration tests
+// talk to DynamoDB Local and loopback emulators; end-to-end tests run the whole local stack.
+export default defineConfig({
+  test: {
+    // The SDK warns about Node 20 on every client; the functions run on nodejs22.x in AWS.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/support/dynamodb-global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 240_000,
+          // One local stack at a time: each file starts its own osls offline + DynamoDB Local.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
