@@ -45,3 +45,11 @@ export class FrameTooLargeError extends PreconditionFailedError {
     this.name = 'FrameTooLargeError';
   }
 }
+
+/** The registry has not the shape a run needs (the suspended index is missing): the seed's not_detected. */
+export class RegistryNotDetectedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RegistryNotDetectedError';
+  }
+}

@@ -30,3 +30,77 @@ export interface ConnectionRegistry {
 export interface MessagePoster {
   post(connectionId: string, data: Uint8Array, signal?: AbortSignal): Promise<void>;
 }
+
+/** A connection a suspend or resume run posts to, as the registry lists it. */
+export interface ChannelTarget {
+  connectionId: string;
+  /** The suspend run that suspended it (resume only; null on suspend). */
+  suspendedBy: string | null;
+  resumeAttempts: number;
+}
+
+export type RunKind = 'suspend' | 'resume';
+
+/** The run a store works for: suspend marks with its id; only older connections are suspended. */
+export interface RunContext {
+  runId: string;
+  startedAt: number;
+}
+
+/** What a run reads its targets from and writes each result to. */
+export interface ChannelStore {
+  /** How many connections the run would handle. Throws RegistryNotDetectedError when the registry lacks its index. */
+  count(run: RunContext): Promise<number>;
+  /**
+   * The targets, page by page, pulled only as fast as they are posted to. A suspend store marks
+   * each page suspended by this run before it hands it out, so a crash never leaves a client
+   * told to suspend but not recorded as suspended.
+   */
+  pages(run: RunContext): AsyncIterable<readonly ChannelTarget[]>;
+  /** Where the results go; writes are batched, `flush` waits for the last of them. */
+  recorder(run: RunContext): ResultRecorder;
+}
+
+export interface RecordedResult {
+  target: ChannelTarget;
+  failure:
+    | { reason: string; name: string; status: number | undefined; message: string }
+    | undefined;
+}
+
+export interface ResultRecorder {
+  /** A returned promise holds the caller back while too many writes are in flight. */
+  record(result: RecordedResult): void | Promise<void>;
+  flush(): Promise<RecorderSummary>;
+}
+
+export interface RecorderSummary {
+  /** Writes skipped by their condition: the connection was deleted or suspended again meanwhile. */
+  skipped: number;
+  /** Results that could not be written after retries; those connections stay suspended. */
+  unrecorded: number;
+  /** DynamoDB calls made by the recorder. */
+  calls: number;
+}
+
+export type RunState = 'running' | 'completed' | 'incomplete' | 'failed';
+
+/** The Runs table: one record per run, and a lease that keeps two runs from overlapping. */
+export interface RunLog {
+  /** Throws RunInProgressError when another run holds a lease that has not expired. */
+  acquireLease(runId: string, kind: RunKind, untilMs: number): Promise<void>;
+  releaseLease(runId: string): Promise<void>;
+  save(record: Record<string, unknown> & { runId: string; state: RunState }): Promise<void>;
+}
+
+export type HookStatus = 'Succeeded' | 'Failed';
+
+export interface LifecycleHook {
+  deploymentId: string;
+  lifecycleEventHookExecutionId: string;
+}
+
+/** Tells CodeDeploy how a lifecycle hook went. */
+export interface HookReporter {
+  report(hook: LifecycleHook, status: HookStatus): Promise<void>;
+}

@@ -1,0 +1,29 @@
+import {
+  CodeDeployClient,
+  type CodeDeployClientConfig,
+  PutLifecycleEventHookExecutionStatusCommand,
+} from '@aws-sdk/client-codedeploy';
+import type { HookReporter, HookStatus, LifecycleHook } from '../core/ports.js';
+
+// Tells CodeDeploy how a lifecycle hook went. The endpoint comes from the SDK's own
+// AWS_ENDPOINT_URL_CODEDEPLOY when it is set (the local emulator), AWS otherwise.
+
+export class CodeDeployHookReporter implements HookReporter {
+  readonly #client: CodeDeployClient;
+
+  constructor(options: { client?: CodeDeployClient; clientConfig?: CodeDeployClientConfig } = {}) {
+    // Reporting is what keeps a deployment from hanging for an hour: retry it harder than usual.
+    this.#client =
+      options.client ?? new CodeDeployClient({ maxAttempts: 6, ...options.clientConfig });
+  }
+
+  async report(hook: LifecycleHook, status: HookStatus): Promise<void> {
+    await this.#client.send(
+      new PutLifecycleEventHookExecutionStatusCommand({
+        deploymentId: hook.deploymentId,
+        lifecycleEventHookExecutionId: hook.lifecycleEventHookExecutionId,
+        status,
+      }),
+    );
+  }
+}

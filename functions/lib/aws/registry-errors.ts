@@ -1,0 +1,43 @@
+import { PreconditionFailedError, RegistryNotDetectedError } from '../errors.js';
+
+// Translates the few DynamoDB errors a run understands; everything else is rethrown as is.
+
+function nameOf(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'name' in error
+    ? String(error.name)
+    : undefined;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function translateRegistryError(
+  error: unknown,
+  registry: { tableName: string; variable: string; indexName?: string },
+): unknown {
+  const name = nameOf(error);
+  if (name === 'ResourceNotFoundException') {
+    return new PreconditionFailedError(
+      `The table "${registry.tableName}" was not found: check ${registry.variable} and the region (${messageOf(error)}).`,
+      { cause: error },
+    );
+  }
+  if (
+    registry.indexName !== undefined &&
+    name === 'ValidationException' &&
+    /index/i.test(messageOf(error))
+  ) {
+    return new RegistryNotDetectedError(
+      `The table "${registry.tableName}" has no index "${registry.indexName}" (SUSPENDED_INDEX): ${messageOf(error)}`,
+      { cause: error },
+    );
+  }
+  if (name === 'AccessDeniedException' || name === 'UnrecognizedClientException') {
+    return new PreconditionFailedError(
+      `DynamoDB refused access to "${registry.tableName}": check the function's role (${messageOf(error)}).`,
+      { cause: error },
+    );
+  }
+  return error;
+}

@@ -1,0 +1,106 @@
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Clock, RunKind, RunLog, RunState } from '../core/ports.js';
+import { RunInProgressError } from '../errors.js';
+import { type DynamoDBClientOption, documentClientFrom } from './dynamodb.js';
+import { translateRegistryError } from './registry-errors.js';
+
+// The Runs table: one record per run, kept 30 days, and one lease item that keeps a suspend and
+// a resume (or two of either) from running over each other. The lease ends with the run, or on
+// its own at `leaseUntil` if the Lambda that held it died.
+
+export const leaseId = 'lease#channels';
+const recordLifetimeSeconds = 30 * 24 * 60 * 60;
+
+function isConditionFailure(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    'name' in error &&
+    error.name === 'ConditionalCheckFailedException'
+  );
+}
+
+export class DynamoDBRunLog implements RunLog {
+  readonly #documentClient: DynamoDBDocumentClient;
+  readonly #tableName: string;
+  readonly #clock: Clock;
+
+  constructor(options: { tableName: string; clock: Clock } & DynamoDBClientOption) {
+    this.#tableName = options.tableName;
+    this.#clock = options.clock;
+    this.#documentClient = documentClientFrom(options);
+  }
+
+  async acquireLease(runId: string, kind: RunKind, untilMs: number): Promise<void> {
+    const now = this.#clock.now();
+    try {
+      await this.#documentClient.send(
+        new PutCommand({
+          TableName: this.#tableName,
+          Item: {
+            runId: leaseId,
+            holder: runId,
+            kind,
+            acquiredAt: new Date(now).toISOString(),
+            leaseUntil: untilMs,
+            expiresAt: Math.ceil(untilMs / 1000) + 3600,
+          },
+          ConditionExpression: 'attribute_not_exists(runId) OR leaseUntil < :now',
+          ExpressionAttributeValues: { ':now': now },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw this.#translate(error);
+      const holder = await this.#documentClient
+        .send(new GetCommand({ TableName: this.#tableName, Key: { runId: leaseId } }))
+        .then((output) => output.Item)
+        .catch(() => undefined);
+      throw new RunInProgressError(
+        `Another run holds the lease: ${String(holder?.holder ?? 'unknown')} (${String(holder?.kind ?? '?')}) ` +
+          `until ${holder?.leaseUntil ? new Date(Number(holder.leaseUntil)).toISOString() : 'unknown'}. ` +
+          'Wait for it to finish, or delete the item with runId "lease#channels" from the Runs table if that run is known to be dead.',
+      );
+    }
+  }
+
+  async releaseLease(runId: string): Promise<void> {
+    try {
+      await this.#documentClient.send(
+        new DeleteCommand({
+          TableName: this.#tableName,
+          Key: { runId: leaseId },
+          ConditionExpression: 'holder = :runId',
+          ExpressionAttributeValues: { ':runId': runId },
+        }),
+      );
+    } catch (error) {
+      // Someone took an expired lease over: it is theirs now.
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async save(record: Record<string, unknown> & { runId: string; state: RunState }): Promise<void> {
+    try {
+      await this.#documentClient.send(
+        new PutCommand({
+          TableName: this.#tableName,
+          Item: {
+            ...record,
+            expiresAt: Math.ceil(this.#clock.now() / 1000) + recordLifetimeSeconds,
+          },
+        }),
+      );
+    } catch (error) {
+      throw this.#translate(error);
+    }
+  }
+
+  #translate(error: unknown): unknown {
+    return translateRegistryError(error, { tableName: this.#tableName, variable: 'RUNS_TABLE' });
+  }
+}

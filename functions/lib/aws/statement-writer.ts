@@ -1,0 +1,126 @@
+import {
+  BatchExecuteStatementCommand,
+  type BatchExecuteStatementCommandInput,
+  type BatchExecuteStatementCommandOutput,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import type { Logger, RecorderSummary } from '../core/ports.js';
+
+// Writes per-connection results in batches of 25 conditional PartiQL statements (the most one
+// BatchExecuteStatement takes): 40 calls per 1,000 results instead of 1,000. A few batches are in
+// flight at once; past that, `add` returns a promise so the posting side slows down instead of
+// piling results up in memory.
+
+export type Statement = NonNullable<BatchExecuteStatementCommandInput['Statements']>[number];
+
+const batchSize = 25;
+
+/** Per-statement errors worth another try; the others (a condition, a validation) are final. */
+const retryableStatementErrors = new Set([
+  'ThrottlingError',
+  'ProvisionedThroughputExceeded',
+  'RequestLimitExceeded',
+  'TransactionConflict',
+  'InternalServerError',
+]);
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export interface StatementWriterOptions {
+  documentClient: DynamoDBDocumentClient;
+  logger: Logger;
+  maxBatchesInFlight?: number;
+  maxRetries?: number;
+  random?: () => number;
+}
+
+export class BatchStatementWriter {
+  readonly #documentClient: DynamoDBDocumentClient;
+  readonly #logger: Logger;
+  readonly #maxBatchesInFlight: number;
+  readonly #maxRetries: number;
+  readonly #random: () => number;
+  #pending: Statement[] = [];
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #summary: RecorderSummary = { skipped: 0, unrecorded: 0, calls: 0 };
+  #errorsLogged = 0;
+
+  constructor(options: StatementWriterOptions) {
+    this.#documentClient = options.documentClient;
+    this.#logger = options.logger;
+    this.#maxBatchesInFlight = options.maxBatchesInFlight ?? 4;
+    this.#maxRetries = options.maxRetries ?? 5;
+    this.#random = options.random ?? Math.random;
+  }
+
+  add(statement: Statement): undefined | Promise<void> {
+    this.#pending.push(statement);
+    if (this.#pending.length < batchSize) return undefined;
+    this.#startBatch(this.#pending);
+    this.#pending = [];
+    if (this.#inFlight.size < this.#maxBatchesInFlight) return undefined;
+    return Promise.race(this.#inFlight);
+  }
+
+  /** Writes what is left and waits for every batch; never throws (failures are counted). */
+  async flush(): Promise<RecorderSummary> {
+    if (this.#pending.length > 0) {
+      this.#startBatch(this.#pending);
+      this.#pending = [];
+    }
+    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
+    return { ...this.#summary };
+  }
+
+  #startBatch(statements: Statement[]): void {
+    const batch = this.#write(statements).finally(() => this.#inFlight.delete(batch));
+    this.#inFlight.add(batch);
+  }
+
+  async #write(statements: Statement[]): Promise<void> {
+    let remaining = statements;
+    for (let attempt = 0; attempt <= this.#maxRetries && remaining.length > 0; attempt++) {
+      if (attempt > 0) await sleep(Math.floor(this.#random() * Math.min(2_000, 50 * 2 ** attempt)));
+      this.#summary.calls++;
+      let responses: BatchExecuteStatementCommandOutput['Responses'];
+      try {
+        const output = await this.#documentClient.send(
+          new BatchExecuteStatementCommand({ Statements: remaining }),
+        );
+        responses = output.Responses;
+      } catch (error) {
+        // The SDK already retried throttling and 5xx; what reaches here is worth a few more tries
+        // only if the SDK says it is retryable.
+        const retryable =
+          typeof error === 'object' && error !== null && '$retryable' in error && error.$retryable;
+        if (!retryable || attempt === this.#maxRetries) {
+          this.#lose(remaining.length, error);
+          return;
+        }
+        continue;
+      }
+      const retry: Statement[] = [];
+      remaining.forEach((statement, index) => {
+        const code = responses?.[index]?.Error?.Code;
+        if (code === undefined) return;
+        if (code === 'ConditionalCheckFailed') this.#summary.skipped++;
+        else if (retryableStatementErrors.has(code)) retry.push(statement);
+        else this.#lose(1, responses?.[index]?.Error);
+      });
+      remaining = retry;
+    }
+    if (remaining.length > 0) this.#lose(remaining.length, new Error('retries exhausted'));
+  }
+
+  #lose(count: number, error: unknown): void {
+    this.#summary.unrecorded += count;
+    // One line per distinct burst is enough at 3 a.m.; the count is in the run record.
+    if (this.#errorsLogged < 5) {
+      this.#errorsLogged++;
+      this.#logger.error('Could not write results to the registry', { count, error });
+    }
+  }
+}
+
+/** A PartiQL identifier: double quotes, so that reserved words (`status`) are names. */
+export const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;

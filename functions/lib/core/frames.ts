@@ -1,0 +1,51 @@
+import { FrameTooLargeError } from '../errors.js';
+
+// The control frames clients receive. Text frames, JSON, encoded once per distinct content:
+// a run sends the same bytes to every connection suspended by the same run.
+
+/** API Gateway's limit for one message sent through @connections. */
+export const maxMessageBytes = 128 * 1024;
+
+export interface SuspendFrame {
+  type: 'suspend';
+  runId: string;
+  deploymentId: string | null;
+  at: string;
+}
+
+export interface ResumeFrame {
+  type: 'resume';
+  runId: string;
+  suspendRunId: string | null;
+  deploymentId: string | null;
+  at: string;
+}
+
+export type ControlFrame = SuspendFrame | ResumeFrame;
+
+export function encodeFrame(frame: ControlFrame): Uint8Array {
+  const bytes = Buffer.from(JSON.stringify(frame), 'utf8');
+  if (bytes.byteLength > maxMessageBytes) {
+    throw new FrameTooLargeError(bytes.byteLength, maxMessageBytes);
+  }
+  return bytes;
+}
+
+/** Encodes the resume frame for each suspend run once, however many connections it has. */
+export function resumeFrameEncoder(base: Omit<ResumeFrame, 'type' | 'suspendRunId'>) {
+  const cache = new Map<string | null, Uint8Array>();
+  return (suspendRunId: string | null): Uint8Array => {
+    let bytes = cache.get(suspendRunId);
+    if (!bytes) {
+      bytes = encodeFrame({
+        type: 'resume',
+        runId: base.runId,
+        suspendRunId,
+        deploymentId: base.deploymentId,
+        at: base.at,
+      });
+      cache.set(suspendRunId, bytes);
+    }
+    return bytes;
+  };
+}

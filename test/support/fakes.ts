@@ -1,0 +1,109 @@
+import type {
+  ChannelStore,
+  ChannelTarget,
+  Logger,
+  MessagePoster,
+  RecordedResult,
+  RecorderSummary,
+  ResultRecorder,
+  RunContext,
+  RunKind,
+  RunLog,
+  RunState,
+} from '../../functions/lib/core/ports.js';
+import { RunInProgressError } from '../../functions/lib/errors.js';
+
+// In-memory fakes of the run's ports, for unit tests of the core.
+
+export interface LogLine {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  fields: Record<string, unknown> | undefined;
+}
+
+export class RecordingLogger implements Logger {
+  readonly lines: LogLine[] = [];
+  debug(message: string, fields?: Record<string, unknown>) {
+    this.lines.push({ level: 'debug', message, fields });
+  }
+  info(message: string, fields?: Record<string, unknown>) {
+    this.lines.push({ level: 'info', message, fields });
+  }
+  warn(message: string, fields?: Record<string, unknown>) {
+    this.lines.push({ level: 'warn', message, fields });
+  }
+  error(message: string, fields?: Record<string, unknown>) {
+    this.lines.push({ level: 'error', message, fields });
+  }
+  messages(level?: LogLine['level']): string[] {
+    return this.lines.filter((line) => !level || line.level === level).map((line) => line.message);
+  }
+}
+
+/** A store over an array of targets; records what the run wrote back. */
+export class InMemoryStore implements ChannelStore {
+  readonly recorded: RecordedResult[] = [];
+  pagesPulled = 0;
+  constructor(
+    readonly targets: ChannelTarget[],
+    readonly pageSize = 10,
+    readonly countError?: Error,
+  ) {}
+  async count(_run: RunContext): Promise<number> {
+    if (this.countError) throw this.countError;
+    return this.targets.length;
+  }
+  async *pages(_run: RunContext): AsyncGenerator<readonly ChannelTarget[]> {
+    for (let start = 0; start < this.targets.length; start += this.pageSize) {
+      this.pagesPulled++;
+      yield this.targets.slice(start, start + this.pageSize);
+    }
+  }
+  recorder(_run: RunContext): ResultRecorder {
+    return {
+      record: (result) => {
+        this.recorded.push(result);
+      },
+      flush: async (): Promise<RecorderSummary> => ({ skipped: 0, unrecorded: 0, calls: 0 }),
+    };
+  }
+}
+
+export class InMemoryRunLog implements RunLog {
+  readonly records = new Map<string, Record<string, unknown> & { state: RunState }>();
+  readonly saves: Array<{ runId: string; state: RunState }> = [];
+  lease: { runId: string; kind: RunKind; untilMs: number } | undefined;
+  async acquireLease(runId: string, kind: RunKind, untilMs: number) {
+    if (this.lease) throw new RunInProgressError(`held by ${this.lease.runId}`);
+    this.lease = { runId, kind, untilMs };
+  }
+  async releaseLease(runId: string) {
+    if (this.lease?.runId === runId) this.lease = undefined;
+  }
+  async save(record: Record<string, unknown> & { runId: string; state: RunState }) {
+    this.records.set(record.runId, record);
+    this.saves.push({ runId: record.runId, state: record.state });
+  }
+}
+
+/** Answers each connection as `behaviour(connectionId)` says; records what it was sent. */
+export class ScriptedPoster implements MessagePoster {
+  readonly frames = new Map<string, string[]>();
+  constructor(readonly behaviour: (connectionId: string) => Promise<void> | void = () => {}) {}
+  async post(connectionId: string, data: Uint8Array) {
+    await this.behaviour(connectionId);
+    const frames = this.frames.get(connectionId) ?? [];
+    frames.push(Buffer.from(data).toString('utf8'));
+    this.frames.set(connectionId, frames);
+  }
+}
+
+export const httpError = (status: number, name = 'Unknown') =>
+  Object.assign(new Error(`status ${status}`), { name, $metadata: { httpStatusCode: status } });
+
+export const targets = (count: number, suspendedBy: string | null = 'suspend-1'): ChannelTarget[] =>
+  Array.from({ length: count }, (_, index) => ({
+    connectionId: `c${index}`,
+    suspendedBy,
+    resumeAttempts: 0,
+  }));

@@ -1,0 +1,293 @@
+import { describe, expect, it } from 'vitest';
+import { type ChannelRunOptions, runChannels } from '../../functions/lib/core/channel-run.js';
+import { parseInvocation } from '../../functions/lib/core/events.js';
+import {
+  PreconditionFailedError,
+  RegistryNotDetectedError,
+  RunInProgressError,
+} from '../../functions/lib/errors.js';
+import {
+  httpError,
+  InMemoryRunLog,
+  InMemoryStore,
+  RecordingLogger,
+  ScriptedPoster,
+  targets,
+} from '../support/fakes.js';
+
+function setup(overrides: Partial<ChannelRunOptions> & { store: InMemoryStore }) {
+  const logger = new RecordingLogger();
+  const runLog = new InMemoryRunLog();
+  const poster = new ScriptedPoster();
+  const options: ChannelRunOptions = {
+    kind: 'resume',
+    invocation: parseInvocation({}),
+    settings: {
+      concurrency: 4,
+      timeoutMs: 200,
+      maxPostsPerSecond: undefined,
+      failOnErrorRatio: undefined,
+    },
+    poster,
+    runLog,
+    logger,
+    clock: { now: () => Date.now() },
+    remainingTimeMs: () => 600_000,
+    newRunId: (kind) => `${kind}-test`,
+    ...overrides,
+  };
+  return { options, logger, runLog, poster: options.poster as ScriptedPoster };
+}
+
+describe('runChannels (resume)', () => {
+  it('resumes every suspended connection, logs the seed lines and records a completed run', async () => {
+    const store = new InMemoryStore(targets(30));
+    const { options, logger, runLog, poster } = setup({ store });
+
+    const summary = await runChannels(options);
+
+    expect(summary.outcome).toBe('ok');
+    expect(summary.state).toBe('completed');
+    expect(summary.counts).toMatchObject({ total: 30, delivered: 30, remaining: 0 });
+    expect(summary.hookStatus).toBe('Succeeded');
+    expect(logger.messages('info')).toEqual([
+      'Resuming 30 websocket connections...',
+      'Resumed 30 websocket connections.',
+    ]);
+    expect(poster.frames.size).toBe(30);
+    const frame = JSON.parse(poster.frames.get('c7')?.[0] ?? '{}');
+    expect(frame).toMatchObject({
+      type: 'resume',
+      runId: 'resume-test',
+      suspendRunId: 'suspend-1',
+    });
+    expect(store.recorded).toHaveLength(30);
+    expect(runLog.saves.map((save) => save.state)).toEqual(['running', 'completed']);
+    expect(runLog.records.get('resume-test')).toMatchObject({ outcome: 'ok', state: 'completed' });
+    expect(runLog.lease).toBeUndefined();
+  });
+
+  it('reports none when nothing is suspended, without taking the lease', async () => {
+    const { options, logger, runLog, poster } = setup({ store: new InMemoryStore([]) });
+
+    const summary = await runChannels(options);
+
+    expect(summary.outcome).toBe('none');
+    expect(logger.messages('info')).toEqual([
+      'No suspended websocket connections are waiting to be resumed.',
+    ]);
+    expect(poster.frames.size).toBe(0);
+    expect(runLog.saves).toEqual([{ runId: 'resume-test', state: 'completed' }]);
+  });
+
+  it('counts in a dry run and neither posts nor writes', async () => {
+    const store = new InMemoryStore(targets(12));
+    const { options, runLog, poster } = setup({
+      store,
+      invocation: parseInvocation({ dryRun: true }),
+    });
+
+    const summary = await runChannels(options);
+
+    expect(summary).toMatchObject({ outcome: 'dry_run', dryRun: true, counts: { total: 12 } });
+    expect(poster.frames.size).toBe(0);
+    expect(store.recorded).toHaveLength(0);
+    expect(store.pagesPulled).toBe(0);
+    expect(runLog.saves).toHaveLength(0);
+  });
+
+  it('reports errors with the counts when some connections are gone', async () => {
+    const store = new InMemoryStore(targets(10));
+    const gone = new Set(['c3', 'c6']);
+    const { options, logger } = setup({
+      store,
+      poster: new ScriptedPoster((id) => {
+        if (gone.has(id)) throw httpError(410);
+      }),
+    });
+
+    const summary = await runChannels(options);
+
+    expect(summary.outcome).toBe('errors');
+    expect(summary.counts).toMatchObject({ total: 10, delivered: 8, gone: 2 });
+    expect(logger.messages('warn')).toEqual(['Resumed 8 of 10 websocket connections. 2 failed.']);
+    expect(logger.messages('debug')).toEqual([
+      '2 not resumed websockets might still hang for a while or might have been crashed.',
+    ]);
+    const warn = logger.lines.find((line) => line.level === 'warn');
+    expect(warn?.fields?.counts).toMatchObject({ delivered: 8, gone: 2 });
+    expect(summary.failures.map((failure) => failure.connectionId).sort()).toEqual(['c3', 'c6']);
+    expect(summary.errorRatio).toBe(0);
+  });
+
+  it('reports not_supported when every connection is gone', async () => {
+    const { options, logger } = setup({
+      store: new InMemoryStore(targets(5)),
+      poster: new ScriptedPoster(() => {
+        throw httpError(410, 'GoneException');
+      }),
+    });
+
+    const summary = await runChannels(options);
+
+    expect(summary.outcome).toBe('not_supported');
+    expect(summary.hookStatus).toBe('Succeeded');
+    expect(logger.messages('warn')).toEqual(['Resuming websocket connections is not supported.']);
+  });
+
+  it('reports not_detected when the registry has no suspended index', async () => {
+    const store = new InMemoryStore([], 10, new RegistryNotDetectedError('no index "suspended"'));
+    const { options, logger, runLog } = setup({ store });
+
+    const summary = await runChannels(options);
+
+    expect(summary).toMatchObject({ outcome: 'not_detected', hookStatus: 'Succeeded' });
+    expect(logger.messages('warn')).toEqual([
+      'Resuming websocket connections is not supported because websocket connections cannot be detected.',
+    ]);
+    expect(runLog.saves).toHaveLength(0);
+  });
+
+  it('stops dispatching near the deadline, lets posts in flight finish and records incomplete', async () => {
+    const store = new InMemoryStore(targets(100));
+    let posted = 0;
+    const { options, runLog } = setup({
+      store,
+      poster: new ScriptedPoster(async () => {
+        posted++;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }),
+      deadlineMarginMs: 10_000,
+      // Plenty of time for the first 20 posts, then the deadline is near.
+      remainingTimeMs: () => (posted < 20 ? 600_000 : 5_000),
+    });
+
+    const summary = await runChannels(options);
+
+    expect(summary.state).toBe('incomplete');
+    const attempted = summary.counts.total - summary.counts.remaining;
+    expect(attempted).toBe(store.recorded.length);
+    expect(attempted).toBeGreaterThanOrEqual(20);
+    expect(attempted).toBeLessThan(30);
+    expect(summary.counts.remaining).toBe(100 - attempted);
+    expect(runLog.records.get('resume-test')).toMatchObject({ state: 'incomplete' });
+    expect(runLog.lease).toBeUndefined();
+  });
+
+  it('fails at once when the first posts are all refused with 403, and says why', async () => {
+    const store = new InMemoryStore(targets(1_000));
+    const { options, runLog, poster } = setup({
+      store,
+      poster: new ScriptedPoster(() => {
+        throw httpError(403, 'ForbiddenException');
+      }),
+    });
+
+    await expect(runChannels(options)).rejects.toThrow(PreconditionFailedError);
+    await expect(runChannels({ ...options, newRunId: () => 'resume-again' })).rejects.toThrow(
+      /WEBSOCKET_ENDPOINT.*execute-api:ManageConnections/,
+    );
+    expect(poster.frames.size).toBe(0);
+    expect(store.recorded.length).toBeLessThan(20);
+    expect(runLog.records.get('resume-test')).toMatchObject({
+      state: 'failed',
+      hookStatus: 'Failed',
+    });
+    expect(runLog.lease).toBeUndefined();
+  });
+
+  it('asks CodeDeploy to fail when the error ratio is over FAIL_ON_ERROR_RATIO; gone does not count', async () => {
+    const failing = new Set(['c1', 'c2', 'c3']);
+    const gone = new Set(['c4', 'c5', 'c6', 'c7']);
+    const poster = new ScriptedPoster((id) => {
+      if (failing.has(id)) throw httpError(500, 'InternalServerErrorException');
+      if (gone.has(id)) throw httpError(410);
+    });
+    const base = { store: new InMemoryStore(targets(10)), poster };
+
+    const strict = setup({
+      ...base,
+      settings: {
+        concurrency: 2,
+        timeoutMs: 200,
+        maxPostsPerSecond: undefined,
+        failOnErrorRatio: 0.2,
+      },
+    });
+    const lenient = setup({
+      ...base,
+      store: new InMemoryStore(targets(10)),
+      settings: {
+        concurrency: 2,
+        timeoutMs: 200,
+        maxPostsPerSecond: undefined,
+        failOnErrorRatio: 0.3,
+      },
+    });
+
+    const failed = await runChannels(strict.options);
+    const passed = await runChannels(lenient.options);
+
+    expect(failed.errorRatio).toBeCloseTo(0.3);
+    expect(failed.hookStatus).toBe('Failed');
+    expect(failed.message).toMatch(/FAIL_ON_ERROR_RATIO/);
+    expect(passed.hookStatus).toBe('Succeeded');
+  });
+
+  it('refuses to start while another run holds the lease', async () => {
+    const { options, runLog, poster } = setup({ store: new InMemoryStore(targets(3)) });
+    runLog.lease = { runId: 'suspend-other', kind: 'suspend', untilMs: Date.now() + 60_000 };
+
+    await expect(runChannels(options)).rejects.toThrow(RunInProgressError);
+    expect(poster.frames.size).toBe(0);
+  });
+
+  it('uses the console event timeoutMs and concurrency over the configured ones', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const { options } = setup({
+      store: new InMemoryStore(targets(40)),
+      invocation: parseInvocation({ concurrency: 2, timeoutMs: 50 }),
+      poster: new ScriptedPoster(async () => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        inFlight--;
+      }),
+    });
+
+    const summary = await runChannels(options);
+
+    expect(summary.counts.delivered).toBe(40);
+    expect(maxInFlight).toBe(2);
+  });
+});
+
+describe('runChannels (suspend)', () => {
+  it('posts the suspend frame and logs the seed lines of SuspendChannels', async () => {
+    const store = new InMemoryStore(targets(6, null));
+    const { options, logger, poster } = setup({
+      kind: 'suspend',
+      store,
+      invocation: parseInvocation({ DeploymentId: 'd-1', LifecycleEventHookExecutionId: 'h-1' }),
+      poster: new ScriptedPoster((id) => {
+        if (id === 'c2') throw httpError(500, 'InternalServerErrorException');
+      }),
+      newRunId: () => 'suspend-test',
+    });
+
+    const summary = await runChannels(options);
+
+    expect(summary).toMatchObject({ kind: 'suspend', trigger: 'codedeploy', deploymentId: 'd-1' });
+    expect(JSON.parse(poster.frames.get('c0')?.[0] ?? '{}')).toMatchObject({
+      type: 'suspend',
+      runId: 'suspend-test',
+      deploymentId: 'd-1',
+    });
+    expect(logger.messages('info')).toContain('Suspending 6 websocket connections...');
+    expect(logger.messages('warn')).toEqual(['Suspended 5 of 6 websocket connections. 1 failed.']);
+    expect(logger.messages('debug')).toEqual([
+      '1 not suspended websockets might crash during the code upgrade.',
+    ]);
+  });
+});
