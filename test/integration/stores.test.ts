@@ -1,0 +1,298 @@
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { documentClientFrom } from '../../functions/lib/aws/dynamodb.js';
+import { DynamoDBResumeStore } from '../../functions/lib/aws/resume-store.js';
+import { DynamoDBRunLog, leaseId } from '../../functions/lib/aws/run-log.js';
+import { DynamoDBSuspendStore } from '../../functions/lib/aws/suspend-store.js';
+import type { ChannelTarget, RunContext } from '../../functions/lib/core/ports.js';
+import {
+  PreconditionFailedError,
+  RegistryNotDetectedError,
+  RunInProgressError,
+} from '../../functions/lib/errors.js';
+import { RecordingLogger } from '../support/fakes.js';
+import { seedConnections, suspendedItem } from '../support/seed.js';
+import {
+  createTestTables,
+  deleteTestTables,
+  type TestTables,
+  testClient,
+} from '../support/tables.js';
+
+const failure = (reason: string) => ({ reason, name: 'X', status: 500, message: 'x' });
+
+async function collect(pages: AsyncIterable<readonly ChannelTarget[]>): Promise<ChannelTarget[]> {
+  const all: ChannelTarget[] = [];
+  for await (const page of pages) all.push(...page);
+  return all;
+}
+
+describe('the run stores against DynamoDB Local', () => {
+  let client: DynamoDBClient;
+  let tables: TestTables;
+  const logger = new RecordingLogger();
+  const read = (connectionId: string) =>
+    documentClientFrom({ client })
+      .send(new GetCommand({ TableName: tables.connectionsTable, Key: { connectionId } }))
+      .then((output) => output.Item);
+
+  beforeAll(async () => {
+    client = testClient(inject('dynamodbEndpoint'));
+    tables = await createTestTables(client);
+  });
+  afterAll(async () => {
+    await deleteTestTables(client, tables);
+    client.destroy();
+  });
+
+  describe('DynamoDBResumeStore', () => {
+    const store = (options: { connectionIds?: string[]; pageSize?: number } = {}) =>
+      new DynamoDBResumeStore({
+        client,
+        tableName: tables.connectionsTable,
+        indexName: tables.suspendedIndex,
+        shards: 16,
+        logger,
+        ...options,
+      });
+    const run: RunContext = { runId: 'resume-1', startedAt: Date.now() };
+
+    beforeEach(async () => {
+      // Each test starts from the same registry: 250 suspended by suspend-A, 5 active.
+      const documentClient = documentClientFrom({ client });
+      for (const id of await collect(store().pages(run))) {
+        await documentClient.send(
+          new DeleteCommand({
+            TableName: tables.connectionsTable,
+            Key: { connectionId: id.connectionId },
+          }),
+        );
+      }
+      await seedConnections(client, tables.connectionsTable, [
+        ...Array.from({ length: 250 }, (_, index) => suspendedItem(`s-${index}`, 'suspend-A')),
+        ...Array.from({ length: 5 }, (_, index) => ({
+          connectionId: `a-${index}`,
+          status: 'active' as const,
+        })),
+      ]);
+    });
+
+    it('counts and reads every suspended connection across the shards, page by page', async () => {
+      const resumeStore = store({ pageSize: 7 });
+
+      const total = await resumeStore.count(run);
+      const pages: number[] = [];
+      const ids = new Set<string>();
+      for await (const page of resumeStore.pages(run)) {
+        pages.push(page.length);
+        for (const target of page) ids.add(target.connectionId);
+      }
+
+      expect(total).toBe(250);
+      expect(ids.size).toBe(250);
+      expect([...ids].every((id) => id.startsWith('s-'))).toBe(true);
+      expect(Math.max(...pages)).toBeLessThanOrEqual(7);
+    });
+
+    it('writes each result conditionally: resumed, deleted, or left suspended with the attempt', async () => {
+      const recorder = store().recorder(run);
+      const target = (connectionId: string): ChannelTarget => ({
+        connectionId,
+        suspendedBy: 'suspend-A',
+        resumeAttempts: 0,
+      });
+
+      await recorder.record({ target: target('s-1'), failure: undefined });
+      await recorder.record({ target: target('s-2'), failure: failure('gone') });
+      await recorder.record({ target: target('s-3'), failure: failure('timedOut') });
+      const summary = await recorder.flush();
+
+      expect(summary).toMatchObject({ skipped: 0, unrecorded: 0 });
+      const resumed = await read('s-1');
+      expect(resumed).toMatchObject({ status: 'active' });
+      expect(resumed).not.toHaveProperty('suspendedBy');
+      expect(resumed).not.toHaveProperty('suspendShard');
+      expect(await read('s-2')).toBeUndefined();
+      expect(await read('s-3')).toMatchObject({
+        status: 'suspended',
+        suspendedBy: 'suspend-A',
+        resumeAttempts: 1,
+        lastError: 'timedOut: X 500',
+      });
+      expect(await store().count(run)).toBe(248);
+    });
+
+    it('never resurrects a deleted connection nor clobbers a newer suspension', async () => {
+      const documentClient = documentClientFrom({ client });
+      await documentClient.send(
+        new DeleteCommand({ TableName: tables.connectionsTable, Key: { connectionId: 's-10' } }),
+      );
+      await documentClient.send(
+        new PutCommand({
+          TableName: tables.connectionsTable,
+          Item: suspendedItem('s-11', 'suspend-B'),
+        }),
+      );
+      const recorder = store().recorder(run);
+      const stale = (connectionId: string): ChannelTarget => ({
+        connectionId,
+        suspendedBy: 'suspend-A',
+        resumeAttempts: 0,
+      });
+
+      await recorder.record({ target: stale('s-10'), failure: undefined });
+      await recorder.record({ target: stale('s-11'), failure: undefined });
+      const summary = await recorder.flush();
+
+      expect(summary.skipped).toBe(2);
+      expect(await read('s-10')).toBeUndefined();
+      expect(await read('s-11')).toMatchObject({ status: 'suspended', suspendedBy: 'suspend-B' });
+    });
+
+    it('reads only the given suspended connections of a manual run', async () => {
+      const resumeStore = store({ connectionIds: ['s-5', 's-6', 'a-1', 'missing'] });
+
+      expect(await resumeStore.count(run)).toBe(2);
+      const ids = (await collect(resumeStore.pages(run))).map((target) => target.connectionId);
+      expect(ids.sort()).toEqual(['s-5', 's-6']);
+    });
+
+    it('fails with the variable to check when the table is missing', async () => {
+      const missing = new DynamoDBResumeStore({
+        client,
+        tableName: 'no-such-table',
+        indexName: 'suspended',
+        shards: 4,
+        logger,
+      });
+
+      await expect(missing.count(run)).rejects.toThrow(PreconditionFailedError);
+      await expect(missing.count(run)).rejects.toThrow(/no-such-table.*CONNECTIONS_TABLE/);
+    });
+
+    it('reports not detected when the table has no suspended index', async () => {
+      const tableName = `no-index-${Date.now()}`;
+      await client.send(
+        new CreateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: [{ AttributeName: 'connectionId', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'connectionId', KeyType: 'HASH' }],
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
+      try {
+        const withoutIndex = new DynamoDBResumeStore({
+          client,
+          tableName,
+          indexName: 'suspended',
+          shards: 4,
+          logger,
+        });
+        await expect(withoutIndex.count(run)).rejects.toThrow(RegistryNotDetectedError);
+      } finally {
+        await client.send(new DeleteTableCommand({ TableName: tableName }));
+      }
+    });
+  });
+
+  describe('DynamoDBSuspendStore', () => {
+    it('marks the active connections opened before the run, and only those, before handing them out', async () => {
+      const startedAt = Date.now();
+      await seedConnections(client, tables.connectionsTable, [
+        ...Array.from({ length: 60 }, (_, index) => ({
+          connectionId: `old-${index}`,
+          status: 'active' as const,
+          connectedAt: startedAt - 1_000,
+        })),
+        ...Array.from({ length: 4 }, (_, index) => ({
+          connectionId: `new-${index}`,
+          status: 'active' as const,
+          connectedAt: startedAt + 1_000,
+        })),
+        suspendedItem('earlier-1', 'suspend-earlier'),
+      ]);
+      const store = new DynamoDBSuspendStore({
+        client,
+        tableName: tables.connectionsTable,
+        shards: 16,
+        pageSize: 9,
+        logger,
+      });
+      const run: RunContext = { runId: 'suspend-X', startedAt };
+
+      const total = await store.count(run);
+      const marked = await collect(store.pages(run));
+
+      const markedIds = marked
+        .map((target) => target.connectionId)
+        .filter((id) => !id.startsWith('a-'));
+      expect(markedIds.filter((id) => id.startsWith('old-')).sort()).toHaveLength(60);
+      expect(markedIds.some((id) => id.startsWith('new-') || id === 'earlier-1')).toBe(false);
+      expect(total).toBe(marked.length);
+      expect(await read('old-7')).toMatchObject({
+        status: 'suspended',
+        suspendedBy: 'suspend-X',
+        suspendedAt: new Date(startedAt).toISOString(),
+      });
+      expect(typeof (await read('old-7'))?.suspendShard).toBe('number');
+      expect(await read('new-0')).toMatchObject({ status: 'active' });
+      expect(await read('earlier-1')).toMatchObject({ suspendedBy: 'suspend-earlier' });
+
+      const recorder = store.recorder(run);
+      await recorder.record({
+        target: { connectionId: 'old-1', suspendedBy: null, resumeAttempts: 0 },
+        failure: failure('gone'),
+      });
+      await recorder.record({
+        target: { connectionId: 'old-2', suspendedBy: null, resumeAttempts: 0 },
+        failure: failure('timedOut'),
+      });
+      await recorder.flush();
+      expect(await read('old-1')).toBeUndefined();
+      expect(await read('old-2')).toMatchObject({ status: 'suspended', suspendedBy: 'suspend-X' });
+    });
+  });
+
+  describe('DynamoDBRunLog', () => {
+    it('keeps run records and a lease that only one run holds until it ends or expires', async () => {
+      let now = 1_800_000_000_000;
+      const runLog = new DynamoDBRunLog({
+        client,
+        tableName: tables.runsTable,
+        clock: { now: () => now },
+      });
+
+      await runLog.acquireLease('resume-1', 'resume', now + 60_000);
+      await expect(runLog.acquireLease('suspend-2', 'suspend', now + 60_000)).rejects.toThrow(
+        RunInProgressError,
+      );
+      await expect(runLog.acquireLease('suspend-2', 'suspend', now + 60_000)).rejects.toThrow(
+        /resume-1/,
+      );
+      await runLog.releaseLease('suspend-2');
+      await expect(runLog.acquireLease('suspend-3', 'suspend', now + 60_000)).rejects.toThrow(
+        RunInProgressError,
+      );
+      now += 61_000;
+      await runLog.acquireLease('suspend-4', 'suspend', now + 60_000);
+      await runLog.releaseLease('suspend-4');
+      await runLog.save({ runId: 'suspend-4', state: 'completed', outcome: 'ok' });
+
+      const documentClient = documentClientFrom({ client });
+      const lease = await documentClient.send(
+        new GetCommand({ TableName: tables.runsTable, Key: { runId: leaseId } }),
+      );
+      const record = await documentClient.send(
+        new GetCommand({ TableName: tables.runsTable, Key: { runId: 'suspend-4' } }),
+      );
+      expect(lease.Item).toBeUndefined();
+      expect(record.Item).toMatchObject({ state: 'completed', outcome: 'ok' });
+      expect(Number(record.Item?.expiresAt)).toBeGreaterThan(now / 1000);
+    });
+  });
+});
