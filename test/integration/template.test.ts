@@ -90,4 +90,61 @@ describe('the packaged CloudFormation template (osls package, offline, no creden
       }
     }
   });
+
+  it('deploys the app handler through CodeDeploy with suspend before and resume after the shift', () => {
+    const alias = template.Resources.DefaultLambdaFunctionAliasLive;
+    expect(alias?.Type).toBe('AWS::Lambda::Alias');
+    expect(alias?.UpdatePolicy?.CodeDeployLambdaAliasUpdate).toMatchObject({
+      BeforeAllowTrafficHook: { Ref: 'SuspendLambdaFunction' },
+      AfterAllowTrafficHook: { Ref: 'ResumeLambdaFunction' },
+      DeploymentGroupName: { Ref: 'DefaultLambdaFunctionDeploymentGroup' },
+    });
+    const group = properties('DefaultLambdaFunctionDeploymentGroup');
+    expect(group.DeploymentConfigName).toEqual({
+      'Fn::Sub': ['CodeDeployDefault.Lambda${ConfigName}', { ConfigName: 'AllAtOnce' }],
+    });
+    expect(group.ServiceRoleArn).toEqual({ 'Fn::GetAtt': ['CodeDeployRole', 'Arn'] });
+    // The WebSocket route calls the alias, so CodeDeploy's shift is what clients see.
+    expect(JSON.stringify(properties('DefaultWebsocketsIntegration').IntegrationUri)).toContain(
+      'DefaultLambdaFunctionAliasLive',
+    );
+  });
+
+  it('lets only the hook functions report to CodeDeploy, for this deployment group only', () => {
+    const report = iamStatements(template).filter(({ statement }) =>
+      asArray(statement.Action).includes('codedeploy:PutLifecycleEventHookExecutionStatus'),
+    );
+    expect(report.map(({ owner }) => owner)).toEqual(['ChannelsRunRole']);
+    const group = properties('DefaultLambdaFunctionDeploymentGroup');
+    const application = Object.keys(template.Resources).find(
+      (logicalId) => template.Resources[logicalId]?.Type === 'AWS::CodeDeploy::Application',
+    );
+    expect(application).toBeDefined();
+    expect(asArray(report[0]?.statement.Resource)).toEqual([
+      {
+        'Fn::Sub': `arn:\${AWS::Partition}:codedeploy:\${AWS::Region}:\${AWS::AccountId}:deploymentgroup:\${${application}}/${group.DeploymentGroupName}`,
+      },
+    ]);
+    const hookFunctions = Object.entries(template.Resources).filter(
+      ([, resource]) =>
+        resource.Type === 'AWS::Lambda::Function' &&
+        JSON.stringify(resource.Properties?.Role).includes('ChannelsRunRole'),
+    );
+    expect(hookFunctions.map(([logicalId]) => logicalId).sort()).toEqual([
+      'ResumeLambdaFunction',
+      'SuspendLambdaFunction',
+    ]);
+  });
+
+  it('gives the suspend and resume functions the full 900 s and the run settings', () => {
+    for (const logicalId of ['SuspendLambdaFunction', 'ResumeLambdaFunction']) {
+      const fn = properties(logicalId);
+      expect(fn.Timeout).toBe(900);
+      expect((fn.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+        CONCURRENCY: '100',
+        POST_TIMEOUT_MS: '1000',
+        SUSPEND_SHARDS: '16',
+      });
+    }
+  });
 });

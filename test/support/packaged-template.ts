@@ -11,6 +11,7 @@ export interface CloudFormationResource {
   Type: string;
   Properties?: Record<string, unknown>;
   DependsOn?: unknown;
+  UpdatePolicy?: { CodeDeployLambdaAliasUpdate?: Record<string, unknown> };
 }
 
 export interface CloudFormationTemplate {
