@@ -2,9 +2,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CodeDeployHookReporter } from './lib/aws/codedeploy-reporter.js';
-import { ManagementApiPoster, managementApiClient } from './lib/aws/management-api.js';
+import { managementApiClient } from './lib/aws/management-api.js';
 import { DynamoDBResumeStore } from './lib/aws/resume-store.js';
 import { DynamoDBRunLog } from './lib/aws/run-log.js';
+import { SignedManagementApiPoster } from './lib/aws/signed-poster.js';
 import { channelRunHandler, coreLogger } from './lib/channel-handler.js';
 import { readBulkConfig } from './lib/config.js';
 import { systemClock } from './lib/core/ports.js';
@@ -23,9 +24,12 @@ export const handler = channelRunHandler({
     const client = new DynamoDBClient({});
     return {
       config,
-      poster: new ManagementApiPoster(
-        managementApiClient({ endpoint: config.websocketEndpoint, maxSockets: config.concurrency }),
-      ),
+      // Signed by the SDK's SigV4 with the SDK client's credentials, without its per-call cost.
+      poster: new SignedManagementApiPoster({
+        endpoint: config.websocketEndpoint,
+        client: managementApiClient({ endpoint: config.websocketEndpoint }),
+        maxSockets: config.concurrency,
+      }),
       runLog: new DynamoDBRunLog({ client, tableName: config.runsTable, clock: systemClock }),
       storeFor: (invocation) =>
         new DynamoDBResumeStore({
