@@ -1,0 +1,272 @@
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { startDynamoDBLocal } from '../support/dynamodb-local.js';
+import {
+  type BehaviourMix,
+  behaviourFromMix,
+  startManagementApiEmulatorProcess,
+} from '../support/management-api-emulator.js';
+import { seedConnections, suspendedItem } from '../support/seed.js';
+import { createTestTables, deleteTestTables, testClient } from '../support/tables.js';
+import type { ContenderConfig, ContenderName, ContenderReport } from './contenders.js';
+
+// The machinery of `npm run bench`: DynamoDB Local and the Management API emulator (each in its
+// own process), the same N suspended connections seeded afresh for each contender, each
+// contender in a process of its own, and afterwards a check of every connection's final state.
+
+export interface BenchOptions {
+  n: number;
+  contenders: readonly ContenderName[];
+  concurrency?: number;
+  timeoutMs?: number;
+  latencyMs?: number;
+  jitterMs?: number;
+  mix?: BehaviourMix;
+  seed?: number;
+  shards?: number;
+  onLog?: (line: string) => void;
+}
+
+export interface WrongState {
+  /** Delivered, yet still marked suspended: the next resume posts to it again. */
+  stillSuspendedThoughDelivered: number;
+  /** Never posted to. */
+  neverReached: number;
+  /** Answered 410, yet still in the registry. */
+  goneNotDeleted: number;
+  /** Marked active though no frame got through (gone or never answered). */
+  resurrected: number;
+  /** Delivered more than once. */
+  duplicates: number;
+  /** A connection that answered, and whose item disappeared anyway. */
+  lost: number;
+  total: number;
+}
+
+export interface ContenderResult extends ContenderReport {
+  name: ContenderName;
+  cpuMs: number;
+  peakRssMb: number;
+  handled: number;
+  handledPerSecond: number;
+  cpuMsPerConnection: number;
+  dynamodbCallsPer1000: number;
+  /** null for the raw client: it keeps no registry. */
+  wrongState: WrongState | null;
+}
+
+export interface BenchResult {
+  startedAt: string;
+  machine: { cpus: number; node: string };
+  setup: Required<Omit<BenchOptions, 'onLog' | 'contenders'>>;
+  results: ContenderResult[];
+}
+
+export const defaultMix: BehaviourMix = { gone: 0.05, throttleOnce: 0.01, hang: 0.001 };
+const idPrefix = 'benchConn';
+const contenderProcess = fileURLToPath(new URL('./contender-process.ts', import.meta.url));
+
+export async function runBenchmark(options: BenchOptions): Promise<BenchResult> {
+  const setup = {
+    n: options.n,
+    concurrency: options.concurrency ?? 100,
+    timeoutMs: options.timeoutMs ?? 1000,
+    latencyMs: options.latencyMs ?? 20,
+    jitterMs: options.jitterMs ?? 5,
+    mix: options.mix ?? defaultMix,
+    seed: options.seed ?? 1,
+    shards: options.shards ?? 16,
+  };
+  const log = options.onLog ?? (() => {});
+  const startedAt = new Date().toISOString();
+  const { cpus } = await import('node:os');
+  const dynamodb = await startDynamoDBLocal();
+  const client = testClient(dynamodb.endpoint);
+  let emulator: Awaited<ReturnType<typeof startManagementApiEmulatorProcess>> | undefined;
+  try {
+    emulator = await startManagementApiEmulatorProcess({
+      latencyMs: setup.latencyMs,
+      jitterMs: setup.jitterMs,
+      mix: setup.mix,
+      seed: setup.seed,
+    });
+    const behaviour = behaviourFromMix(setup.mix, setup.seed);
+    const results: ContenderResult[] = [];
+    for (const name of options.contenders) {
+      const needsTable = name !== 'raw';
+      const tables = needsTable ? await createTestTables(client) : undefined;
+      try {
+        if (tables) {
+          log(`${name}: seeding ${setup.n} suspended connections`);
+          const ids = Array.from({ length: setup.n }, (_, index) => `${idPrefix}${index}`);
+          await seedConnections(
+            client,
+            tables.connectionsTable,
+            ids.map((id) => suspendedItem(id, 'suspend-bench', setup.shards)),
+            { parallel: 16 },
+          );
+        }
+        await emulator.reset();
+        log(`${name}: running`);
+        const config: ContenderConfig = {
+          name,
+          n: setup.n,
+          endpoint: emulator.endpoint,
+          dynamodbEndpoint: dynamodb.endpoint,
+          connectionsTable: tables?.connectionsTable ?? '',
+          runsTable: tables?.runsTable ?? '',
+          suspendedIndex: tables?.suspendedIndex ?? '',
+          shards: setup.shards,
+          concurrency: setup.concurrency,
+          timeoutMs: setup.timeoutMs,
+          idPrefix,
+        };
+        const report = await runContenderProcess(config);
+        const wrongState = tables
+          ? checkFinalStates(
+              setup.n,
+              behaviour,
+              await emulator.delivered(),
+              await readRegistry(client, tables.connectionsTable),
+            )
+          : null;
+        const counts = report.counts;
+        const handled =
+          counts.delivered + counts.gone + counts.timedOut + counts.throttled + counts.failed;
+        results.push({
+          name,
+          ...report,
+          handled,
+          handledPerSecond: Math.round(handled / (report.wallMs / 1000)),
+          cpuMsPerConnection: handled > 0 ? report.cpuMs / handled : 0,
+          dynamodbCallsPer1000: handled > 0 ? (report.dynamodbCalls * 1000) / handled : 0,
+          wrongState,
+        });
+        log(`${name}: ${handled} handled in ${Math.round(report.wallMs)} ms`);
+      } finally {
+        if (tables) await deleteTestTables(client, tables);
+      }
+    }
+    return {
+      startedAt,
+      machine: { cpus: cpus().length, node: process.version },
+      setup,
+      results,
+    };
+  } finally {
+    await emulator?.stop();
+    client.destroy();
+    await dynamodb.stop();
+  }
+}
+
+async function runContenderProcess(
+  config: ContenderConfig,
+): Promise<ContenderReport & { cpuMs: number; peakRssMb: number }> {
+  const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const child = spawn(process.execPath, ['--import', tsxLoader, contenderProcess], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, BENCH_CONFIG: JSON.stringify(config) },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-8_000);
+  });
+  // Bounded: a contender that runs past 30 minutes is stopped and reported as a failure.
+  const limit = setTimeout(() => child.kill('SIGKILL'), 30 * 60 * 1000);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearTimeout(limit);
+  const line = stdout.split('\n').find((text) => text.startsWith('BENCH_RESULT '));
+  if (code !== 0 || !line) {
+    throw new Error(`contender ${config.name} exited with ${code}:\n${stderr || stdout}`);
+  }
+  return JSON.parse(line.slice('BENCH_RESULT '.length));
+}
+
+interface RegistryItem {
+  status: string;
+}
+
+async function readRegistry(
+  client: ReturnType<typeof testClient>,
+  tableName: string,
+): Promise<Map<string, RegistryItem>> {
+  const documentClient = DynamoDBDocumentClient.from(client);
+  const items = new Map<string, RegistryItem>();
+  const segments = 8;
+  await Promise.all(
+    Array.from({ length: segments }, async (_, segment) => {
+      let startKey: Record<string, unknown> | undefined;
+      for (let page = 0; page < 100_000; page++) {
+        const output = await documentClient.send(
+          new ScanCommand({
+            TableName: tableName,
+            Segment: segment,
+            TotalSegments: segments,
+            ProjectionExpression: 'connectionId, #status',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of output.Items ?? []) {
+          items.set(String(item.connectionId), { status: String(item.status) });
+        }
+        startKey = output.LastEvaluatedKey;
+        if (!startKey) break;
+      }
+    }),
+  );
+  return items;
+}
+
+/** What every connection should have become, given how the emulator answered it. */
+export function checkFinalStates(
+  n: number,
+  behaviour: (connectionId: string) => string,
+  delivered: ReadonlyMap<string, number>,
+  registry: ReadonlyMap<string, RegistryItem>,
+): WrongState {
+  const wrong: WrongState = {
+    stillSuspendedThoughDelivered: 0,
+    neverReached: 0,
+    goneNotDeleted: 0,
+    resurrected: 0,
+    duplicates: 0,
+    lost: 0,
+    total: 0,
+  };
+  for (let index = 0; index < n; index++) {
+    const id = `${idPrefix}${index}`;
+    const expected = behaviour(id);
+    const deliveries = delivered.get(id) ?? 0;
+    const item = registry.get(id);
+    if (deliveries > 1) wrong.duplicates++;
+    if (expected === 'gone' || expected === 'goneEmpty') {
+      if (item?.status === 'active') wrong.resurrected++;
+      else if (item) wrong.goneNotDeleted++;
+    } else if (expected === 'hang') {
+      if (item?.status === 'active') wrong.resurrected++;
+      else if (!item) wrong.lost++;
+    } else if (deliveries === 0) {
+      wrong.neverReached++;
+    } else if (!item) {
+      wrong.lost++;
+    } else if (item.status !== 'active') {
+      wrong.stillSuspendedThoughDelivered++;
+    }
+  }
+  wrong.total =
+    wrong.stillSuspendedThoughDelivered +
+    wrong.neverReached +
+    wrong.goneNotDeleted +
+    wrong.resurrected +
+    wrong.duplicates +
+    wrong.lost;
+  return wrong;
+}
