@@ -1,0 +1,409 @@
+// The client side of ws-channels: wraps any object with the standard WebSocket interface
+// (browser WebSocket, Node 22's global WebSocket, the `ws` package) so that messages the app sends
+// while the server has suspended the connection are held and sent, in order, once it resumes.
+// No dependencies: it uses only EventTarget, CustomEvent and the socket it is given.
+
+/** Sent by the server before a deployment: hold outgoing messages until `resume`. */
+export interface SuspendFrame {
+  type: 'suspend';
+  runId: string;
+  deploymentId: string | null;
+  at: string;
+}
+
+/** Sent by the server after the deployment: the connection may talk again. */
+export interface ResumeFrame {
+  type: 'resume';
+  runId: string;
+  suspendRunId: string | null;
+  deploymentId: string | null;
+  at: string;
+}
+
+export type ControlFrame = SuspendFrame | ResumeFrame;
+
+/** What `WebSocket.send` accepts in browsers; `ws` and Node's WebSocket accept it too. */
+export type OutgoingMessage = string | ArrayBufferLike | Blob | ArrayBufferView;
+
+/**
+ * The part of the standard WebSocket interface the client uses. Listeners take `unknown` so that
+ * any EventTarget-based socket fits, whatever its event types (ws has its own MessageEvent).
+ */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: OutgoingMessage): void;
+  addEventListener(type: 'message' | 'open', listener: (event: unknown) => void): void;
+  removeEventListener(type: 'message' | 'open', listener: (event: unknown) => void): void;
+}
+
+export type ChannelsState = 'active' | 'suspended';
+
+export interface ChannelsClientOptions {
+  /**
+   * Most messages held at once (default 10,000; `Infinity` for no bound). Past it `send` throws
+   * a `ChannelsQueueFullError`: refusing the newest message tells the app, dropping the oldest
+   * would lose a message nobody hears about.
+   */
+  maxQueued?: number;
+}
+
+export interface ResumeDetail {
+  /** The server's resume frame, or null when the client resumed by moving to a new socket. */
+  frame: ResumeFrame | null;
+  /** How many held messages were sent when it resumed. */
+  flushed: number;
+}
+
+export interface OverflowDetail {
+  /** The message that was refused. */
+  data: OutgoingMessage;
+  maxQueued: number;
+}
+
+export interface SendErrorDetail {
+  /** What the socket's `send` threw; the message stays first in the queue. */
+  error: unknown;
+  queued: number;
+}
+
+export interface ChannelsClientEventMap {
+  /** The state went from active to suspended. */
+  suspend: CustomEvent<SuspendFrame>;
+  /** The state went from suspended to active; held messages have been sent. */
+  resume: CustomEvent<ResumeDetail>;
+  /** A message for the app (control frames never reach it); detail is the socket's `data`. */
+  message: CustomEvent<unknown>;
+  /** `send` refused a message because the queue is full (and threw). */
+  overflow: CustomEvent<OverflowDetail>;
+  /** The socket threw while held messages were sent; they stay queued for the next try. */
+  error: CustomEvent<SendErrorDetail>;
+}
+
+/** Thrown by `send` when `maxQueued` messages are already held. */
+export class ChannelsQueueFullError extends Error {
+  override name = 'ChannelsQueueFullError';
+  readonly maxQueued: number;
+
+  constructor(maxQueued: number) {
+    super(`The queue already holds ${maxQueued} messages (maxQueued); the message was not queued.`);
+    this.maxQueued = maxQueued;
+  }
+}
+
+// WebSocket.OPEN, written out: Node 20 has no global WebSocket to read it from.
+const OPEN = 1;
+
+// Control frames are about 150 bytes; longer messages are the app's and are not parsed twice.
+const maxControlFrameLength = 4096;
+
+/**
+ * The control frame `data` carries, or null when it is an app message: anything that is not a JSON
+ * object of exactly the shape the server sends (type, runId, at, and the nullable ids) is the app's,
+ * so an app message that happens to have `"type": "resume"` is not swallowed.
+ */
+export function parseControlFrame(data: unknown): ControlFrame | null {
+  if (typeof data !== 'string' || data.length > maxControlFrameLength) return null;
+  if (!data.trimStart().startsWith('{')) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const fields = value as Record<string, unknown>;
+  const { type, runId, deploymentId, at } = fields;
+  if (typeof runId !== 'string' || typeof at !== 'string' || !isNullableString(deploymentId)) {
+    return null;
+  }
+  if (type === 'suspend') return { type, runId, deploymentId, at };
+  if (type === 'resume' && isNullableString(fields.suspendRunId)) {
+    return { type, runId, suspendRunId: fields.suspendRunId, deploymentId, at };
+  }
+  return null;
+}
+
+function isNullableString(value: unknown): value is string | null {
+  return value === null || typeof value === 'string';
+}
+
+/**
+ * Holds outgoing messages while the server has suspended the connection and sends them, in order
+ * and once each, when it resumes. Messages sent while the socket is not open (still connecting, or
+ * closed and waiting for `attach`) are held the same way.
+ *
+ * @example
+ * const channel = new ChannelsClient(new WebSocket(url));
+ * channel.addEventListener('suspend', () => showBanner('Updating…'));
+ * channel.addEventListener('resume', (event) => hideBanner(event.detail.flushed));
+ * channel.addEventListener('message', (event) => render(event.detail));
+ * channel.send(JSON.stringify({ action: 'chat', text: 'hi' }));
+ */
+export class ChannelsClient extends EventTarget {
+  readonly maxQueued: number;
+  #socket: WebSocketLike;
+  #state: ChannelsState = 'active';
+  #disposed = false;
+  // A queue with a moving head: shift() on a large array copies it each time.
+  #queue: OutgoingMessage[] = [];
+  #head = 0;
+  // Set while held messages are sent, so a send() made meanwhile (from a listener or from the
+  // socket itself) is queued behind them instead of overtaking them or sending one twice.
+  #flushing = false;
+  // Set by attach() while suspended: the new socket's open is what resumes the client.
+  #resumeOnOpen = false;
+
+  constructor(socket: WebSocketLike, options: ChannelsClientOptions = {}) {
+    super();
+    assertSocket(socket);
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError('Expected `options` to be an object.');
+    }
+    const maxQueued = options.maxQueued ?? 10_000;
+    if (
+      !(maxQueued === Number.POSITIVE_INFINITY || (Number.isInteger(maxQueued) && maxQueued > 0))
+    ) {
+      throw new TypeError('Expected `maxQueued` to be a positive integer or Infinity.');
+    }
+    this.maxQueued = maxQueued;
+    this.#socket = socket;
+    this.#listen(socket);
+  }
+
+  /** `suspended` from a suspend frame until a resume frame (or the open of an attached socket). */
+  get state(): ChannelsState {
+    return this.#state;
+  }
+
+  /** How many messages are held. */
+  get queued(): number {
+    return this.#queue.length - this.#head;
+  }
+
+  /** The socket messages go to: the one given to the constructor or to the last `attach`. */
+  get socket(): WebSocketLike {
+    return this.#socket;
+  }
+
+  /**
+   * Sends `data` now when the connection is active, the socket open and nothing is held; otherwise
+   * holds it behind the messages already held. Throws a `ChannelsQueueFullError` (after an
+   * `overflow` event) when `maxQueued` messages are held.
+   */
+  send(data: OutgoingMessage): void {
+    assertMessage(data);
+    this.#assertNotDisposed();
+    if (this.#canSend() && this.queued === 0 && !this.#flushing) {
+      // What the socket throws here reaches the caller, as with socket.send; nothing is held.
+      this.#socket.send(data);
+      return;
+    }
+    if (this.queued >= this.maxQueued) {
+      this.#dispatch('overflow', { data, maxQueued: this.maxQueued });
+      throw new ChannelsQueueFullError(this.maxQueued);
+    }
+    this.#queue.push(data);
+    // Held messages left by a socket error go out as soon as the app sends again.
+    if (this.#canSend()) this.#flush();
+  }
+
+  /**
+   * Moves the client to a new socket, after a reconnect. A new connection is never suspended by
+   * the server, so held messages are sent when it opens; if the client was suspended, that open
+   * resumes it (a `resume` event with `frame: null`). The old socket is left as it is.
+   */
+  attach(socket: WebSocketLike): void {
+    assertSocket(socket);
+    this.#assertNotDisposed();
+    // The same socket is the same connection: still suspended if it was.
+    if (socket === this.#socket) return;
+    this.#unlisten(this.#socket);
+    this.#socket = socket;
+    this.#resumeOnOpen = this.#state === 'suspended';
+    this.#listen(socket);
+  }
+
+  /**
+   * Stops listening to the socket and returns the messages still held (oldest first), so the app
+   * decides what becomes of them. The socket is the app's and stays open. Later calls return [].
+   */
+  dispose(): OutgoingMessage[] {
+    if (this.#disposed) return [];
+    this.#disposed = true;
+    this.#unlisten(this.#socket);
+    const held = this.#queue.slice(this.#head);
+    this.#queue = [];
+    this.#head = 0;
+    return held;
+  }
+
+  override addEventListener<K extends keyof ChannelsClientEventMap>(
+    type: K,
+    listener: ((event: ChannelsClientEventMap[K]) => void) | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void {
+    super.addEventListener(type, listener, options);
+  }
+
+  override removeEventListener<K extends keyof ChannelsClientEventMap>(
+    type: K,
+    listener: ((event: ChannelsClientEventMap[K]) => void) | null,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  override removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  override removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | EventListenerOptions,
+  ): void {
+    super.removeEventListener(type, listener, options);
+  }
+
+  // Arrow functions: the same function object must be given to removeEventListener.
+  readonly #onOpen = (): void => {
+    if (this.#resumeOnOpen) {
+      this.#resumeOnOpen = false;
+      this.#state = 'active';
+      const flushed = this.#flush();
+      this.#dispatch('resume', { frame: null, flushed });
+      return;
+    }
+    this.#flush();
+  };
+
+  readonly #onMessage = (event: unknown): void => {
+    const data =
+      typeof event === 'object' && event !== null && 'data' in event ? event.data : undefined;
+    const frame = parseControlFrame(data);
+    if (frame === null) {
+      this.#dispatch('message', data);
+    } else if (frame.type === 'suspend') {
+      // A second suspend (another run) changes nothing: the client keeps holding messages.
+      if (this.#state === 'suspended') return;
+      this.#state = 'suspended';
+      this.#dispatch('suspend', frame);
+    } else if (this.#state === 'suspended') {
+      this.#resumeOnOpen = false;
+      this.#state = 'active';
+      const flushed = this.#flush();
+      this.#dispatch('resume', { frame, flushed });
+    } else {
+      // A resume without a suspend (one that came before this client listened): nothing to undo,
+      // but held messages, if a socket error left any, may go now.
+      this.#flush();
+    }
+  };
+
+  #listen(socket: WebSocketLike): void {
+    socket.addEventListener('message', this.#onMessage);
+    socket.addEventListener('open', this.#onOpen);
+    // A socket that is already open sends no open event.
+    if (socket.readyState === OPEN) this.#onOpen();
+  }
+
+  #unlisten(socket: WebSocketLike): void {
+    socket.removeEventListener('message', this.#onMessage);
+    socket.removeEventListener('open', this.#onOpen);
+  }
+
+  // Only an open socket: `ws` and browsers silently drop what is sent on a closing or closed one.
+  #canSend(): boolean {
+    return !this.#disposed && this.#state === 'active' && this.#socket.readyState === OPEN;
+  }
+
+  /** Sends held messages, oldest first, while it may; returns how many it sent. */
+  #flush(): number {
+    if (this.#flushing) return 0;
+    this.#flushing = true;
+    let sent = 0;
+    try {
+      // Checked before every message: a send may close the socket or bring a suspend frame.
+      while (this.queued > 0 && this.#canSend()) {
+        // Dequeued before the socket sees it, so nothing (not even a send() made from inside
+        // socket.send) can send it a second time.
+        const data = this.#queue[this.#head] as OutgoingMessage;
+        this.#head++;
+        try {
+          this.#socket.send(data);
+        } catch (error) {
+          // Not sent, so it goes back first in line; thrown from a socket listener the error would
+          // only crash Node, so it is told through an event.
+          if (!this.#disposed) this.#head--;
+          this.#dispatch('error', { error, queued: this.queued });
+          break;
+        }
+        sent++;
+      }
+    } finally {
+      this.#flushing = false;
+      this.#compact();
+    }
+    return sent;
+  }
+
+  #compact(): void {
+    if (this.#head === this.#queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  #dispatch<K extends keyof ChannelsClientEventMap>(
+    type: K,
+    detail: ChannelsClientEventMap[K]['detail'],
+  ): void {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  #assertNotDisposed(): void {
+    if (this.#disposed) throw new Error('The ChannelsClient was disposed.');
+  }
+}
+
+function assertSocket(socket: unknown): asserts socket is WebSocketLike {
+  const candidate = socket as Partial<Record<keyof WebSocketLike, unknown>> | null;
+  if (
+    typeof candidate !== 'object' ||
+    candidate === null ||
+    typeof candidate.readyState !== 'number' ||
+    typeof candidate.send !== 'function' ||
+    typeof candidate.addEventListener !== 'function' ||
+    typeof candidate.removeEventListener !== 'function'
+  ) {
+    throw new TypeError(
+      'Expected `socket` to be a WebSocket (readyState, send, addEventListener, removeEventListener).',
+    );
+  }
+}
+
+function assertMessage(data: unknown): asserts data is OutgoingMessage {
+  if (
+    typeof data === 'string' ||
+    data instanceof ArrayBuffer ||
+    ArrayBuffer.isView(data) ||
+    (typeof SharedArrayBuffer !== 'undefined' && data instanceof SharedArrayBuffer) ||
+    (typeof Blob !== 'undefined' && data instanceof Blob)
+  ) {
+    return;
+  }
+  throw new TypeError(
+    'Expected `data` to be a string, ArrayBuffer, ArrayBufferView or Blob, as WebSocket.send takes.',
+  );
+}

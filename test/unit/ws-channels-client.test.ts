@@ -1,0 +1,569 @@
+import { describe, expect, expectTypeOf, it, vi } from 'vitest';
+import type WsWebSocket from 'ws';
+import {
+  ChannelsClient,
+  ChannelsQueueFullError,
+  type OutgoingMessage,
+  parseControlFrame,
+  type ResumeDetail,
+  type SuspendFrame,
+  type WebSocketLike,
+} from '../../client/ws-channels-client.js';
+import * as serverFrames from '../../functions/lib/core/frames.js';
+
+const CONNECTING = 0;
+const OPEN = 1;
+const CLOSED = 3;
+
+/** An in-memory socket: records what is sent, and delivers frames and opens on demand. */
+class FakeSocket extends EventTarget {
+  readyState: number;
+  readonly sent: OutgoingMessage[] = [];
+  /** Called inside send(), before it records: lets a test act while the socket is busy. */
+  onSend: ((data: OutgoingMessage) => void) | undefined;
+
+  constructor(readyState = OPEN) {
+    super();
+    this.readyState = readyState;
+  }
+
+  send(data: OutgoingMessage): void {
+    if (this.readyState !== OPEN) throw new Error(`send on a socket in state ${this.readyState}`);
+    this.onSend?.(data);
+    this.sent.push(data);
+  }
+
+  open(): void {
+    this.readyState = OPEN;
+    this.dispatchEvent(new Event('open'));
+  }
+
+  close(): void {
+    this.readyState = CLOSED;
+    this.dispatchEvent(new Event('close'));
+  }
+
+  receive(data: unknown): void {
+    this.dispatchEvent(Object.assign(new Event('message'), { data }));
+  }
+
+  listeners = 0;
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void {
+    this.listeners++;
+    super.addEventListener(type, listener, options);
+  }
+  override removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | EventListenerOptions,
+  ): void {
+    this.listeners--;
+    super.removeEventListener(type, listener, options);
+  }
+}
+
+const suspendFrame = (runId = 'run-s1'): SuspendFrame => ({
+  type: 'suspend',
+  runId,
+  deploymentId: 'd-ABC',
+  at: '2026-01-01T00:00:00.000Z',
+});
+const suspendText = (runId?: string) => JSON.stringify(suspendFrame(runId));
+const resumeText = (suspendRunId: string | null = 'run-s1') =>
+  JSON.stringify({
+    type: 'resume',
+    runId: 'run-r1',
+    suspendRunId,
+    deploymentId: 'd-ABC',
+    at: '2026-01-01T00:01:00.000Z',
+  });
+
+/** Every event the client dispatches, in order, with its detail. */
+function recordEvents(client: ChannelsClient) {
+  const events: Array<{ type: string; detail: unknown }> = [];
+  for (const type of ['suspend', 'resume', 'message', 'overflow', 'error'] as const) {
+    client.addEventListener(type, (event) => events.push({ type, detail: event.detail }));
+  }
+  return events;
+}
+
+describe('ChannelsClient: input', () => {
+  it('rejects what is not a WebSocket, and bad options, with a TypeError', () => {
+    expect(() => new ChannelsClient({} as WebSocketLike)).toThrow(TypeError);
+    expect(() => new ChannelsClient(null as unknown as WebSocketLike)).toThrow(/socket/);
+    expect(() => new ChannelsClient(new FakeSocket(), { maxQueued: 0 })).toThrow(TypeError);
+    expect(() => new ChannelsClient(new FakeSocket(), { maxQueued: 1.5 })).toThrow(/maxQueued/);
+    expect(() => new ChannelsClient(new FakeSocket(), { maxQueued: Number.NaN })).toThrow(
+      TypeError,
+    );
+    expect(new ChannelsClient(new FakeSocket(), { maxQueued: Infinity }).maxQueued).toBe(Infinity);
+    expect(new ChannelsClient(new FakeSocket()).maxQueued).toBe(10_000);
+  });
+
+  it('rejects a message WebSocket.send would not take, before holding or sending anything', () => {
+    const socket = new FakeSocket();
+    const client = new ChannelsClient(socket);
+    expect(() => client.send(42 as unknown as string)).toThrow(TypeError);
+    expect(() => client.send({ text: 'x' } as unknown as string)).toThrow(TypeError);
+    socket.receive(suspendText());
+    expect(() => client.send(undefined as unknown as string)).toThrow(TypeError);
+    expect(client.queued).toBe(0);
+    expect(socket.sent).toEqual([]);
+  });
+
+  it('sends strings, ArrayBuffers, typed arrays and Blobs', () => {
+    const socket = new FakeSocket();
+    const client = new ChannelsClient(socket);
+    const buffer = new ArrayBuffer(2);
+    const bytes = new Uint8Array([1, 2]);
+    const blob = new Blob(['b']);
+    client.send('text');
+    client.send(buffer);
+    client.send(bytes);
+    client.send(blob);
+    expect(socket.sent).toEqual(['text', buffer, bytes, blob]);
+  });
+
+  it('accepts the sockets of browsers, of Node and of the ws package (checked by tsc)', () => {
+    expectTypeOf<WebSocket>().toExtend<WebSocketLike>();
+    expectTypeOf<WsWebSocket>().toExtend<WebSocketLike>();
+    expectTypeOf<FakeSocket>().toExtend<WebSocketLike>();
+    expectTypeOf<{ readyState: number; send(data: string): void }>().not.toExtend<WebSocketLike>();
+  });
+});
+
+describe('ChannelsClient: active', () => {
+  it('sends at once on an open socket and holds nothing', () => {
+    const socket = new FakeSocket();
+    const client = new ChannelsClient(socket);
+    client.send('a');
+    client.send('b');
+    expect(socket.sent).toEqual(['a', 'b']);
+    expect(client.queued).toBe(0);
+    expect(client.state).toBe('active');
+  });
+
+  it('holds messages sent before the socket opens and sends them, in order, on open', () => {
+    const socket = new FakeSocket(CONNECTING);
+    const client = new ChannelsClient(socket);
+    const events = recordEvents(client);
+    client.send('1');
+    client.send('2');
+    expect(socket.sent).toEqual([]);
+    expect(client.queued).toBe(2);
+
+    socket.open();
+    client.send('3');
+
+    expect(socket.sent).toEqual(['1', '2', '3']);
+    expect(client.queued).toBe(0);
+    // Opening is not a resume: the server never suspended this connection.
+    expect(events).toEqual([]);
+  });
+
+  it('passes app messages on as `message` events, text and binary', () => {
+    const socket = new FakeSocket();
+    const client = new ChannelsClient(socket);
+    const events = recordEvents(client);
+    const binary = new Uint8Array([123, 34]).buffer;
+    socket.receive('hello');
+    socket.receive(binary);
+    expect(events).toEqual([
+      { type: 'message', detail: 'hello' },
+      { type: 'message', detail: binary },
+    ]);
+  });
+});
+
+describe('ChannelsClient: suspend and resume', () => {
+  it('holds messages while suspended, then sends them in order on resume and says how many', () => {
+    const socket = new FakeSocket();
+    const client = new ChannelsClient(socket);
+    const events = recordEvents(client);
+    client.send('before');
+
+    socket.receive(suspendText());
+    expect(client.state).toBe('suspended');
+    for (let index = 1; index <= 5; index++) client.send(`m${index}`);
+    expect(socket.sent).toEqual(['before']);
+    expect(client.queued).toBe(5);
+
+    socket.receive(resumeText());
+    expect(client.state).toBe('active');
+    expect(client.queued).toBe(0);
+    expect(socket.sent).toEqual(['before', 'm1', 'm2', 'm3', 'm4', 'm5']);
+
+    client.send('after');
+    expect(socket.sent.at(-1)).toBe('after');
+    expect(events).toEqual([
+      { type: 'suspend', detail: suspendFrame() },
+      {
+        type: 'resume',
+        detail: {
+          frame: {
+            type: 'resume',
+            runId: 'run-r1',
+            suspendRunId: 'run-s1',
+            deploymentId: 'd-ABC',
+            at: '2026-01-01T00:01:00.000Z',
+          },
+          flushed: 5,
+        } satisfies ResumeDetail,
+      },
+    ]);
+  });
+
+  it('has sent every held message by the time `resume` listeners run', () => {
+    const socket = new FakeSocket();
+    const client = new ChannelsClient(socket);
+    socket.receive(suspendText());
+    client.send('held');
+    const seen: unknown[] = [];
+    client.addEventListener('resume', () => {
+      seen.push([...socket.sent], client.queued, client.state);
+      client.send('from the listener');
+    });
+    socket.receive(resumeText());
+    expect(seen).toEqual([['held'], 0, 'active']);
+    expect(socket.sent).toEqual(['held', 'from the listener']);
+  });
+
+  it('never passes control frames on as app messages', () => {
+    const socket = new FakeSocket();
+    const client = new ChannelsClient(socket);
+    const messages: unknown[] = [];
+    client.addEventListener('message', (event) => messages.push(event.detail));
+    socket.receive('one');
+    socket.receive(suspendText());
+    socket.receive(resumeText());
+    socket.receive('two');
+    expect(messages).toEqual(['one', 'two']);
+  });
+
+  it('keeps holding on a second suspend, without a second event, until one resume', () => {
+    const socket = new FakeSocket();
+    const client = new ChannelsClient(socket);
+    const events = recordEvents(client);
+    socket.receive(suspendText('run-s1'));
+    client.send('a');
+    socket.receive(suspendText('run-s2'));
+    client.send('b');
+    expect(client.state).toBe('suspended');
+    expect(client.queued).toBe(2);
+    expect(socket.sent).toEqual([]);
+
+    socket.receive(resumeText('run-s2'));
+    expect(socket.sent).toEqual(['a', 'b']);
+    expect(events.map((event) => event.type)).toEqual(['suspend', 'resume']);
+    expect(events[0]?.detail).toMatchObject({ runId: 'run-s1' });
+  });
+
+  it('takes a resume without a suspend as harmless: no event, nothing sent twice', () => {
+    const socket = new FakeSocket();
+    const client = new ChannelsClient(socket);
+    const events = recordEvents(client);
+    client.send('a');
+    socket.receive(resumeText(null));
+    client.send('b');
+    expect(client.state).toBe('active');
+    expect(socket.sent).toEqual(['a', 'b']);
+    expect(events).toEqual([]);
+  });
+
+  it('keeps order when the app sends while held messages are being sent', () => {
+    const socket = new FakeSocket();
+    const client = new ChannelsClient(socket);
+    socket.receive(suspendText());
+    client.send('1');
+    client.send('2');
+    client.send('3');
+    // While the socket sends '1', the app (e.g. a listener the socket calls) sends 'late'.
+    socket.onSend = (data) => {
+      if (data === '1') client.send('late');
+      if (data === '3') client.send('later');
+    };
+    socket.receive(resumeText());
+    expect(socket.sent).toEqual(['1', '2', '3', 'late', 'later']);
+    expect(client.queued).toBe(0);
+  });
+
+  it('stops sending held messages when a suspend arrives in the middle of it', () => {
+    const socket = new FakeSocket();
+    const client = new ChannelsClient(socket);
+    socket.receive(suspendText('run-s1'));
+    for (const data of ['1', '2', '3']) client.send(data);
+    socket.onSend = (data) => {
+      if (data === '2') socket.receive(suspendText('run-s2'));
+    };
+    socket.receive(resumeText());
+    expect(socket.sent).toEqual(['1', '2']);
+    expect(client.state).toBe('suspended');
+    expect(client.queued).toBe(1);
+
+    socket.onSend = undefined;
+    socket.receive(resumeText('run-s2'));
+    expect(socket.sent).toEqual(['1', '2', '3']);
+  });
+
+  it('holds what is sent while the socket is closed instead of losing it', () => {
+    const socket = new FakeSocket();
+    const client = new ChannelsClient(socket);
+    socket.close();
+    client.send('a');
+    expect(socket.sent).toEqual([]);
+    expect(client.queued).toBe(1);
+  });
+});
+
+describe('ChannelsClient: socket errors', () => {
+  it('keeps a held message the socket refused, says so, and sends it with the next send', () => {
+    const socket = new FakeSocket();
+    const client = new ChannelsClient(socket);
+    const events = recordEvents(client);
+    socket.receive(suspendText());
+    client.send('1');
+    client.send('2');
+    const refusal = new Error('socket buffer full');
+    socket.onSend = (data) => {
+      if (data === '2') throw refusal;
+    };
+    socket.receive(resumeText());
+    expect(socket.sent).toEqual(['1']);
+    expect(client.queued).toBe(1);
+    expect(events.map((event) => event.type)).toEqual(['suspend', 'error', 'resume']);
+    expect(events[1]?.detail).toEqual({ error: refusal, queued: 1 });
+    expect(events[2]?.detail).toMatchObject({ flushed: 1 });
+
+    socket.onSend = undefined;
+    client.send('3');
+    expect(socket.sent).toEqual(['1', '2', '3']);
+    expect(client.queued).toBe(0);
+  });
+
+  it('lets what the socket throws on a direct send reach the caller, holding nothing', () => {
+    const socket = new FakeSocket();
+    const client = new ChannelsClient(socket);
+    socket.onSend = () => {
+      throw new Error('refused');
+    };
+    expect(() => client.send('a')).toThrow('refused');
+    expect(client.queued).toBe(0);
+  });
+});
+
+describe('ChannelsClient: overflow', () => {
+  it('refuses the newest message with an event and an error, keeping the held ones', () => {
+    const socket = new FakeSocket();
+    const client = new ChannelsClient(socket, { maxQueued: 3 });
+    const events = recordEvents(client);
+    socket.receive(suspendText());
+    client.send('1');
+    client.send('2');
+    client.send('3');
+
+    expect(() => client.send('4')).toThrow(ChannelsQueueFullError);
+    expect(() => client.send('5')).toThrow(/3 messages/);
+    expect(client.queued).toBe(3);
+    expect(events.filter((event) => event.type === 'overflow')).toEqual([
+      { type: 'overflow', detail: { data: '4', maxQueued: 3 } },
+      { type: 'overflow', detail: { data: '5', maxQueued: 3 } },
+    ]);
+
+    socket.receive(resumeText());
+    expect(socket.sent).toEqual(['1', '2', '3']);
+    client.send('6');
+    expect(socket.sent).toEqual(['1', '2', '3', '6']);
+  });
+
+  it('gives the error a name and the limit', () => {
+    const error = new ChannelsQueueFullError(7);
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe('ChannelsQueueFullError');
+    expect(error.maxQueued).toBe(7);
+  });
+});
+
+describe('ChannelsClient: attach after a reconnect', () => {
+  it('holds messages while disconnected and sends them on the new socket when it opens', () => {
+    const first = new FakeSocket();
+    const client = new ChannelsClient(first);
+    const events = recordEvents(client);
+    client.send('a');
+    first.close();
+    client.send('b');
+    client.send('c');
+
+    const second = new FakeSocket(CONNECTING);
+    client.attach(second);
+    expect(second.sent).toEqual([]);
+    second.open();
+
+    expect(first.sent).toEqual(['a']);
+    expect(second.sent).toEqual(['b', 'c']);
+    expect(client.socket).toBe(second);
+    expect(events).toEqual([]);
+  });
+
+  it('resumes on the open of the new socket when it was suspended (no resume frame comes)', () => {
+    const first = new FakeSocket();
+    const client = new ChannelsClient(first);
+    const events = recordEvents(client);
+    first.receive(suspendText());
+    client.send('a');
+    client.send('b');
+    first.close();
+
+    const second = new FakeSocket(CONNECTING);
+    client.attach(second);
+    expect(client.state).toBe('suspended');
+    second.open();
+
+    expect(client.state).toBe('active');
+    expect(second.sent).toEqual(['a', 'b']);
+    expect(events.map((event) => event.type)).toEqual(['suspend', 'resume']);
+    expect(events[1]?.detail).toEqual({ frame: null, flushed: 2 });
+  });
+
+  it('sends at once when the new socket is already open', () => {
+    const first = new FakeSocket(CONNECTING);
+    const client = new ChannelsClient(first);
+    client.send('a');
+    const second = new FakeSocket(OPEN);
+    client.attach(second);
+    expect(second.sent).toEqual(['a']);
+  });
+
+  it('treats attaching the same socket again as nothing: a suspended client stays suspended', () => {
+    const socket = new FakeSocket();
+    const client = new ChannelsClient(socket);
+    socket.receive(suspendText());
+    client.send('a');
+    client.attach(socket);
+    expect(client.state).toBe('suspended');
+    expect(socket.sent).toEqual([]);
+    socket.receive(resumeText());
+    expect(socket.sent).toEqual(['a']);
+  });
+
+  it('stops listening to the old socket', () => {
+    const first = new FakeSocket();
+    const client = new ChannelsClient(first);
+    const events = recordEvents(client);
+    const second = new FakeSocket();
+    client.attach(second);
+    expect(first.listeners).toBe(0);
+
+    first.receive(suspendText());
+    first.receive('stale');
+    client.send('a');
+
+    expect(client.state).toBe('active');
+    expect(events).toEqual([]);
+    expect(first.sent).toEqual([]);
+    expect(second.sent).toEqual(['a']);
+  });
+});
+
+describe('ChannelsClient: dispose', () => {
+  it('removes its listeners, returns the held messages and refuses to send', () => {
+    const socket = new FakeSocket();
+    const client = new ChannelsClient(socket);
+    expect(socket.listeners).toBeGreaterThan(0);
+    const events = recordEvents(client);
+    socket.receive(suspendText());
+    client.send('a');
+    client.send('b');
+
+    expect(client.dispose()).toEqual(['a', 'b']);
+    expect(socket.listeners).toBe(0);
+    expect(client.queued).toBe(0);
+    expect(client.dispose()).toEqual([]);
+
+    socket.receive(resumeText());
+    socket.receive('late');
+    expect(socket.sent).toEqual([]);
+    expect(events.map((event) => event.type)).toEqual(['suspend']);
+    expect(() => client.send('c')).toThrow(/disposed/);
+    expect(() => client.attach(new FakeSocket())).toThrow(/disposed/);
+  });
+});
+
+describe('ChannelsClient: many messages', () => {
+  it('sends 20,000 held messages in order, each once', () => {
+    const socket = new FakeSocket();
+    const client = new ChannelsClient(socket, { maxQueued: 20_000 });
+    socket.receive(suspendText());
+    const expected = Array.from({ length: 20_000 }, (_, index) => String(index));
+    for (const data of expected) client.send(data);
+    socket.receive(resumeText());
+    expect(socket.sent).toEqual(expected);
+    expect(client.queued).toBe(0);
+  });
+});
+
+describe('parseControlFrame', () => {
+  it('reads the frames the server encodes (functions/lib/core/frames.ts)', () => {
+    const suspend: serverFrames.SuspendFrame = {
+      type: 'suspend',
+      runId: 'r1',
+      deploymentId: null,
+      at: '2026-01-01T00:00:00.000Z',
+    };
+    const resume = serverFrames.resumeFrameEncoder({
+      runId: 'r2',
+      deploymentId: 'd-1',
+      at: '2026-01-01T00:01:00.000Z',
+    })('r1');
+    const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+    expect(parseControlFrame(text(serverFrames.encodeFrame(suspend)))).toEqual(suspend);
+    expect(parseControlFrame(text(resume))).toEqual({
+      type: 'resume',
+      runId: 'r2',
+      suspendRunId: 'r1',
+      deploymentId: 'd-1',
+      at: '2026-01-01T00:01:00.000Z',
+    });
+    expectTypeOf<serverFrames.ControlFrame>().toEqualTypeOf<
+      NonNullable<ReturnType<typeof parseControlFrame>>
+    >();
+  });
+
+  it.each([
+    ['not JSON', '{"type":"suspend"'],
+    ['plain text', 'suspend'],
+    ['a JSON string', '"suspend"'],
+    ['JSON null', 'null'],
+    ['an array', '[{"type":"suspend"}]'],
+    ['an app object without our type', '{"type":"chat","runId":"r","deploymentId":null,"at":"t"}'],
+    ['an app object with type suspend but not our fields', '{"type":"suspend","room":"lobby"}'],
+    ['a resume without suspendRunId', '{"type":"resume","runId":"r","deploymentId":null,"at":"t"}'],
+    ['a numeric runId', '{"type":"suspend","runId":1,"deploymentId":null,"at":"t"}'],
+    ['binary data', new Uint8Array([123, 125])],
+    [
+      'a long message',
+      `{"type":"suspend","runId":"r","deploymentId":null,"at":"${'t'.repeat(5000)}"}`,
+    ],
+  ])('takes %s as an app message', (_label, data) => {
+    expect(parseControlFrame(data)).toBeNull();
+    const socket = new FakeSocket();
+    const client = new ChannelsClient(socket);
+    const handler = vi.fn();
+    client.addEventListener('message', handler);
+    socket.receive(data);
+    expect(handler).toHaveBeenCalledOnce();
+    expect(client.state).toBe('active');
+  });
+
+  it('keeps only the frame fields', () => {
+    expect(
+      parseControlFrame(
+        ' {"type":"suspend","runId":"r","deploymentId":"d","at":"t","extra":{"x":1}}',
+      ),
+    ).toEqual({ type: 'suspend', runId: 'r', deploymentId: 'd', at: 't' });
+  });
+});
