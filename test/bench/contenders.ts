@@ -76,6 +76,18 @@ function countingDynamoDBClient(config: ContenderConfig): {
 }
 
 const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+// BENCH_VERBOSE=1 shows the run's own log lines (progress every 5 s) on stderr.
+const runLogger: Logger = process.env.BENCH_VERBOSE
+  ? {
+      debug() {},
+      info: (message, fields) =>
+        console.error(new Date().toISOString(), message, JSON.stringify(fields ?? {})),
+      warn: (message, fields) =>
+        console.error(new Date().toISOString(), message, JSON.stringify(fields ?? {})),
+      error: (message, fields) =>
+        console.error(new Date().toISOString(), message, JSON.stringify(fields ?? {})),
+    }
+  : silentLogger;
 
 /** Quantiles of a list of latencies (only the two baselines keep them; they are small). */
 function quantiles(latencies: number[]): { p50: number; p99: number } {
@@ -117,7 +129,7 @@ async function wsChannels(config: ContenderConfig): Promise<ContenderReport> {
     }),
     poster,
     runLog: new DynamoDBRunLog({ client, tableName: config.runsTable, clock: systemClock }),
-    logger: silentLogger,
+    logger: runLogger,
     clock: systemClock,
     remainingTimeMs: () => 15 * 60 * 1000,
   });

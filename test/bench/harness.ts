@@ -166,7 +166,11 @@ async function runContenderProcess(
   config: ContenderConfig,
 ): Promise<ContenderReport & { cpuMs: number; peakRssMb: number }> {
   const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  const child = spawn(process.execPath, ['--import', tsxLoader, contenderProcess], {
+  // BENCH_CPU_PROF=<dir> writes a CPU profile of each contender there (for chrome://inspect).
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
+  const child = spawn(process.execPath, [...profile, '--import', tsxLoader, contenderProcess], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, BENCH_CONFIG: JSON.stringify(config) },
   });
@@ -176,6 +180,7 @@ async function runContenderProcess(
     stdout += chunk;
   });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    if (process.env.BENCH_VERBOSE) process.stderr.write(chunk);
     stderr = (stderr + chunk).slice(-8_000);
   });
   // Bounded: a contender that runs past 30 minutes is stopped and reported as a failure.

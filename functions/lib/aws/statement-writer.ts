@@ -48,7 +48,7 @@ export class BatchStatementWriter {
   constructor(options: StatementWriterOptions) {
     this.#documentClient = options.documentClient;
     this.#logger = options.logger;
-    this.#maxBatchesInFlight = options.maxBatchesInFlight ?? 4;
+    this.#maxBatchesInFlight = options.maxBatchesInFlight ?? 16;
     this.#maxRetries = options.maxRetries ?? 5;
     this.#random = options.random ?? Math.random;
   }

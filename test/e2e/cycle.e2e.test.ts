@@ -1,0 +1,153 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shardOf } from '../../functions/lib/core/pages.js';
+import { invokeRun } from '../../scripts/lib/invoke.js';
+import { freePorts, type LocalStack, startLocalStack } from '../../scripts/lib/local-stack.js';
+import {
+  type CodeDeployEmulator,
+  startCodeDeployEmulator,
+} from '../support/codedeploy-emulator.js';
+import { connectClient, type TestClient, waitUntil } from '../support/ws-clients.js';
+
+// The whole deployment cycle in serverless-offline, driven as CodeDeploy drives it: suspend as
+// the BeforeAllowTraffic hook, resume as the AfterAllowTraffic hook, each reporting its status
+// to the CodeDeploy emulator behind AWS_ENDPOINT_URL_CODEDEPLOY.
+
+const typesOf = (client: TestClient) =>
+  client.received.map((frame) => (JSON.parse(frame) as { type: string }).type);
+
+describe('the deployment cycle in the local stack, as CodeDeploy hooks', () => {
+  let stack: LocalStack;
+  let codeDeploy: CodeDeployEmulator;
+  let documentClient: DynamoDBDocumentClient;
+  const clients: TestClient[] = [];
+
+  beforeAll(async () => {
+    codeDeploy = await startCodeDeployEmulator();
+    stack = await startLocalStack({
+      ports: await freePorts(),
+      environment: { AWS_ENDPOINT_URL_CODEDEPLOY: codeDeploy.endpoint },
+    });
+    documentClient = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: stack.awsEnvironment.AWS_ENDPOINT_URL_DYNAMODB,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled(clients.map((client) => client.close()));
+    documentClient?.destroy();
+    await stack?.stop();
+    await codeDeploy?.stop();
+  });
+
+  const read = (tableName: string, key: Record<string, string>) =>
+    documentClient
+      .send(new GetCommand({ TableName: tableName, Key: key }))
+      .then((output) => output.Item);
+
+  it('suspends 30, resumes the 25 still open, never touches the 3 new, deletes the 4 lost', async () => {
+    const target = { lambdaEndpoint: `http://localhost:${stack.ports.lambda}`, stage: stack.stage };
+    const deploymentId = 'd-E2ECYCLE1';
+    for (let index = 0; index < 30; index++) {
+      clients.push(await connectClient(stack.websocketUrl, documentClient, stack.connectionsTable));
+    }
+
+    const suspend = await invokeRun(target, 'suspend', {
+      DeploymentId: deploymentId,
+      LifecycleEventHookExecutionId: 'hook-before',
+    });
+    expect(suspend).toMatchObject({
+      kind: 'suspend',
+      trigger: 'codedeploy',
+      outcome: 'ok',
+      state: 'completed',
+      counts: { total: 30, delivered: 30 },
+    });
+    await Promise.all(clients.map((client) => client.waitFor((frames) => frames.length >= 1)));
+
+    const closed = clients.slice(0, 5);
+    const open = clients.slice(5);
+    for (const client of closed) await client.close();
+    for (const client of closed) {
+      await waitUntil(
+        async () => !(await read(stack.connectionsTable, { connectionId: client.connectionId })),
+        'the closed connection to leave the registry',
+      );
+    }
+    const lost = Array.from({ length: 4 }, (_, index) => `lostDisconnect${index}=`);
+    for (const connectionId of lost) {
+      await documentClient.send(
+        new PutCommand({
+          TableName: stack.connectionsTable,
+          Item: {
+            connectionId,
+            status: 'suspended',
+            connectedAt: Date.now() - 120_000,
+            suspendedBy: String(suspend.runId),
+            suspendedAt: new Date().toISOString(),
+            suspendShard: shardOf(connectionId, 16),
+          },
+        }),
+      );
+    }
+    const late: TestClient[] = [];
+    for (let index = 0; index < 3; index++) {
+      late.push(await connectClient(stack.websocketUrl, documentClient, stack.connectionsTable));
+    }
+    clients.push(...late);
+
+    const resume = await invokeRun(target, 'resume', {
+      DeploymentId: deploymentId,
+      LifecycleEventHookExecutionId: 'hook-after',
+    });
+    expect(resume).toMatchObject({
+      kind: 'resume',
+      trigger: 'codedeploy',
+      state: 'completed',
+      outcome: 'errors',
+      counts: { total: 29, delivered: 25, gone: 4, timedOut: 0, failed: 0 },
+      hookStatus: 'Succeeded',
+    });
+    await Promise.all(open.map((client) => client.waitFor((frames) => frames.length >= 2)));
+    // A moment for any duplicate to arrive before counting.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    for (const client of closed) expect(typesOf(client)).toEqual(['suspend']);
+    for (const client of open) {
+      expect(typesOf(client)).toEqual(['suspend', 'resume']);
+      expect(JSON.parse(client.received[1] ?? '{}')).toMatchObject({
+        runId: resume.runId,
+        suspendRunId: suspend.runId,
+        deploymentId,
+      });
+      expect(
+        await read(stack.connectionsTable, { connectionId: client.connectionId }),
+      ).toMatchObject({ status: 'active' });
+    }
+    for (const client of late) {
+      expect(client.received).toEqual([]);
+      expect(
+        await read(stack.connectionsTable, { connectionId: client.connectionId }),
+      ).toMatchObject({ status: 'active' });
+    }
+    for (const connectionId of lost) {
+      expect(await read(stack.connectionsTable, { connectionId })).toBeUndefined();
+    }
+    for (const run of [suspend, resume]) {
+      expect(await read(stack.runsTable, { runId: String(run.runId) })).toMatchObject({
+        state: 'completed',
+        deploymentId,
+        trigger: 'codedeploy',
+      });
+    }
+    expect(codeDeploy.calls.map(({ at: _at, ...call }) => call)).toEqual([
+      { deploymentId, lifecycleEventHookExecutionId: 'hook-before', status: 'Succeeded' },
+      { deploymentId, lifecycleEventHookExecutionId: 'hook-after', status: 'Succeeded' },
+    ]);
+  });
+});
