@@ -171,7 +171,7 @@ describe('resume, as deployed, over 1,000 suspended connections', () => {
       lifecycleEventHookExecutionId: 'hook-after',
       counts: { gone: 60, timedOut: 5, failed: 15 },
     });
-    expect((record.Item?.failures as unknown[]).length).toBe(20);
+    expect(record.Item?.failures).toHaveLength(20);
 
     // Run it again by hand: only the ones that failed are posted to.
     managementApi.reset();
