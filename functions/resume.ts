@@ -1,45 +1,17 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CodeDeployHookReporter } from './lib/aws/codedeploy-reporter.js';
-import { managementApiClient } from './lib/aws/management-api.js';
 import { DynamoDBResumeStore } from './lib/aws/resume-store.js';
-import { DynamoDBRunLog } from './lib/aws/run-log.js';
-import { SignedManagementApiPoster } from './lib/aws/signed-poster.js';
-import { channelRunHandler, coreLogger } from './lib/channel-handler.js';
-import { readBulkConfig } from './lib/config.js';
-import { systemClock } from './lib/core/ports.js';
+import { runFunction } from './lib/run-function.js';
 
 // resume (CodeDeploy AfterAllowTraffic, or by hand): posts the resume frame to every suspended
 // connection and records each result. See README "Running it from the console".
-const logger = new Logger();
-
-export const handler = channelRunHandler({
-  kind: 'resume',
-  logger,
-  metrics: new Metrics(),
-  reporter: new CodeDeployHookReporter(),
-  setup: () => {
-    const config = readBulkConfig(process.env);
-    const client = new DynamoDBClient({});
-    return {
-      config,
-      // Signed by the SDK's SigV4 with the SDK client's credentials, without its per-call cost.
-      poster: new SignedManagementApiPoster({
-        endpoint: config.websocketEndpoint,
-        client: managementApiClient({ endpoint: config.websocketEndpoint }),
-        maxSockets: config.concurrency,
-      }),
-      runLog: new DynamoDBRunLog({ client, tableName: config.runsTable, clock: systemClock }),
-      storeFor: (invocation) =>
-        new DynamoDBResumeStore({
-          client,
-          tableName: config.connectionsTable,
-          indexName: config.suspendedIndex,
-          shards: config.suspendShards,
-          connectionIds: invocation.request.connectionIds,
-          logger: coreLogger(logger),
-        }),
-    };
-  },
-});
+export const handler = runFunction(
+  'resume',
+  ({ client, config, invocation, logger }) =>
+    new DynamoDBResumeStore({
+      client,
+      tableName: config.connectionsTable,
+      indexName: config.suspendedIndex,
+      shards: config.suspendShards,
+      connectionIds: invocation.request.connectionIds,
+      logger,
+    }),
+);

@@ -57,6 +57,16 @@ export interface ContenderReport {
 }
 
 const credentials = { accessKeyId: 'bench', secretAccessKey: 'bench' };
+
+const noCounts = (): ContenderCounts => ({
+  delivered: 0,
+  gone: 0,
+  timedOut: 0,
+  throttled: 0,
+  failed: 0,
+  neverAttempted: 0,
+  neverAnswered: 0,
+});
 const region = 'us-east-1';
 
 function countingDynamoDBClient(config: ContenderConfig): {
@@ -169,15 +179,7 @@ async function naive(config: ContenderConfig, stallMs = 5_000): Promise<Contende
     credentials,
   });
   const postData = JSON.stringify({ type: 'resume' });
-  const counts: ContenderCounts = {
-    delivered: 0,
-    gone: 0,
-    timedOut: 0,
-    throttled: 0,
-    failed: 0,
-    neverAttempted: 0,
-    neverAnswered: 0,
-  };
+  const counts = noCounts();
   const latencies: number[] = [];
   const started = performance.now();
   let lastSettledAt = started;
@@ -253,15 +255,7 @@ async function raw(config: ContenderConfig): Promise<ContenderReport> {
   const endpoint = new URL(config.endpoint);
   const agent = new Agent({ keepAlive: true, maxSockets: config.concurrency });
   const body = Buffer.from(JSON.stringify({ type: 'resume' }));
-  const counts: ContenderCounts = {
-    delivered: 0,
-    gone: 0,
-    timedOut: 0,
-    throttled: 0,
-    failed: 0,
-    neverAttempted: 0,
-    neverAnswered: 0,
-  };
+  const counts = noCounts();
   const latencies: number[] = [];
   const postOnce = (id: string) =>
     new Promise<number>((resolve) => {

@@ -1,13 +1,14 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shardOf } from '../../functions/lib/core/pages.js';
 import { invokeRun } from '../../scripts/lib/invoke.js';
-import { freePorts, type LocalStack, startLocalStack } from '../../scripts/lib/local-stack.js';
+import type { LocalStack } from '../../scripts/lib/local-stack.js';
 import {
   type CodeDeployEmulator,
   startCodeDeployEmulator,
 } from '../support/codedeploy-emulator.js';
+import { type StackFixture, startStackFixture } from '../support/stack-fixture.js';
 import { connectClient, type TestClient, waitUntil } from '../support/ws-clients.js';
 
 // The whole deployment cycle in serverless-offline, driven as CodeDeploy drives it: suspend as
@@ -18,6 +19,7 @@ const typesOf = (client: TestClient) =>
   client.received.map((frame) => (JSON.parse(frame) as { type: string }).type);
 
 describe('the deployment cycle in the local stack, as CodeDeploy hooks', () => {
+  let fixture: StackFixture;
   let stack: LocalStack;
   let codeDeploy: CodeDeployEmulator;
   let documentClient: DynamoDBDocumentClient;
@@ -25,33 +27,22 @@ describe('the deployment cycle in the local stack, as CodeDeploy hooks', () => {
 
   beforeAll(async () => {
     codeDeploy = await startCodeDeployEmulator();
-    stack = await startLocalStack({
-      ports: await freePorts(),
+    fixture = await startStackFixture({
       environment: { AWS_ENDPOINT_URL_CODEDEPLOY: codeDeploy.endpoint },
     });
-    documentClient = DynamoDBDocumentClient.from(
-      new DynamoDBClient({
-        endpoint: stack.awsEnvironment.AWS_ENDPOINT_URL_DYNAMODB,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      }),
-    );
+    ({ stack, documentClient } = fixture);
   });
 
   afterAll(async () => {
     await Promise.allSettled(clients.map((client) => client.close()));
-    documentClient?.destroy();
-    await stack?.stop();
+    await fixture?.stop();
     await codeDeploy?.stop();
   });
 
-  const read = (tableName: string, key: Record<string, string>) =>
-    documentClient
-      .send(new GetCommand({ TableName: tableName, Key: key }))
-      .then((output) => output.Item);
+  const read = (tableName: string, key: Record<string, string>) => fixture.read(tableName, key);
 
   it('suspends 30, resumes the 25 still open, never touches the 3 new, deletes the 4 lost', async () => {
-    const target = { lambdaEndpoint: `http://localhost:${stack.ports.lambda}`, stage: stack.stage };
+    const target = fixture.invokeTarget;
     const deploymentId = 'd-E2ECYCLE1';
     for (let index = 0; index < 30; index++) {
       clients.push(await connectClient(stack.websocketUrl, documentClient, stack.connectionsTable));

@@ -1,7 +1,8 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePorts, type LocalStack, startLocalStack } from '../../scripts/lib/local-stack.js';
+import type { LocalStack } from '../../scripts/lib/local-stack.js';
+import { type StackFixture, startStackFixture } from '../support/stack-fixture.js';
 import {
   connectClient,
   scanConnectionIds,
@@ -10,25 +11,19 @@ import {
 } from '../support/ws-clients.js';
 
 describe('the local stack: registry handlers in serverless-offline with DynamoDB Local', () => {
+  let fixture: StackFixture;
   let stack: LocalStack;
   let documentClient: DynamoDBDocumentClient;
   const clients: TestClient[] = [];
 
   beforeAll(async () => {
-    stack = await startLocalStack({ ports: await freePorts() });
-    documentClient = DynamoDBDocumentClient.from(
-      new DynamoDBClient({
-        endpoint: stack.awsEnvironment.AWS_ENDPOINT_URL_DYNAMODB,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      }),
-    );
+    fixture = await startStackFixture();
+    ({ stack, documentClient } = fixture);
   });
 
   afterAll(async () => {
     await Promise.allSettled(clients.map((client) => client.close()));
-    documentClient?.destroy();
-    await stack?.stop();
+    await fixture?.stop();
   });
 
   it('registers three clients, removes the one that closes, and echoes a message', async () => {

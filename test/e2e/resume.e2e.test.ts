@@ -1,6 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   UpdateCommand,
@@ -8,38 +7,30 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shardOf } from '../../functions/lib/core/pages.js';
 import { invokeRun } from '../../scripts/lib/invoke.js';
-import { freePorts, type LocalStack, startLocalStack } from '../../scripts/lib/local-stack.js';
+import type { LocalStack } from '../../scripts/lib/local-stack.js';
+import { type StackFixture, startStackFixture } from '../support/stack-fixture.js';
 import { connectClient, type TestClient } from '../support/ws-clients.js';
 
 // Resume in serverless-offline: real clients marked suspended straight in the table (as a
 // suspend run leaves them), plus registry entries whose sockets are gone (a lost $disconnect).
 
 describe('resume in the local stack', () => {
+  let fixture: StackFixture;
   let stack: LocalStack;
   let documentClient: DynamoDBDocumentClient;
   const clients: TestClient[] = [];
 
   beforeAll(async () => {
-    stack = await startLocalStack({ ports: await freePorts() });
-    documentClient = DynamoDBDocumentClient.from(
-      new DynamoDBClient({
-        endpoint: stack.awsEnvironment.AWS_ENDPOINT_URL_DYNAMODB,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      }),
-    );
+    fixture = await startStackFixture();
+    ({ stack, documentClient } = fixture);
   });
 
   afterAll(async () => {
     await Promise.allSettled(clients.map((client) => client.close()));
-    documentClient?.destroy();
-    await stack?.stop();
+    await fixture?.stop();
   });
 
-  const read = (connectionId: string) =>
-    documentClient
-      .send(new GetCommand({ TableName: stack.connectionsTable, Key: { connectionId } }))
-      .then((output) => output.Item);
+  const read = (connectionId: string) => fixture.read(stack.connectionsTable, { connectionId });
 
   it('sends one resume frame to each suspended client, deletes the gone entries, and says so', async () => {
     for (let index = 0; index < 20; index++) {
@@ -79,10 +70,7 @@ describe('resume in the local stack', () => {
       );
     }
 
-    const summary = await invokeRun(
-      { lambdaEndpoint: `http://localhost:${stack.ports.lambda}`, stage: stack.stage },
-      'resume',
-    );
+    const summary = await invokeRun(fixture.invokeTarget, 'resume');
 
     expect(summary).toMatchObject({
       kind: 'resume',
@@ -119,10 +107,7 @@ describe('resume in the local stack', () => {
       counts: { gone: 5 },
     });
 
-    const again = await invokeRun(
-      { lambdaEndpoint: `http://localhost:${stack.ports.lambda}`, stage: stack.stage },
-      'resume',
-    );
+    const again = await invokeRun(fixture.invokeTarget, 'resume');
     expect(again).toMatchObject({ outcome: 'none', counts: { total: 0 } });
   });
 });

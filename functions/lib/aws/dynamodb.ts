@@ -1,5 +1,9 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 
 /** Either your own client or a config to build one with, never both (the Powertools way). */
 export type DynamoDBClientOption =
@@ -11,4 +15,35 @@ export function documentClientFrom(option: DynamoDBClientOption): DynamoDBDocume
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },
   });
+}
+
+/**
+ * Reads the items of these connection ids (consistently, 100 per BatchGetItem, unprocessed keys
+ * retried with backoff); ids without an item are left out.
+ */
+export async function readConnections(
+  documentClient: DynamoDBDocumentClient,
+  tableName: string,
+  connectionIds: readonly string[],
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  for (let start = 0; start < connectionIds.length; start += 100) {
+    let keys: Record<string, unknown>[] | undefined = connectionIds
+      .slice(start, start + 100)
+      .map((connectionId) => ({ connectionId }));
+    for (let attempt = 0; keys && keys.length > 0 && attempt < 10; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      const output: BatchGetCommandOutput = await documentClient.send(
+        new BatchGetCommand({
+          RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } },
+        }),
+      );
+      items.push(...(output.Responses?.[tableName] ?? []));
+      keys = output.UnprocessedKeys?.[tableName]?.Keys;
+    }
+    if (keys?.length) {
+      throw new Error(`DynamoDB left ${keys.length} connections unread after 10 attempts`);
+    }
+  }
+  return items;
 }

@@ -1,6 +1,4 @@
 import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
   QueryCommand,
   type QueryCommandInput,
@@ -14,7 +12,7 @@ import type {
   ResultRecorder,
   RunContext,
 } from '../core/ports.js';
-import { type DynamoDBClientOption, documentClientFrom } from './dynamodb.js';
+import { type DynamoDBClientOption, documentClientFrom, readConnections } from './dynamodb.js';
 import { translateRegistryError } from './registry-errors.js';
 import { BatchStatementWriter, quoted } from './statement-writer.js';
 
@@ -168,28 +166,12 @@ export class DynamoDBResumeStore implements ChannelStore {
   }
 
   async #readSelected(connectionIds: readonly string[]): Promise<ChannelTarget[]> {
-    const targets: ChannelTarget[] = [];
-    for (const ids of chunk(connectionIds, 100)) {
-      let keys: Record<string, unknown>[] | undefined = ids.map((connectionId) => ({
-        connectionId,
-      }));
-      for (let attempt = 0; keys && keys.length > 0 && attempt < 10; attempt++) {
-        const output: BatchGetCommandOutput = await this.#documentClient.send(
-          new BatchGetCommand({
-            RequestItems: { [this.#options.tableName]: { Keys: keys, ConsistentRead: true } },
-          }),
-        );
-        for (const item of output.Responses?.[this.#options.tableName] ?? []) {
-          if (item.status === 'suspended') targets.push(targetOf(item));
-        }
-        keys = output.UnprocessedKeys?.[this.#options.tableName]?.Keys;
-        if (keys?.length) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-      }
-      if (keys?.length) {
-        throw new Error(`DynamoDB left ${keys.length} connections unread after 10 attempts`);
-      }
-    }
-    return targets;
+    const items = await readConnections(
+      this.#documentClient,
+      this.#options.tableName,
+      connectionIds,
+    );
+    return items.filter((item) => item.status === 'suspended').map(targetOf);
   }
 
   #translate(error: unknown): unknown {

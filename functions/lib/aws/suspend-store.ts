@@ -1,7 +1,5 @@
 import {
   BatchExecuteStatementCommand,
-  BatchGetCommand,
-  type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
   ScanCommand,
   type ScanCommandInput,
@@ -15,7 +13,7 @@ import type {
   ResultRecorder,
   RunContext,
 } from '../core/ports.js';
-import { type DynamoDBClientOption, documentClientFrom } from './dynamodb.js';
+import { type DynamoDBClientOption, documentClientFrom, readConnections } from './dynamodb.js';
 import { translateRegistryError } from './registry-errors.js';
 import { BatchStatementWriter, quoted } from './statement-writer.js';
 
@@ -204,30 +202,14 @@ export class DynamoDBSuspendStore implements ChannelStore {
   }
 
   async #readSelected(connectionIds: readonly string[], run: RunContext): Promise<string[]> {
-    const ids: string[] = [];
-    for (const batch of chunk(connectionIds, 100)) {
-      let keys: Record<string, unknown>[] | undefined = batch.map((connectionId) => ({
-        connectionId,
-      }));
-      for (let attempt = 0; keys && keys.length > 0 && attempt < 10; attempt++) {
-        const output: BatchGetCommandOutput = await this.#documentClient.send(
-          new BatchGetCommand({
-            RequestItems: { [this.#options.tableName]: { Keys: keys, ConsistentRead: true } },
-          }),
-        );
-        for (const item of output.Responses?.[this.#options.tableName] ?? []) {
-          if (item.status === 'active' && Number(item.connectedAt) <= run.startedAt) {
-            ids.push(String(item.connectionId));
-          }
-        }
-        keys = output.UnprocessedKeys?.[this.#options.tableName]?.Keys;
-        if (keys?.length) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-      }
-      if (keys?.length) {
-        throw new Error(`DynamoDB left ${keys.length} connections unread after 10 attempts`);
-      }
-    }
-    return ids;
+    const items = await readConnections(
+      this.#documentClient,
+      this.#options.tableName,
+      connectionIds,
+    );
+    return items
+      .filter((item) => item.status === 'active' && Number(item.connectedAt) <= run.startedAt)
+      .map((item) => String(item.connectionId));
   }
 
   #translate(error: unknown): unknown {
