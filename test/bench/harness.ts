@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { build } from 'esbuild';
 import { startDynamoDBLocal } from '../support/dynamodb-local.js';
 import {
   type BehaviourMix,
@@ -48,6 +51,9 @@ export interface WrongState {
 export interface ContenderResult extends ContenderReport {
   name: ContenderName;
   cpuMs: number;
+  /** CPU time DynamoDB Local and the emulator spent while this contender ran (same machine). */
+  dynamodbLocalCpuMs: number;
+  emulatorCpuMs: number;
   peakRssMb: number;
   handled: number;
   handledPerSecond: number;
@@ -82,6 +88,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   const log = options.onLog ?? (() => {});
   const startedAt = new Date().toISOString();
   const { cpus } = await import('node:os');
+  const bundle = await bundleContenders();
   const dynamodb = await startDynamoDBLocal();
   const client = testClient(dynamodb.endpoint);
   let emulator: Awaited<ReturnType<typeof startManagementApiEmulatorProcess>> | undefined;
@@ -123,7 +130,13 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
           timeoutMs: setup.timeoutMs,
           idPrefix,
         };
-        const report = await runContenderProcess(config);
+        const cpuBefore = {
+          dynamodb: processCpuMs(dynamodb.pid),
+          emulator: processCpuMs(emulator.pid),
+        };
+        const report = await runContenderProcess(bundle.file, config);
+        const dynamodbLocalCpuMs = processCpuMs(dynamodb.pid) - cpuBefore.dynamodb;
+        const emulatorCpuMs = processCpuMs(emulator.pid) - cpuBefore.emulator;
         const wrongState = tables
           ? checkFinalStates(
               setup.n,
@@ -138,6 +151,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
         results.push({
           name,
           ...report,
+          dynamodbLocalCpuMs,
+          emulatorCpuMs,
           handled,
           handledPerSecond: Math.round(handled / (report.wallMs / 1000)),
           cpuMsPerConnection: handled > 0 ? report.cpuMs / handled : 0,
@@ -159,18 +174,53 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     await emulator?.stop();
     client.destroy();
     await dynamodb.stop();
+    bundle.remove();
   }
 }
 
+/** User + system CPU time of a process, from /proc (Linux); 0 where it cannot be read. */
+function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    // Fields after the command name: utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Bundles the contender program with esbuild, as serverless-esbuild bundles the functions for
+ * Lambda, so that it runs as plain JavaScript: no TypeScript loader in its CPU time or memory.
+ */
+async function bundleContenders(): Promise<{ file: string; remove(): void }> {
+  const directory = mkdtempSync(join(tmpdir(), 'ws-channels-bench-'));
+  const file = join(directory, 'contender.mjs');
+  await build({
+    entryPoints: [contenderProcess],
+    outfile: file,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'error',
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
+  });
+  return { file, remove: () => rmSync(directory, { recursive: true, force: true }) };
+}
+
 async function runContenderProcess(
+  bundle: string,
   config: ContenderConfig,
 ): Promise<ContenderReport & { cpuMs: number; peakRssMb: number }> {
-  const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  // BENCH_CPU_PROF=<dir> writes a CPU profile of each contender there (for chrome://inspect).
-  const profile = process.env.BENCH_CPU_PROF
-    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
-    : [];
-  const child = spawn(process.execPath, [...profile, '--import', tsxLoader, contenderProcess], {
+  // BENCH_NODE_ARGS: extra Node flags for the contenders, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArguments = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArguments, bundle], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, BENCH_CONFIG: JSON.stringify(config) },
   });

@@ -9,6 +9,8 @@ import { testClient } from './tables.js';
 
 export interface DynamoDBLocal {
   endpoint: string;
+  /** The java process (for the benchmark's CPU accounting). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -39,7 +41,7 @@ export async function startDynamoDBLocal(timeoutMs = 60_000): Promise<DynamoDBLo
       if (child.exitCode !== null) throw new Error(`DynamoDB Local exited:\n${output}`);
       try {
         await client.send(new ListTablesCommand({}));
-        return { endpoint, stop };
+        return { endpoint, pid: child.pid, stop };
       } catch (error) {
         if (Date.now() > deadline) {
           throw new Error(`DynamoDB Local did not answer within ${timeoutMs} ms:\n${output}`, {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
@@ -41,6 +42,8 @@ export class SignedManagementApiPoster implements MessagePoster {
   readonly #agent: HttpAgent | HttpsAgent;
   readonly #send: typeof httpRequest;
   #signer: Promise<SignatureV4> | undefined;
+  /** SHA-256 of each distinct frame: a run sends the same bytes to every connection. */
+  readonly #payloadHashes = new WeakMap<Uint8Array, string>();
 
   constructor(options: SignedPosterOptions) {
     this.#url = new URL(options.endpoint);
@@ -64,6 +67,8 @@ export class SignedManagementApiPoster implements MessagePoster {
         host: this.#url.host,
         'content-type': 'application/octet-stream',
         'content-length': String(data.byteLength),
+        // The signer uses this header when present instead of hashing the body again.
+        'x-amz-content-sha256': this.#payloadHash(data),
       },
       body: data,
     });
@@ -103,6 +108,15 @@ export class SignedManagementApiPoster implements MessagePoster {
       outgoing.once('error', reject);
       outgoing.end(data);
     });
+  }
+
+  #payloadHash(data: Uint8Array): string {
+    let hash = this.#payloadHashes.get(data);
+    if (hash === undefined) {
+      hash = createHash('sha256').update(data).digest('hex');
+      this.#payloadHashes.set(data, hash);
+    }
+    return hash;
   }
 
   destroy(): void {
