@@ -74,6 +74,15 @@ export const defaultMix: BehaviourMix = { gone: 0.05, throttleOnce: 0.01, hang: 
 const idPrefix = 'benchConn';
 const contenderProcess = fileURLToPath(new URL('./contender-process.ts', import.meta.url));
 
+/** The Node flags the deployed suspend and resume functions run with (serverless.yml). */
+export function deployedNodeOptions(): string[] {
+  const text = readFileSync(new URL('../../serverless.yml', import.meta.url), 'utf8');
+  const runEnvironment = text.slice(text.indexOf('  runEnvironment:'));
+  const options = /^\s+NODE_OPTIONS:\s*(.+)$/m.exec(runEnvironment)?.[1];
+  if (!options) throw new Error('serverless.yml has no NODE_OPTIONS in custom.runEnvironment');
+  return options.split(' ').filter((flag) => flag.startsWith('--max-'));
+}
+
 export async function runBenchmark(options: BenchOptions): Promise<BenchResult> {
   const setup = {
     n: options.n,
@@ -220,7 +229,9 @@ async function runContenderProcess(
 ): Promise<ContenderReport & { cpuMs: number; peakRssMb: number }> {
   // BENCH_NODE_ARGS: extra Node flags for the contenders, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArguments = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArguments, bundle], {
+  // ws-channels runs as deployed; the naive loop and the raw client as plain Node.
+  const deployed = config.name === 'ws-channels' ? deployedNodeOptions() : [];
+  const child = spawn(process.execPath, [...deployed, ...nodeArguments, bundle], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, BENCH_CONFIG: JSON.stringify(config) },
   });

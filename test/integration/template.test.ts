@@ -144,6 +144,7 @@ describe('the packaged CloudFormation template (osls package, offline, no creden
         CONCURRENCY: '100',
         POST_TIMEOUT_MS: '1000',
         SUSPEND_SHARDS: '16',
+        NODE_OPTIONS: expect.stringContaining('--max-old-space-size='),
       });
     }
   });
