@@ -1,0 +1,275 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+// Loopback emulator of the one CodeDeploy call the project makes,
+// PutLifecycleEventHookExecutionStatus (AWS JSON 1.1: POST / with an x-amz-target header).
+// Point a client at it with AWS_ENDPOINT_URL_CODEDEPLOY or `endpoint` in the client config.
+
+export interface CodeDeployCall {
+  deploymentId: string;
+  lifecycleEventHookExecutionId: string;
+  status: string;
+  /** Epoch ms when the call arrived. */
+  at: number;
+}
+
+export interface RejectedCodeDeployCall {
+  /** What was received; fields the caller left out are undefined. */
+  body: unknown;
+  errorType: string;
+  httpStatus: number;
+  at: number;
+}
+
+export interface CodeDeployEmulatorOptions {
+  port?: number;
+  /** Answer the first N hook status calls with `failWith`, to exercise the SDK's retries. */
+  failFirst?: number;
+  /** 'internalFailure': 500 InternalFailure (default); 'throttling': 400 ThrottlingException. */
+  failWith?: 'internalFailure' | 'throttling';
+}
+
+export interface CodeDeployEmulator {
+  readonly endpoint: string;
+  /** Accepted calls (answered 200), in arrival order. */
+  readonly calls: readonly CodeDeployCall[];
+  /** Calls answered with an error: injected failures and invalid requests. */
+  readonly rejected: readonly RejectedCodeDeployCall[];
+  waitForCalls(count: number, timeoutMs?: number): Promise<readonly CodeDeployCall[]>;
+  /** Forgets every call, and the failFirst budget starts again. */
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+const targetPrefix = 'CodeDeploy_20141006.';
+const operation = 'PutLifecycleEventHookExecutionStatus';
+// CodeDeploy lists six statuses, but a hook may only report these two.
+const reportableStatuses = new Set(['Succeeded', 'Failed']);
+const maxBodyBytes = 1024 * 1024;
+
+interface ErrorAnswer {
+  httpStatus: number;
+  errorType: string;
+  message: string;
+}
+
+const injectedFailures: Record<NonNullable<CodeDeployEmulatorOptions['failWith']>, ErrorAnswer> = {
+  internalFailure: {
+    httpStatus: 500,
+    errorType: 'InternalFailure',
+    message: 'injected failure (failFirst)',
+  },
+  throttling: {
+    httpStatus: 400,
+    errorType: 'ThrottlingException',
+    message: 'Rate exceeded (failFirst)',
+  },
+};
+
+export function startCodeDeployEmulator(
+  options: CodeDeployEmulatorOptions = {},
+): Promise<CodeDeployEmulator> {
+  const failFirst = options.failFirst ?? 0;
+  const injectedFailure = injectedFailures[options.failWith ?? 'internalFailure'];
+  const calls: CodeDeployCall[] = [];
+  const rejected: RejectedCodeDeployCall[] = [];
+  const completedHooks = new Set<string>();
+  const waiters = new Set<() => void>();
+  const sockets = new Set<Socket>();
+  let hookRequests = 0;
+  let requestCounter = 0;
+
+  const send = (res: ServerResponse, httpStatus: number, body: unknown) => {
+    const text = JSON.stringify(body);
+    res.writeHead(httpStatus, {
+      'content-type': 'application/x-amz-json-1.1',
+      'content-length': Buffer.byteLength(text),
+      'x-amzn-requestid': `codedeploy-emulator-${++requestCounter}`,
+    });
+    res.end(text);
+  };
+
+  const sendError = (res: ServerResponse, answer: ErrorAnswer, body: unknown) => {
+    rejected.push({
+      body,
+      errorType: answer.errorType,
+      httpStatus: answer.httpStatus,
+      at: Date.now(),
+    });
+    // JSON 1.1 clients read the error type from `__type` (the service prefixes a namespace).
+    send(res, answer.httpStatus, {
+      __type: `com.amazonaws.codedeploy#${answer.errorType}`,
+      message: answer.message,
+    });
+  };
+
+  const invalid = (errorType: string, message: string): ErrorAnswer => ({
+    httpStatus: 400,
+    errorType,
+    message,
+  });
+
+  const handleHookStatus = (res: ServerResponse, body: unknown) => {
+    hookRequests++;
+    if (hookRequests <= failFirst) return sendError(res, injectedFailure, body);
+    const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<
+      string,
+      unknown
+    >;
+    const { deploymentId, lifecycleEventHookExecutionId, status } = fields;
+    if (typeof deploymentId !== 'string' || deploymentId === '') {
+      return sendError(
+        res,
+        invalid('DeploymentIdRequiredException', 'The deployment ID must be specified.'),
+        body,
+      );
+    }
+    if (typeof lifecycleEventHookExecutionId !== 'string' || lifecycleEventHookExecutionId === '') {
+      return sendError(
+        res,
+        invalid(
+          'InvalidLifecycleEventHookExecutionIdException',
+          'A lifecycle event hook execution ID must be specified.',
+        ),
+        body,
+      );
+    }
+    if (typeof status !== 'string' || !reportableStatuses.has(status)) {
+      return sendError(
+        res,
+        invalid(
+          'InvalidLifecycleEventHookExecutionStatusException',
+          `Status ${String(status)} is not valid: a hook reports Succeeded or Failed.`,
+        ),
+        body,
+      );
+    }
+    const hookKey = `${deploymentId}\n${lifecycleEventHookExecutionId}`;
+    if (completedHooks.has(hookKey)) {
+      return sendError(
+        res,
+        invalid(
+          'LifecycleEventAlreadyCompletedException',
+          `The lifecycle event hook ${lifecycleEventHookExecutionId} of deployment ${deploymentId} is already completed.`,
+        ),
+        body,
+      );
+    }
+    completedHooks.add(hookKey);
+    calls.push({ deploymentId, lifecycleEventHookExecutionId, status, at: Date.now() });
+    for (const wake of waiters) wake();
+    send(res, 200, { lifecycleEventHookExecutionId });
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse, raw: string) => {
+    const target = req.headers['x-amz-target'];
+    if (req.method !== 'POST' || (req.url ?? '/').split('?')[0] !== '/') {
+      return sendError(
+        res,
+        {
+          httpStatus: 404,
+          errorType: 'UnknownOperationException',
+          message: `${req.method} ${req.url} is not an AWS JSON 1.1 call`,
+        },
+        raw,
+      );
+    }
+    if (target !== `${targetPrefix}${operation}`) {
+      return sendError(
+        res,
+        invalid(
+          'UnknownOperationException',
+          `the CodeDeploy emulator only implements ${targetPrefix}${operation}, not ${String(target)}`,
+        ),
+        raw,
+      );
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      return sendError(
+        res,
+        invalid('SerializationException', 'the request body is not valid JSON'),
+        raw,
+      );
+    }
+    handleHookStatus(res, body);
+  };
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBodyBytes) chunks.push(chunk);
+    });
+    req.once('end', () => {
+      if (size > maxBodyBytes) {
+        return sendError(
+          res,
+          invalid('SerializationException', `request body over ${maxBodyBytes} bytes`),
+          undefined,
+        );
+      }
+      handle(req, res, Buffer.concat(chunks).toString('utf8'));
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+
+  let port = 0;
+  let stopping: Promise<void> | undefined;
+  const emulator: CodeDeployEmulator = {
+    get endpoint() {
+      return `http://127.0.0.1:${port}`;
+    },
+    calls,
+    rejected,
+    waitForCalls(count, timeoutMs = 10_000) {
+      return new Promise((resolve, reject) => {
+        if (calls.length >= count) return resolve(calls);
+        const wake = () => {
+          if (calls.length < count) return;
+          clearTimeout(timer);
+          waiters.delete(wake);
+          resolve(calls);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(wake);
+          reject(
+            new Error(
+              `expected ${count} CodeDeploy call(s) within ${timeoutMs} ms, got ${calls.length}` +
+                (rejected.length > 0 ? ` (and ${rejected.length} rejected)` : ''),
+            ),
+          );
+        }, timeoutMs);
+        waiters.add(wake);
+      });
+    },
+    reset() {
+      calls.length = 0;
+      rejected.length = 0;
+      completedHooks.clear();
+      hookRequests = 0;
+    },
+    stop() {
+      stopping ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+      return stopping;
+    },
+  };
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      port = (server.address() as AddressInfo).port;
+      resolve(emulator);
+    });
+  });
+}
