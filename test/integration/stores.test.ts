@@ -125,6 +125,15 @@ describe('the run stores against DynamoDB Local', () => {
         lastError: 'timedOut: X 500',
       });
       expect(await store().count(run)).toBe(248);
+
+      // Resumed on a later run: the attempt attributes go too.
+      const later = store().recorder(run);
+      await later.record({ target: { ...target('s-3'), resumeAttempts: 1 }, failure: undefined });
+      await later.flush();
+      const resumedLater = await read('s-3');
+      expect(resumedLater).toMatchObject({ status: 'active' });
+      expect(resumedLater).not.toHaveProperty('resumeAttempts');
+      expect(resumedLater).not.toHaveProperty('lastError');
     });
 
     it('never resurrects a deleted connection nor clobbers a newer suspension', async () => {

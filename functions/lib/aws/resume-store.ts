@@ -31,6 +31,8 @@ export interface ResumeStoreOptions {
 }
 
 const maxPagesPerShard = 1_000_000;
+const suspendAttributes = ['suspendedBy', 'suspendedAt', 'suspendShard'];
+const attemptAttributes = ['resumeAttempts', 'lastError'];
 
 export class DynamoDBResumeStore implements ChannelStore {
   readonly #documentClient: DynamoDBDocumentClient;
@@ -85,12 +87,15 @@ export class DynamoDBResumeStore implements ChannelStore {
       record: ({ target, failure }: RecordedResult) => {
         const condition = bySameSuspension(target);
         if (!failure) {
+          // The attempt attributes exist only after a failed attempt; most statements skip them.
+          const removed =
+            target.resumeAttempts > 0
+              ? [...suspendAttributes, ...attemptAttributes]
+              : suspendAttributes;
           return writer.add({
             Statement:
               `UPDATE ${table} SET ${quoted('status')} = 'active' ` +
-              ['suspendedBy', 'suspendedAt', 'suspendShard', 'resumeAttempts', 'lastError']
-                .map((name) => `REMOVE ${quoted(name)}`)
-                .join(' ') +
+              removed.map((name) => `REMOVE ${quoted(name)}`).join(' ') +
               ` WHERE ${quoted('connectionId')} = ? AND ${condition.where}`,
             Parameters: [target.connectionId, ...condition.parameters],
           });
