@@ -8,6 +8,7 @@ import { SignedManagementApiPoster } from './aws/signed-poster.js';
 import { channelRunHandler, coreLogger } from './channel-handler.js';
 import { type BulkConfig, readBulkConfig } from './config.js';
 import type { Invocation } from './core/events.js';
+import { maxConcurrency } from './core/events.js';
 import type { ChannelStore, Logger as CoreLogger, RunKind } from './core/ports.js';
 import { systemClock } from './core/ports.js';
 
@@ -38,7 +39,9 @@ export function runFunction(kind: RunKind, storeFor: (input: StoreFactoryInput) 
         poster: new SignedManagementApiPoster({
           endpoint: config.websocketEndpoint,
           client: managementApiClient({ endpoint: config.websocketEndpoint }),
-          maxSockets: config.concurrency,
+          // Never the cap: a console run may ask for more concurrency than configured, and the
+          // agent opens sockets only as posts need them.
+          maxSockets: Math.max(config.concurrency, maxConcurrency),
         }),
         runLog: new DynamoDBRunLog({ client, tableName: config.runsTable, clock: systemClock }),
         storeFor: (invocation) =>

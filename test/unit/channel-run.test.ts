@@ -290,4 +290,40 @@ describe('runChannels (suspend)', () => {
       '1 not suspended websockets might crash during the code upgrade.',
     ]);
   });
+
+  it('warns that suspending is not supported when every connection is gone or silent', async () => {
+    const { options, logger } = setup({
+      kind: 'suspend',
+      store: new InMemoryStore(targets(4, null)),
+      poster: new ScriptedPoster(() => {
+        throw httpError(410);
+      }),
+    });
+
+    const summary = await runChannels(options);
+
+    expect(summary.outcome).toBe('not_supported');
+    expect(logger.messages('warn')).toEqual(['Suspending websocket connections is not supported.']);
+    expect(logger.messages('debug')).toEqual([
+      '4 websocket connections were gone or did not answer in time; they were not suspended.',
+    ]);
+  });
+
+  it('counts the active connections in a dry run, and marks none', async () => {
+    const store = new InMemoryStore(targets(7, null));
+    const { options, logger, poster } = setup({
+      kind: 'suspend',
+      store,
+      invocation: parseInvocation({ dryRun: true }),
+    });
+
+    const summary = await runChannels(options);
+
+    expect(summary).toMatchObject({ kind: 'suspend', outcome: 'dry_run', counts: { total: 7 } });
+    expect(store.pagesPulled).toBe(0);
+    expect(poster.frames.size).toBe(0);
+    expect(logger.messages('info')).toEqual([
+      'Dry run: 7 websocket connections would be suspended.',
+    ]);
+  });
 });

@@ -190,7 +190,7 @@ export async function runChannels(options: ChannelRunOptions): Promise<RunSummar
   counts.total = total;
 
   if (invocation.request.dryRun) {
-    logger.info(`Dry run: ${total} websocket connections would be ${kind}d.`, {
+    logger.info(`Dry run: ${total} websocket connections would be ${text.done.toLowerCase()}.`, {
       ...context,
       total,
     });

@@ -18,6 +18,8 @@ export type Invocation =
   | { trigger: 'manual'; hook: undefined; request: RunRequest };
 
 export const maxConnectionIds = 10_000;
+/** The most posts in flight a run takes (a Lambda has 1,024 file descriptors). */
+export const maxConcurrency = 900;
 
 const allowedFields = {
   dryRun: 'true or false',
@@ -125,7 +127,7 @@ export function parseInvocation(event: unknown): Invocation {
       concurrency:
         fields.concurrency === undefined
           ? undefined
-          : wholeNumber('concurrency', fields.concurrency, 1, 900),
+          : wholeNumber('concurrency', fields.concurrency, 1, maxConcurrency),
     },
   };
 }
