@@ -21,6 +21,9 @@ export default defineConfig({
           globalSetup: ['test/support/dynamodb-global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          // One file at a time: the benchmark run and the emulators must not starve each other
+          // of the 2 cores a CI machine has.
+          fileParallelism: false,
         },
       },
       {

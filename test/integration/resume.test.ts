@@ -82,7 +82,8 @@ describe('resume, as deployed, over 1,000 suspended connections', () => {
       CONNECTIONS_TABLE: tables.connectionsTable,
       RUNS_TABLE: tables.runsTable,
       WEBSOCKET_ENDPOINT: managementApi.endpoint,
-      POST_TIMEOUT_MS: '2000',
+      // Generous: a loaded 2-core machine must not turn slow answers into timeouts.
+      POST_TIMEOUT_MS: '5000',
       AWS_ENDPOINT_URL_DYNAMODB: endpoint,
       AWS_ENDPOINT_URL_CODEDEPLOY: codeDeploy.endpoint,
       AWS_ACCESS_KEY_ID: 'local',
