@@ -84,6 +84,11 @@ export async function postToAll<Target>(
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const throttleRetries = options.throttleRetries ?? defaults.throttleRetries;
+  if (!Number.isInteger(throttleRetries) || throttleRetries < 0) {
+    throw new TypeError(
+      `Expected throttleRetries to be a whole number >= 0, got ${throttleRetries}`,
+    );
+  }
   const backoff = options.backoff ?? defaults.backoff;
   const refusalProbeSize = options.refusalProbeSize ?? defaults.refusalProbeSize;
   const startedAt = now();
@@ -176,6 +181,8 @@ export async function postToAll<Target>(
       // Full jitter: spreads the retries of many throttled posts over the whole window.
       const ceiling = Math.min(backoff.maxMs, backoff.baseMs * 2 ** attempt);
       await sleep(Math.floor(random() * ceiling));
+      // The refusal probe may have stopped the run during the backoff: no retry after that.
+      if (stopAll.signal.aborted) break;
     }
     return { target, failure, attempts, latencyMs: now() - dispatchedAt };
   };
@@ -202,6 +209,7 @@ export async function postToAll<Target>(
       const next = await nextTarget();
       if (!next) return;
       await waitForRateSlot();
+      if (stopAll.signal.aborted) return;
       dispatched++;
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);

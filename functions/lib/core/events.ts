@@ -109,7 +109,7 @@ export function parseInvocation(event: unknown): Invocation {
     };
   }
 
-  const unknown = names.filter((name) => !(name in allowedFields));
+  const unknown = names.filter((name) => !Object.hasOwn(allowedFields, name));
   if (unknown.length > 0) {
     throw invalid(`Unknown field "${unknown[0]}"`);
   }

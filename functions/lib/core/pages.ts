@@ -35,6 +35,9 @@ export async function* mergePages<Page>(
 
 /** Splits an array into chunks of at most `size`. */
 export function chunk<Item>(items: readonly Item[], size: number): Item[][] {
+  if (!Number.isInteger(size) || size < 1) {
+    throw new TypeError(`Expected a chunk size that is a positive integer, got ${size}`);
+  }
   const chunks: Item[][] = [];
   for (let start = 0; start < items.length; start += size) {
     chunks.push(items.slice(start, start + size));
