@@ -55,6 +55,8 @@ export interface ContenderResult extends ContenderReport {
   dynamodbLocalCpuMs: number;
   emulatorCpuMs: number;
   peakRssMb: number;
+  /** The largest V8 heap in use, sampled once a second. */
+  peakHeapUsedMb: number;
   handled: number;
   handledPerSecond: number;
   cpuMsPerConnection: number;
@@ -226,7 +228,7 @@ async function bundleContenders(): Promise<{ file: string; remove(): void }> {
 async function runContenderProcess(
   bundle: string,
   config: ContenderConfig,
-): Promise<ContenderReport & { cpuMs: number; peakRssMb: number }> {
+): Promise<ContenderReport & { cpuMs: number; peakRssMb: number; peakHeapUsedMb: number }> {
   // BENCH_NODE_ARGS: extra Node flags for the contenders, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArguments = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   // ws-channels runs as deployed; the naive loop and the raw client as plain Node.
@@ -238,6 +240,8 @@ async function runContenderProcess(
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    // Flags such as --trace-gc print to stdout: shown with BENCH_VERBOSE.
+    if (process.env.BENCH_VERBOSE) process.stderr.write(chunk);
     stdout += chunk;
   });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {

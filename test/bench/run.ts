@@ -49,6 +49,7 @@ export function resultTable(bench: BenchResult): string {
     ['connections handled / s', (r) => r.handledPerSecond],
     ['CPU ms per connection', (r) => r.cpuMsPerConnection.toFixed(3)],
     ['peak RSS (MB)', (r) => r.peakRssMb.toFixed(0)],
+    ['peak heap used (MB)', (r) => r.peakHeapUsedMb.toFixed(0)],
     ['DynamoDB Local CPU (s)', (r) => (r.dynamodbLocalCpuMs / 1000).toFixed(1)],
     ['emulator CPU (s)', (r) => (r.emulatorCpuMs / 1000).toFixed(1)],
     ['post latency p50 / p99 (ms)', (r) => `${r.latencyMs.p50} / ${r.latencyMs.p99}`],

@@ -25,6 +25,7 @@ describe('the benchmark machinery at N = 500', () => {
       ).toBe(500);
       expect(result.cpuMs).toBeGreaterThan(0);
       expect(result.peakRssMb).toBeGreaterThan(0);
+      expect(result.peakHeapUsedMb).toBeGreaterThan(0);
     }
     // ws-channels: nothing left wrong, the gone ones seen as gone, the hung ones timed out.
     expect(ours?.wrongState?.total).toBe(0);

@@ -7,9 +7,9 @@ import {
 import type { Logger, RecorderSummary } from '../core/ports.js';
 
 // Writes per-connection results in batches of 25 conditional PartiQL statements (the most one
-// BatchExecuteStatement takes): 40 calls per 1,000 results instead of 1,000. A few batches are in
-// flight at once; past that, `add` returns a promise so the posting side slows down instead of
-// piling results up in memory.
+// BatchExecuteStatement takes): 40 calls per 1,000 results instead of 1,000. At most
+// maxBatchesInFlight batches are written at once; past that, `add` returns a promise so the posting
+// side slows down to the table's pace instead of piling results (and requests) up in memory.
 
 export type Statement = NonNullable<BatchExecuteStatementCommandInput['Statements']>[number];
 
@@ -42,6 +42,9 @@ export class BatchStatementWriter {
   readonly #random: () => number;
   #pending: Statement[] = [];
   readonly #inFlight = new Set<Promise<void>>();
+  /** Callers held because the buffer is full; woken when a batch ends and makes room. */
+  #waiting: Array<() => void> = [];
+  #flushing = false;
   readonly #summary: RecorderSummary = { skipped: 0, unrecorded: 0, calls: 0 };
   #errorsLogged = 0;
 
@@ -53,28 +56,55 @@ export class BatchStatementWriter {
     this.#random = options.random ?? Math.random;
   }
 
+  /** Batches being written now; never more than maxBatchesInFlight. */
+  get batchesInFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  /**
+   * Queues a statement. Returns a promise when the buffer is full (every batch slot taken and
+   * two batches waiting): the caller waits until a batch ends, so results never pile up faster
+   * than the table takes them, and memory stays bounded whatever the number of connections.
+   */
   add(statement: Statement): undefined | Promise<void> {
     this.#pending.push(statement);
-    if (this.#pending.length < batchSize) return undefined;
-    this.#startBatch(this.#pending);
-    this.#pending = [];
-    if (this.#inFlight.size < this.#maxBatchesInFlight) return undefined;
-    return Promise.race(this.#inFlight);
+    this.#startBatches();
+    if (this.#pending.length < 2 * batchSize) return undefined;
+    return new Promise<void>((resolve) => this.#waiting.push(resolve));
   }
 
   /** Writes what is left and waits for every batch; never throws (failures are counted). */
   async flush(): Promise<RecorderSummary> {
-    if (this.#pending.length > 0) {
-      this.#startBatch(this.#pending);
-      this.#pending = [];
+    this.#flushing = true;
+    this.#startBatches();
+    while (this.#inFlight.size > 0) {
+      await Promise.race(this.#inFlight);
     }
-    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
+    this.#flushing = false;
     return { ...this.#summary };
   }
 
-  #startBatch(statements: Statement[]): void {
-    const batch = this.#write(statements).finally(() => this.#inFlight.delete(batch));
-    this.#inFlight.add(batch);
+  /** Starts full batches (and, when flushing, the last partial one) while a slot is free. */
+  #startBatches(): void {
+    while (
+      this.#inFlight.size < this.#maxBatchesInFlight &&
+      (this.#pending.length >= batchSize || (this.#flushing && this.#pending.length > 0))
+    ) {
+      const statements = this.#pending.splice(0, batchSize);
+      const batch = this.#write(statements).finally(() => {
+        this.#inFlight.delete(batch);
+        this.#startBatches();
+        this.#wakeIfRoom();
+      });
+      this.#inFlight.add(batch);
+    }
+  }
+
+  #wakeIfRoom(): void {
+    if (this.#pending.length >= 2 * batchSize || this.#waiting.length === 0) return;
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const resolve of waiting) resolve();
   }
 
   async #write(statements: Statement[]): Promise<void> {

@@ -1,0 +1,123 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchExecuteStatementCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BatchStatementWriter, type Statement } from '../../functions/lib/aws/statement-writer.js';
+import { RecordingLogger } from '../support/fakes.js';
+
+// The writer against a mocked BatchExecuteStatement: its bound on batches in flight and its
+// backpressure are faults of pace that DynamoDB Local cannot be made to show on demand.
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const statement = (index: number): Statement => ({
+  Statement: 'UPDATE "t" SET "status" = ? WHERE "connectionId" = ?',
+  Parameters: ['active', `c-${index}`],
+});
+
+const documentClient = DynamoDBDocumentClient.from(
+  new DynamoDBClient({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  }),
+);
+const dynamodb = mockClient(documentClient);
+afterEach(() => dynamodb.reset());
+
+/** A table that takes `delayMs` per call; records every id written and the calls at once. */
+function slowTable(delayMs: number) {
+  const written: string[] = [];
+  let inCall = 0;
+  let maxInCall = 0;
+  dynamodb.on(BatchExecuteStatementCommand).callsFake(async (input) => {
+    inCall++;
+    maxInCall = Math.max(maxInCall, inCall);
+    await sleep(delayMs);
+    inCall--;
+    for (const item of input.Statements) written.push(item.Parameters[1]);
+    return { Responses: input.Statements.map(() => ({})) };
+  });
+  return { written, maxInCall: () => maxInCall };
+}
+
+describe('BatchStatementWriter', () => {
+  it('writes every statement exactly once, 25 per call', async () => {
+    const table = slowTable(1);
+    const writer = new BatchStatementWriter({ documentClient, logger: new RecordingLogger() });
+
+    for (let index = 0; index < 1_010; index++) await writer.add(statement(index));
+    const summary = await writer.flush();
+
+    expect(table.written.toSorted()).toEqual(
+      Array.from({ length: 1_010 }, (_, index) => `c-${index}`).toSorted(),
+    );
+    expect(summary).toEqual({ calls: 41, skipped: 0, unrecorded: 0 });
+  });
+
+  it('never has more batches in flight than allowed, however fast statements arrive', async () => {
+    const table = slowTable(20);
+    const writer = new BatchStatementWriter({
+      documentClient,
+      logger: new RecordingLogger(),
+      maxBatchesInFlight: 4,
+    });
+    let held = 0;
+
+    // 100 workers adding as fast as they can, as the posting side does with 100 in flight.
+    await Promise.all(
+      Array.from({ length: 100 }, async (_, worker) => {
+        for (let index = worker; index < 5_000; index += 100) {
+          const wait = writer.add(statement(index));
+          if (wait) {
+            held++;
+            await wait;
+          }
+          expect(writer.batchesInFlight).toBeLessThanOrEqual(4);
+        }
+      }),
+    );
+    await writer.flush();
+
+    expect(table.maxInCall()).toBe(4);
+    expect(held).toBeGreaterThan(0);
+    expect(new Set(table.written).size).toBe(5_000);
+    expect(table.written).toHaveLength(5_000);
+  });
+
+  it('does not hold the caller while there is room', async () => {
+    slowTable(1);
+    const writer = new BatchStatementWriter({ documentClient, logger: new RecordingLogger() });
+
+    const waits = Array.from({ length: 49 }, (_, index) => writer.add(statement(index)));
+
+    expect(waits.every((wait) => wait === undefined)).toBe(true);
+    await writer.flush();
+  });
+
+  it('retries the statements the table asks to retry and counts the lost and the skipped', async () => {
+    let call = 0;
+    dynamodb.on(BatchExecuteStatementCommand).callsFake(async (input) => {
+      call++;
+      return {
+        Responses: input.Statements.map((_: Statement, index: number) => {
+          if (call > 1) return {};
+          if (index === 0) return { Error: { Code: 'ConditionalCheckFailed' } };
+          if (index === 1) return { Error: { Code: 'ValidationError', Message: 'bad' } };
+          if (index === 2) return { Error: { Code: 'ThrottlingError' } };
+          return {};
+        }),
+      };
+    });
+    const logger = new RecordingLogger();
+    const writer = new BatchStatementWriter({ documentClient, logger, random: () => 0 });
+
+    for (let index = 0; index < 3; index++) await writer.add(statement(index));
+    const summary = await writer.flush();
+
+    // The retry carries only the throttled statement, which then goes through.
+    expect(
+      dynamodb.commandCalls(BatchExecuteStatementCommand)[1]?.args[0].input.Statements,
+    ).toEqual([statement(2)]);
+    expect(summary).toEqual({ calls: 2, skipped: 1, unrecorded: 1 });
+    expect(logger.lines.filter((line) => line.level === 'error')).toHaveLength(1);
+  });
+});
