@@ -11,13 +11,13 @@ import { DynamoDBRunLog } from '../../functions/lib/aws/run-log.js';
 import { SignedManagementApiPoster } from '../../functions/lib/aws/signed-poster.js';
 import { runChannels } from '../../functions/lib/core/channel-run.js';
 import { parseInvocation } from '../../functions/lib/core/events.js';
-import type { Logger } from '../../functions/lib/core/ports.js';
+import type { Logger, MessagePoster } from '../../functions/lib/core/ports.js';
 import { systemClock } from '../../functions/lib/core/ports.js';
 
-// The three contenders of `npm run bench`. Each runs in a process of its own (contender-process.ts)
+// The contenders of `npm run bench` (three, and the store's ceiling to explain the figures). Each runs in a process of its own (contender-process.ts)
 // so that its CPU time and peak RSS are its own; each returns what it saw.
 
-export type ContenderName = 'ws-channels' | 'naive' | 'raw';
+export type ContenderName = 'ws-channels' | 'naive' | 'raw' | 'store';
 
 export interface ContenderConfig {
   name: ContenderName;
@@ -110,7 +110,6 @@ function quantiles(latencies: number[]): { p50: number; p99: number } {
 
 /** (a) ws-channels resume, the full path: index read, posts, result writes, run record. */
 async function wsChannels(config: ContenderConfig): Promise<ContenderReport> {
-  const { client, calls } = countingDynamoDBClient(config);
   const sdkClient = managementApiClient({
     endpoint: config.endpoint,
     clientConfig: { region, credentials },
@@ -120,6 +119,24 @@ async function wsChannels(config: ContenderConfig): Promise<ContenderReport> {
     client: sdkClient,
     maxSockets: config.concurrency,
   });
+  try {
+    return await resumeRun(config, poster);
+  } finally {
+    poster.destroy();
+  }
+}
+
+/**
+ * (d) The ceiling of the store: the same resume run with a Management API that delivers every
+ * frame at once (no network, no signing). What is left is the index read and one conditional
+ * write per connection, so its rate is what DynamoDB (here DynamoDB Local) allows.
+ */
+async function store(config: ContenderConfig): Promise<ContenderReport> {
+  return resumeRun(config, { post: async () => undefined });
+}
+
+async function resumeRun(config: ContenderConfig, poster: MessagePoster): Promise<ContenderReport> {
+  const { client, calls } = countingDynamoDBClient(config);
   const started = performance.now();
   const summary = await runChannels({
     kind: 'resume',
@@ -144,7 +161,6 @@ async function wsChannels(config: ContenderConfig): Promise<ContenderReport> {
     remainingTimeMs: () => 15 * 60 * 1000,
   });
   const wallMs = performance.now() - started;
-  poster.destroy();
   client.destroy();
   const { counts } = summary;
   return {
@@ -305,4 +321,5 @@ export const contenders: Record<
   'ws-channels': wsChannels,
   naive,
   raw,
+  store,
 };

@@ -4,10 +4,10 @@ import { table } from '../../scripts/lib/report.js';
 import type { ContenderName } from './contenders.js';
 import { type BenchResult, runBenchmark } from './harness.js';
 
-// npm run bench [-- --n 100000] [--contenders ws-channels,naive,raw] [--out bench-results]
+// npm run bench [-- --n 100000] [--contenders ws-channels,naive,raw,store] [--out bench-results]
 // Prints a table and writes the same figures to <out>/bench-<n>-<time>.json and <out>/latest.json.
 
-const allContenders: ContenderName[] = ['ws-channels', 'naive', 'raw'];
+const allContenders: ContenderName[] = ['ws-channels', 'naive', 'raw', 'store'];
 
 function options() {
   const { values } = parseArgs({
@@ -21,7 +21,7 @@ function options() {
   });
   if (values.help) {
     console.log(
-      'usage: npm run bench -- [--n 20000] [--contenders ws-channels,naive,raw] [--concurrency 100] [--out bench-results]',
+      'usage: npm run bench -- [--n 20000] [--contenders ws-channels,naive,raw,store] [--concurrency 100] [--out bench-results]',
     );
     process.exit(0);
   }
@@ -97,9 +97,14 @@ async function main() {
   const ours = byName.get('ws-channels');
   const naive = byName.get('naive');
   const raw = byName.get('raw');
+  const store = byName.get('store');
   if (ours && raw)
     console.log(
       `ws-channels / raw ceiling: ${(ours.handledPerSecond / raw.handledPerSecond).toFixed(2)}`,
+    );
+  if (ours && store)
+    console.log(
+      `ws-channels / store ceiling: ${(ours.handledPerSecond / store.handledPerSecond).toFixed(2)}`,
     );
   if (ours && naive)
     console.log(
