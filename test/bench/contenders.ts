@@ -14,8 +14,9 @@ import { parseInvocation } from '../../functions/lib/core/events.js';
 import type { Logger, MessagePoster } from '../../functions/lib/core/ports.js';
 import { systemClock } from '../../functions/lib/core/ports.js';
 
-// The contenders of `npm run bench` (three, and the store's ceiling to explain the figures). Each runs in a process of its own (contender-process.ts)
-// so that its CPU time and peak RSS are its own; each returns what it saw.
+// The contenders of `npm run bench` (three, and the store's ceiling to explain the figures).
+// Each runs in a process of its own (contender-process.ts) so that its CPU time and peak RSS are
+// its own; each returns what it saw.
 
 export type ContenderName = 'ws-channels' | 'naive' | 'raw' | 'store';
 

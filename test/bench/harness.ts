@@ -85,6 +85,8 @@ export function deployedNodeOptions(): string[] {
   return options.split(' ').filter((flag) => flag.startsWith('--max-'));
 }
 
+type BenchTables = Awaited<ReturnType<typeof createTestTables>>;
+
 export async function runBenchmark(options: BenchOptions): Promise<BenchResult> {
   const setup = {
     n: options.n,
@@ -126,7 +128,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     const configFor = (
       name: ContenderName,
       n: number,
-      tables: Awaited<ReturnType<typeof createTestTables>> | undefined,
+      tables: BenchTables | undefined,
     ): ContenderConfig => ({
       name,
       n,
@@ -154,7 +156,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
 
     const results: ContenderResult[] = [];
     for (const name of options.contenders) {
-      let tables: Awaited<ReturnType<typeof createTestTables>> | undefined;
+      let tables: BenchTables | undefined;
       try {
         if (name !== 'raw') {
           log(`${name}: seeding ${setup.n} suspended connections`);

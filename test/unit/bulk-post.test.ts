@@ -7,6 +7,7 @@ import {
 } from '../../functions/lib/core/bulk-post.js';
 import { PostTimeoutError } from '../../functions/lib/core/classify.js';
 import { PreconditionFailedError } from '../../functions/lib/errors.js';
+import { httpError } from '../support/fakes.js';
 import { seededRandom } from '../support/management-api-emulator.js';
 
 // In-memory fakes only: the post is a function, the source an instrumented async iterable.
@@ -49,13 +50,6 @@ class PagedSource<Target> implements AsyncIterable<readonly Target[]> {
       },
     };
   }
-}
-
-/** An error as the SDK surfaces an HTTP answer. */
-function httpError(status: number, name = 'Unknown'): Error {
-  const error = new Error(`HTTP ${status}`);
-  error.name = name;
-  return Object.assign(error, { $metadata: { httpStatusCode: status } });
 }
 
 /** A post that never answers unless its signal is aborted. */
@@ -260,27 +254,37 @@ describe('postToAll: per-post timeout', () => {
 });
 
 describe('postToAll: throttling', () => {
-  it('retries a throttled post up to throttleRetries and counts it throttled if never through', async () => {
-    // Prepare
+  /** Posts to one target, 'busy', through `attempt` (given the call number); collects the results. */
+  async function postToBusy(
+    attempt: (call: number) => void,
+    overrides: Partial<BulkPostOptions<string>>,
+  ) {
     let calls = 0;
     const results: PostResult<string>[] = [];
-
-    // Act
     const summary = await postToAll(
       baseOptions(new PagedSource(['busy'], 10), {
-        throttleRetries: 2,
         random: () => 0,
+        ...overrides,
         post: async () => {
           calls++;
-          throw httpError(429, 'LimitExceededException');
+          attempt(calls);
         },
         onResult: (result) => {
           results.push(result);
         },
       }),
     );
+    return { calls, results, summary };
+  }
 
-    // Assess
+  it('retries a throttled post up to throttleRetries and counts it throttled if never through', async () => {
+    const { calls, results, summary } = await postToBusy(
+      () => {
+        throw httpError(429, 'LimitExceededException');
+      },
+      { throttleRetries: 2 },
+    );
+
     expect(calls).toBe(3);
     expect(results).toHaveLength(1);
     expect(results[0]?.failure?.reason).toBe('throttled');
@@ -289,47 +293,23 @@ describe('postToAll: throttling', () => {
   });
 
   it('retries three times by default', async () => {
-    let calls = 0;
-    const results: PostResult<string>[] = [];
-
-    await postToAll(
-      baseOptions(new PagedSource(['busy'], 10), {
-        random: () => 0,
-        post: async () => {
-          calls++;
-          throw httpError(429);
-        },
-        onResult: (result) => {
-          results.push(result);
-        },
-      }),
-    );
+    const { calls, results } = await postToBusy(() => {
+      throw httpError(429);
+    }, {});
 
     expect(calls).toBe(4);
     expect(results[0]?.attempts).toBe(4);
   });
 
   it('counts a post delivered when a retry gets through', async () => {
-    // Prepare: throttled twice, then accepted.
-    let calls = 0;
-    const results: PostResult<string>[] = [];
-
-    // Act
-    const summary = await postToAll(
-      baseOptions(new PagedSource(['busy'], 10), {
-        throttleRetries: 3,
-        random: () => 0,
-        post: async () => {
-          calls++;
-          if (calls <= 2) throw httpError(429);
-        },
-        onResult: (result) => {
-          results.push(result);
-        },
-      }),
+    // Throttled twice, then accepted.
+    const { calls, results, summary } = await postToBusy(
+      (call) => {
+        if (call <= 2) throw httpError(429);
+      },
+      { throttleRetries: 3 },
     );
 
-    // Assess
     expect(calls).toBe(3);
     expect(results[0]?.failure).toBeUndefined();
     expect(results[0]?.attempts).toBe(3);
@@ -337,29 +317,16 @@ describe('postToAll: throttling', () => {
   });
 
   it('waits the jittered backoff between attempts', async () => {
-    // Prepare: random 1 makes each wait its ceiling: 20 ms, then min(25, 40) = 25 ms.
-    let calls = 0;
-    const results: PostResult<string>[] = [];
-
-    // Act
+    // random 1 makes each wait its ceiling: 20 ms, then min(25, 40) = 25 ms.
     const startedAt = performance.now();
-    await postToAll(
-      baseOptions(new PagedSource(['busy'], 10), {
-        throttleRetries: 2,
-        backoff: { baseMs: 20, maxMs: 25 },
-        random: () => 0.999_999,
-        post: async () => {
-          calls++;
-          throw httpError(429);
-        },
-        onResult: (result) => {
-          results.push(result);
-        },
-      }),
+    const { calls, results } = await postToBusy(
+      () => {
+        throw httpError(429);
+      },
+      { throttleRetries: 2, backoff: { baseMs: 20, maxMs: 25 }, random: () => 0.999_999 },
     );
     const elapsed = performance.now() - startedAt;
 
-    // Assess
     expect(calls).toBe(3);
     expect(elapsed).toBeGreaterThanOrEqual(40);
     expect(elapsed).toBeLessThan(1_000);

@@ -14,6 +14,8 @@ import type { Logger, RecorderSummary } from '../core/ports.js';
 export type Statement = NonNullable<BatchExecuteStatementCommandInput['Statements']>[number];
 
 const batchSize = 25;
+/** Statements buffered before `add` holds its caller: two batches waiting for a slot. */
+const maxPending = 2 * batchSize;
 
 /** Per-statement errors worth another try; the others (a condition, a validation) are final. */
 const retryableStatementErrors = new Set([
@@ -69,7 +71,7 @@ export class BatchStatementWriter {
   add(statement: Statement): undefined | Promise<void> {
     this.#pending.push(statement);
     this.#startBatches();
-    if (this.#pending.length < 2 * batchSize) return undefined;
+    if (this.#pending.length < maxPending) return undefined;
     return new Promise<void>((resolve) => this.#waiting.push(resolve));
   }
 
@@ -77,9 +79,8 @@ export class BatchStatementWriter {
   async flush(): Promise<RecorderSummary> {
     this.#flushing = true;
     this.#startBatches();
-    while (this.#inFlight.size > 0) {
-      await Promise.race(this.#inFlight);
-    }
+    // A batch that ends starts the next one, so wait until none is left.
+    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
     this.#flushing = false;
     return { ...this.#summary };
   }
@@ -101,7 +102,7 @@ export class BatchStatementWriter {
   }
 
   #wakeIfRoom(): void {
-    if (this.#pending.length >= 2 * batchSize || this.#waiting.length === 0) return;
+    if (this.#pending.length >= maxPending || this.#waiting.length === 0) return;
     const waiting = this.#waiting;
     this.#waiting = [];
     for (const resolve of waiting) resolve();

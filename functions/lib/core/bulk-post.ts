@@ -65,9 +65,9 @@ const defaults = {
   progressIntervalMs: 5_000,
 };
 
-function checkPositiveInteger(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new TypeError(`Expected ${name} to be a positive integer, got ${value}`);
+function checkInteger(name: string, value: number, min: number): void {
+  if (!Number.isInteger(value) || value < min) {
+    throw new TypeError(`Expected ${name} to be an integer >= ${min}, got ${value}`);
   }
 }
 
@@ -76,19 +76,15 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export async function postToAll<Target>(
   options: BulkPostOptions<Target>,
 ): Promise<BulkPostSummary> {
-  checkPositiveInteger('concurrency', options.concurrency);
-  checkPositiveInteger('timeoutMs', options.timeoutMs);
+  checkInteger('concurrency', options.concurrency, 1);
+  checkInteger('timeoutMs', options.timeoutMs, 1);
   if (options.maxPostsPerSecond !== undefined) {
-    checkPositiveInteger('maxPostsPerSecond', options.maxPostsPerSecond);
+    checkInteger('maxPostsPerSecond', options.maxPostsPerSecond, 1);
   }
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const throttleRetries = options.throttleRetries ?? defaults.throttleRetries;
-  if (!Number.isInteger(throttleRetries) || throttleRetries < 0) {
-    throw new TypeError(
-      `Expected throttleRetries to be a whole number >= 0, got ${throttleRetries}`,
-    );
-  }
+  checkInteger('throttleRetries', throttleRetries, 0);
   const backoff = options.backoff ?? defaults.backoff;
   const refusalProbeSize = options.refusalProbeSize ?? defaults.refusalProbeSize;
   const startedAt = now();
