@@ -2,16 +2,16 @@ import { ConfigurationError } from './errors.js';
 
 // Configuration comes from the environment, is read once per cold start by the composition
 // roots (functions/*.ts), and every problem is reported in one error, so a broken deployment
-// is fixed in one round trip.
+// is fixed in one round trip. This is the one module that reads process.env.
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
-export interface RegistryConfig {
+export interface RouteConfig {
   connectionsTable: string;
   websocketEndpoint: string;
 }
 
-export interface BulkConfig extends RegistryConfig {
+export interface RunConfig extends RouteConfig {
   runsTable: string;
   suspendedIndex: string;
   postTimeoutMs: number;
@@ -102,7 +102,7 @@ class EnvironmentReader {
 const endpointForm =
   'https://{apiId}.execute-api.{region}.amazonaws.com/{stage} (offline: http://localhost:3001)';
 
-function readRegistry(reader: EnvironmentReader): RegistryConfig {
+function readRoute(reader: EnvironmentReader): RouteConfig {
   return {
     connectionsTable: reader.requiredString('CONNECTIONS_TABLE'),
     websocketEndpoint: reader.websocketEndpoint('WEBSOCKET_ENDPOINT'),
@@ -110,18 +110,18 @@ function readRegistry(reader: EnvironmentReader): RegistryConfig {
 }
 
 /** The configuration of the $connect, $disconnect and $default handlers. */
-export function readRegistryConfig(environment: Environment): RegistryConfig {
+export function readRouteConfig(environment: Environment = process.env): RouteConfig {
   const reader = new EnvironmentReader(environment);
-  const config = readRegistry(reader);
+  const config = readRoute(reader);
   reader.finish();
   return config;
 }
 
 /** The configuration of the suspend and resume functions. */
-export function readBulkConfig(environment: Environment): BulkConfig {
+export function readRunConfig(environment: Environment = process.env): RunConfig {
   const reader = new EnvironmentReader(environment);
-  const config: BulkConfig = {
-    ...readRegistry(reader),
+  const config: RunConfig = {
+    ...readRoute(reader),
     runsTable: reader.requiredString('RUNS_TABLE'),
     suspendedIndex: reader.optionalString('SUSPENDED_INDEX', configDefaults.suspendedIndex),
     postTimeoutMs:

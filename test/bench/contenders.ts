@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { managementApiClient } from '../../functions/lib/aws/management-api.js';
 import { DynamoDBResumeStore } from '../../functions/lib/aws/resume-store.js';
-import { DynamoDBRunLog } from '../../functions/lib/aws/run-log.js';
+import { DynamoDBRunLease, DynamoDBRunRecords } from '../../functions/lib/aws/run-table.js';
 import { SignedManagementApiPoster } from '../../functions/lib/aws/signed-poster.js';
 import { runChannels } from '../../functions/lib/core/channel-run.js';
 import { parseInvocation } from '../../functions/lib/core/events.js';
@@ -156,7 +156,8 @@ async function resumeRun(config: ContenderConfig, poster: MessagePoster): Promis
       logger: silentLogger,
     }),
     poster,
-    runLog: new DynamoDBRunLog({ client, tableName: config.runsTable, clock: systemClock }),
+    lease: new DynamoDBRunLease({ client, tableName: config.runsTable, clock: systemClock }),
+    records: new DynamoDBRunRecords({ client, tableName: config.runsTable, clock: systemClock }),
     logger: runLogger,
     clock: systemClock,
     remainingTimeMs: () => 15 * 60 * 1000,

@@ -7,9 +7,13 @@ import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { documentClientFrom } from '../../functions/lib/aws/dynamodb.js';
 import { DynamoDBResumeStore } from '../../functions/lib/aws/resume-store.js';
-import { DynamoDBRunLog, leaseId } from '../../functions/lib/aws/run-log.js';
+import {
+  DynamoDBRunLease,
+  DynamoDBRunRecords,
+  leaseId,
+} from '../../functions/lib/aws/run-table.js';
 import { DynamoDBSuspendStore } from '../../functions/lib/aws/suspend-store.js';
-import type { ChannelTarget, RunContext } from '../../functions/lib/core/ports.js';
+import type { ChannelTarget, RunIdentity } from '../../functions/lib/core/ports.js';
 import {
   PreconditionFailedError,
   RegistryNotDetectedError,
@@ -60,7 +64,7 @@ describe('the run stores against DynamoDB Local', () => {
         logger,
         ...options,
       });
-    const run: RunContext = { runId: 'resume-1', startedAt: Date.now() };
+    const run: RunIdentity = { runId: 'resume-1', startedAt: Date.now() };
 
     beforeEach(async () => {
       // Each test starts from the same registry: 250 suspended by suspend-A, 5 active.
@@ -232,7 +236,7 @@ describe('the run stores against DynamoDB Local', () => {
         pageSize: 9,
         logger,
       });
-      const run: RunContext = { runId: 'suspend-X', startedAt };
+      const run: RunIdentity = { runId: 'suspend-X', startedAt };
 
       const total = await store.count(run);
       const marked = await collect(store.pages(run));
@@ -267,30 +271,28 @@ describe('the run stores against DynamoDB Local', () => {
     });
   });
 
-  describe('DynamoDBRunLog', () => {
+  describe('DynamoDBRunLease and DynamoDBRunRecords', () => {
     it('keeps run records and a lease that only one run holds until it ends or expires', async () => {
       let now = 1_800_000_000_000;
-      const runLog = new DynamoDBRunLog({
-        client,
-        tableName: tables.runsTable,
-        clock: { now: () => now },
-      });
+      const table = { client, tableName: tables.runsTable, clock: { now: () => now } };
+      const runLease = new DynamoDBRunLease(table);
+      const runRecords = new DynamoDBRunRecords(table);
 
-      await runLog.acquireLease('resume-1', 'resume', now + 60_000);
-      await expect(runLog.acquireLease('suspend-2', 'suspend', now + 60_000)).rejects.toThrow(
+      await runLease.acquire('resume-1', 'resume', now + 60_000);
+      await expect(runLease.acquire('suspend-2', 'suspend', now + 60_000)).rejects.toThrow(
         RunInProgressError,
       );
-      await expect(runLog.acquireLease('suspend-2', 'suspend', now + 60_000)).rejects.toThrow(
+      await expect(runLease.acquire('suspend-2', 'suspend', now + 60_000)).rejects.toThrow(
         /resume-1/,
       );
-      await runLog.releaseLease('suspend-2');
-      await expect(runLog.acquireLease('suspend-3', 'suspend', now + 60_000)).rejects.toThrow(
+      await runLease.release('suspend-2');
+      await expect(runLease.acquire('suspend-3', 'suspend', now + 60_000)).rejects.toThrow(
         RunInProgressError,
       );
       now += 61_000;
-      await runLog.acquireLease('suspend-4', 'suspend', now + 60_000);
-      await runLog.releaseLease('suspend-4');
-      await runLog.save({ runId: 'suspend-4', state: 'completed', outcome: 'ok' });
+      await runLease.acquire('suspend-4', 'suspend', now + 60_000);
+      await runLease.release('suspend-4');
+      await runRecords.save({ runId: 'suspend-4', state: 'completed', outcome: 'ok' });
 
       const documentClient = documentClientFrom({ client });
       const lease = await documentClient.send(

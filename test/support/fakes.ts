@@ -6,9 +6,11 @@ import type {
   RecordedResult,
   RecorderSummary,
   ResultRecorder,
-  RunContext,
+  RunIdentity,
   RunKind,
-  RunLog,
+  RunLease,
+  RunRecord,
+  RunRecords,
   RunState,
 } from '../../functions/lib/core/ports.js';
 import { RunInProgressError } from '../../functions/lib/errors.js';
@@ -49,17 +51,17 @@ export class InMemoryStore implements ChannelStore {
     readonly pageSize = 10,
     readonly countError?: Error,
   ) {}
-  async count(_run: RunContext): Promise<number> {
+  async count(_run: RunIdentity): Promise<number> {
     if (this.countError) throw this.countError;
     return this.targets.length;
   }
-  async *pages(_run: RunContext): AsyncGenerator<readonly ChannelTarget[]> {
+  async *pages(_run: RunIdentity): AsyncGenerator<readonly ChannelTarget[]> {
     for (let start = 0; start < this.targets.length; start += this.pageSize) {
       this.pagesPulled++;
       yield this.targets.slice(start, start + this.pageSize);
     }
   }
-  recorder(_run: RunContext): ResultRecorder {
+  recorder(_run: RunIdentity): ResultRecorder {
     return {
       record: (result) => {
         this.recorded.push(result);
@@ -69,20 +71,30 @@ export class InMemoryStore implements ChannelStore {
   }
 }
 
-export class InMemoryRunLog implements RunLog {
-  readonly records = new Map<string, Record<string, unknown> & { state: RunState }>();
+export class InMemoryRunRecords implements RunRecords {
+  readonly saved = new Map<string, RunRecord>();
   readonly saves: Array<{ runId: string; state: RunState }> = [];
-  lease: { runId: string; kind: RunKind; untilMs: number } | undefined;
-  async acquireLease(runId: string, kind: RunKind, untilMs: number) {
-    if (this.lease) throw new RunInProgressError(`held by ${this.lease.runId}`);
-    this.lease = { runId, kind, untilMs };
-  }
-  async releaseLease(runId: string) {
-    if (this.lease?.runId === runId) this.lease = undefined;
-  }
-  async save(record: Record<string, unknown> & { runId: string; state: RunState }) {
-    this.records.set(record.runId, record);
+  async save(record: RunRecord) {
+    this.saved.set(record.runId, record);
     this.saves.push({ runId: record.runId, state: record.state });
+  }
+}
+
+/** The lease as DynamoDBRunLease keeps it: held until `untilMs`, then free for the next run. */
+export class InMemoryRunLease implements RunLease {
+  held: { runId: string; kind: RunKind; untilMs: number } | undefined;
+  /** Every run that asked for the lease, in order. */
+  readonly requests: string[] = [];
+  constructor(readonly now: () => number = Date.now) {}
+  async acquire(runId: string, kind: RunKind, untilMs: number) {
+    this.requests.push(runId);
+    if (this.held && this.held.untilMs >= this.now()) {
+      throw new RunInProgressError(`held by ${this.held.runId}`);
+    }
+    this.held = { runId, kind, untilMs };
+  }
+  async release(runId: string) {
+    if (this.held?.runId === runId) this.held = undefined;
   }
 }
 

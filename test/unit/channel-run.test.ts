@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ChannelRunOptions, runChannels } from '../../functions/lib/core/channel-run.js';
+import { type RunChannelsOptions, runChannels } from '../../functions/lib/core/channel-run.js';
 import { parseInvocation } from '../../functions/lib/core/events.js';
 import {
   PreconditionFailedError,
@@ -8,18 +8,20 @@ import {
 } from '../../functions/lib/errors.js';
 import {
   httpError,
-  InMemoryRunLog,
+  InMemoryRunLease,
+  InMemoryRunRecords,
   InMemoryStore,
   RecordingLogger,
   ScriptedPoster,
   targets,
 } from '../support/fakes.js';
 
-function setup(overrides: Partial<ChannelRunOptions> & { store: InMemoryStore }) {
+function setup(overrides: Partial<RunChannelsOptions> & { store: InMemoryStore }) {
   const logger = new RecordingLogger();
-  const runLog = new InMemoryRunLog();
+  const records = new InMemoryRunRecords();
+  const lease = new InMemoryRunLease();
   const poster = new ScriptedPoster();
-  const options: ChannelRunOptions = {
+  const options: RunChannelsOptions = {
     kind: 'resume',
     invocation: parseInvocation({}),
     settings: {
@@ -29,20 +31,21 @@ function setup(overrides: Partial<ChannelRunOptions> & { store: InMemoryStore })
       failOnErrorRatio: undefined,
     },
     poster,
-    runLog,
+    records,
+    lease,
     logger,
     clock: { now: () => Date.now() },
     remainingTimeMs: () => 600_000,
     newRunId: (kind) => `${kind}-test`,
     ...overrides,
   };
-  return { options, logger, runLog, poster: options.poster as ScriptedPoster };
+  return { options, logger, records, lease, poster: options.poster as ScriptedPoster };
 }
 
 describe('runChannels (resume)', () => {
   it('resumes every suspended connection, logs the seed lines and records a completed run', async () => {
     const store = new InMemoryStore(targets(30));
-    const { options, logger, runLog, poster } = setup({ store });
+    const { options, logger, records, lease, poster } = setup({ store });
 
     const summary = await runChannels(options);
 
@@ -62,13 +65,13 @@ describe('runChannels (resume)', () => {
       suspendRunId: 'suspend-1',
     });
     expect(store.recorded).toHaveLength(30);
-    expect(runLog.saves.map((save) => save.state)).toEqual(['running', 'completed']);
-    expect(runLog.records.get('resume-test')).toMatchObject({ outcome: 'ok', state: 'completed' });
-    expect(runLog.lease).toBeUndefined();
+    expect(records.saves.map((save) => save.state)).toEqual(['running', 'completed']);
+    expect(records.saved.get('resume-test')).toMatchObject({ outcome: 'ok', state: 'completed' });
+    expect(lease.held).toBeUndefined();
   });
 
   it('reports none when nothing is suspended, without taking the lease', async () => {
-    const { options, logger, runLog, poster } = setup({ store: new InMemoryStore([]) });
+    const { options, logger, records, lease, poster } = setup({ store: new InMemoryStore([]) });
 
     const summary = await runChannels(options);
 
@@ -77,12 +80,13 @@ describe('runChannels (resume)', () => {
       'No suspended websocket connections are waiting to be resumed.',
     ]);
     expect(poster.frames.size).toBe(0);
-    expect(runLog.saves).toEqual([{ runId: 'resume-test', state: 'completed' }]);
+    expect(records.saves).toEqual([{ runId: 'resume-test', state: 'completed' }]);
+    expect(lease.requests).toEqual([]);
   });
 
   it('counts in a dry run and neither posts nor writes', async () => {
     const store = new InMemoryStore(targets(12));
-    const { options, runLog, poster } = setup({
+    const { options, records, poster } = setup({
       store,
       invocation: parseInvocation({ dryRun: true }),
     });
@@ -93,7 +97,7 @@ describe('runChannels (resume)', () => {
     expect(poster.frames.size).toBe(0);
     expect(store.recorded).toHaveLength(0);
     expect(store.pagesPulled).toBe(0);
-    expect(runLog.saves).toHaveLength(0);
+    expect(records.saves).toHaveLength(0);
   });
 
   it('reports errors with the counts when some connections are gone', async () => {
@@ -137,7 +141,7 @@ describe('runChannels (resume)', () => {
 
   it('reports not_detected when the registry has no suspended index', async () => {
     const store = new InMemoryStore([], 10, new RegistryNotDetectedError('no index "suspended"'));
-    const { options, logger, runLog } = setup({ store });
+    const { options, logger, records } = setup({ store });
 
     const summary = await runChannels(options);
 
@@ -145,13 +149,13 @@ describe('runChannels (resume)', () => {
     expect(logger.messages('warn')).toEqual([
       'Resuming websocket connections is not supported because websocket connections cannot be detected.',
     ]);
-    expect(runLog.saves).toHaveLength(0);
+    expect(records.saves).toHaveLength(0);
   });
 
   it('stops dispatching near the deadline, lets posts in flight finish and records incomplete', async () => {
     const store = new InMemoryStore(targets(100));
     let posted = 0;
-    const { options, runLog } = setup({
+    const { options, records, lease } = setup({
       store,
       poster: new ScriptedPoster(async () => {
         posted++;
@@ -170,13 +174,37 @@ describe('runChannels (resume)', () => {
     expect(attempted).toBeGreaterThanOrEqual(20);
     expect(attempted).toBeLessThan(30);
     expect(summary.counts.remaining).toBe(100 - attempted);
-    expect(runLog.records.get('resume-test')).toMatchObject({ state: 'incomplete' });
-    expect(runLog.lease).toBeUndefined();
+    expect(records.saved.get('resume-test')).toMatchObject({ state: 'incomplete' });
+    expect(lease.held).toBeUndefined();
+  });
+
+  it("stops dispatching when the handler's signal aborts (middy's early timeout)", async () => {
+    const store = new InMemoryStore(targets(100));
+    const stop = new AbortController();
+    let posted = 0;
+    const { options, records } = setup({
+      store,
+      signal: stop.signal,
+      poster: new ScriptedPoster(async () => {
+        posted++;
+        if (posted === 10) stop.abort();
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }),
+    });
+
+    const summary = await runChannels(options);
+
+    expect(summary.state).toBe('incomplete');
+    const attempted = summary.counts.total - summary.counts.remaining;
+    expect(attempted).toBe(store.recorded.length);
+    expect(attempted).toBeGreaterThanOrEqual(10);
+    expect(attempted).toBeLessThan(20);
+    expect(records.saved.get('resume-test')).toMatchObject({ state: 'incomplete' });
   });
 
   it('fails at once when the first posts are all refused with 403, and says why', async () => {
     const store = new InMemoryStore(targets(1_000));
-    const { options, runLog, poster } = setup({
+    const { options, records, lease, poster } = setup({
       store,
       poster: new ScriptedPoster(() => {
         throw httpError(403, 'ForbiddenException');
@@ -189,11 +217,11 @@ describe('runChannels (resume)', () => {
     );
     expect(poster.frames.size).toBe(0);
     expect(store.recorded.length).toBeLessThan(20);
-    expect(runLog.records.get('resume-test')).toMatchObject({
+    expect(records.saved.get('resume-test')).toMatchObject({
       state: 'failed',
       hookStatus: 'Failed',
     });
-    expect(runLog.lease).toBeUndefined();
+    expect(lease.held).toBeUndefined();
   });
 
   it('asks CodeDeploy to fail when the error ratio is over FAIL_ON_ERROR_RATIO; gone does not count', async () => {
@@ -235,11 +263,24 @@ describe('runChannels (resume)', () => {
   });
 
   it('refuses to start while another run holds the lease', async () => {
-    const { options, runLog, poster } = setup({ store: new InMemoryStore(targets(3)) });
-    runLog.lease = { runId: 'suspend-other', kind: 'suspend', untilMs: Date.now() + 60_000 };
+    const { options, records, lease, poster } = setup({ store: new InMemoryStore(targets(3)) });
+    lease.held = { runId: 'suspend-other', kind: 'suspend', untilMs: Date.now() + 60_000 };
 
     await expect(runChannels(options)).rejects.toThrow(RunInProgressError);
     expect(poster.frames.size).toBe(0);
+    expect(records.saves).toEqual([]);
+  });
+
+  it('takes over a lease whose holder died (its expiry has passed)', async () => {
+    const { options, records, lease, poster } = setup({ store: new InMemoryStore(targets(3)) });
+    lease.held = { runId: 'suspend-dead', kind: 'suspend', untilMs: Date.now() - 1 };
+
+    const summary = await runChannels(options);
+
+    expect(summary).toMatchObject({ outcome: 'ok', counts: { delivered: 3 } });
+    expect(poster.frames.size).toBe(3);
+    expect(records.saves.map((save) => save.state)).toEqual(['running', 'completed']);
+    expect(lease.held).toBeUndefined();
   });
 
   it('uses the console event timeoutMs and concurrency over the configured ones', async () => {

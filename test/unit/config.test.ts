@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readBulkConfig, readRegistryConfig } from '../../functions/lib/config.js';
+import { readRouteConfig, readRunConfig } from '../../functions/lib/config.js';
 import { ConfigurationError } from '../../functions/lib/errors.js';
 
 const valid = {
@@ -18,9 +18,9 @@ function problemsOf(action: () => unknown): readonly string[] {
   throw new Error('expected a ConfigurationError');
 }
 
-describe('readBulkConfig', () => {
+describe('readRunConfig', () => {
   it('applies the defaults and trims the endpoint', () => {
-    expect(readBulkConfig(valid)).toEqual({
+    expect(readRunConfig(valid)).toEqual({
       connectionsTable: 'connections',
       runsTable: 'runs',
       websocketEndpoint: 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod',
@@ -34,7 +34,7 @@ describe('readBulkConfig', () => {
   });
 
   it('reads every optional value', () => {
-    const config = readBulkConfig({
+    const config = readRunConfig({
       ...valid,
       POST_TIMEOUT_MS: '250',
       CONCURRENCY: '200',
@@ -55,7 +55,7 @@ describe('readBulkConfig', () => {
 
   it('names every problem in one error', () => {
     const problems = problemsOf(() =>
-      readBulkConfig({
+      readRunConfig({
         WEBSOCKET_ENDPOINT: 'ftp://example.com',
         CONCURRENCY: 'many',
         FAIL_ON_ERROR_RATIO: '5',
@@ -72,7 +72,7 @@ describe('readBulkConfig', () => {
 
   it('rejects an AWS endpoint without its stage', () => {
     const problems = problemsOf(() =>
-      readBulkConfig({
+      readRunConfig({
         ...valid,
         WEBSOCKET_ENDPOINT: 'https://abc123.execute-api.eu-west-1.amazonaws.com',
       }),
@@ -81,15 +81,15 @@ describe('readBulkConfig', () => {
   });
 });
 
-describe('readRegistryConfig', () => {
+describe('readRouteConfig', () => {
   it('accepts the offline endpoint', () => {
     expect(
-      readRegistryConfig({ CONNECTIONS_TABLE: 't', WEBSOCKET_ENDPOINT: 'http://localhost:3001' }),
+      readRouteConfig({ CONNECTIONS_TABLE: 't', WEBSOCKET_ENDPOINT: 'http://localhost:3001' }),
     ).toEqual({ connectionsTable: 't', websocketEndpoint: 'http://localhost:3001' });
   });
 
   it('names the missing table', () => {
-    expect(() => readRegistryConfig({ WEBSOCKET_ENDPOINT: 'http://localhost:3001' })).toThrow(
+    expect(() => readRouteConfig({ WEBSOCKET_ENDPOINT: 'http://localhost:3001' })).toThrow(
       'Invalid configuration: CONNECTIONS_TABLE is not set',
     );
   });

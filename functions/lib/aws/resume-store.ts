@@ -10,7 +10,7 @@ import type {
   Logger,
   RecordedResult,
   ResultRecorder,
-  RunContext,
+  RunIdentity,
 } from '../core/ports.js';
 import { type DynamoDBClientOption, documentClientFrom, readConnections } from './dynamodb.js';
 import { translateRegistryError } from './registry-errors.js';
@@ -47,7 +47,7 @@ export class DynamoDBResumeStore implements ChannelStore {
     this.#documentClient = documentClientFrom(options);
   }
 
-  async count(_run: RunContext): Promise<number> {
+  async count(_run: RunIdentity): Promise<number> {
     try {
       if (this.#options.connectionIds) {
         this.#selected = await this.#readSelected(this.#options.connectionIds);
@@ -60,7 +60,7 @@ export class DynamoDBResumeStore implements ChannelStore {
     }
   }
 
-  async *pages(_run: RunContext): AsyncGenerator<readonly ChannelTarget[]> {
+  async *pages(_run: RunIdentity): AsyncGenerator<readonly ChannelTarget[]> {
     if (this.#options.connectionIds) {
       this.#selected ??= await this.#readSelected(this.#options.connectionIds);
       yield* chunk(this.#selected, this.#pageSize);
@@ -73,7 +73,7 @@ export class DynamoDBResumeStore implements ChannelStore {
     }
   }
 
-  recorder(_run: RunContext): ResultRecorder {
+  recorder(_run: RunIdentity): ResultRecorder {
     const writer = new BatchStatementWriter({
       documentClient: this.#documentClient,
       logger: this.#options.logger,

@@ -11,7 +11,7 @@ import type {
   Logger,
   RecordedResult,
   ResultRecorder,
-  RunContext,
+  RunIdentity,
 } from '../core/ports.js';
 import { type DynamoDBClientOption, documentClientFrom, readConnections } from './dynamodb.js';
 import { translateRegistryError } from './registry-errors.js';
@@ -50,7 +50,7 @@ export class DynamoDBSuspendStore implements ChannelStore {
     this.#documentClient = documentClientFrom(options);
   }
 
-  async count(run: RunContext): Promise<number> {
+  async count(run: RunIdentity): Promise<number> {
     try {
       if (this.#options.connectionIds) {
         this.#selected = await this.#readSelected(this.#options.connectionIds, run);
@@ -65,7 +65,7 @@ export class DynamoDBSuspendStore implements ChannelStore {
     }
   }
 
-  async *pages(run: RunContext): AsyncGenerator<readonly ChannelTarget[]> {
+  async *pages(run: RunIdentity): AsyncGenerator<readonly ChannelTarget[]> {
     try {
       if (this.#options.connectionIds) {
         this.#selected ??= await this.#readSelected(this.#options.connectionIds, run);
@@ -81,7 +81,7 @@ export class DynamoDBSuspendStore implements ChannelStore {
     }
   }
 
-  recorder(_run: RunContext): ResultRecorder {
+  recorder(_run: RunIdentity): ResultRecorder {
     const writer = new BatchStatementWriter({
       documentClient: this.#documentClient,
       logger: this.#options.logger,
@@ -105,7 +105,7 @@ export class DynamoDBSuspendStore implements ChannelStore {
   }
 
   /** Active connections opened before the run: those opened since are never suspended. */
-  #scan(segment: number, run: RunContext): ScanCommandInput {
+  #scan(segment: number, run: RunIdentity): ScanCommandInput {
     return {
       TableName: this.#options.tableName,
       Segment: segment,
@@ -116,7 +116,7 @@ export class DynamoDBSuspendStore implements ChannelStore {
     };
   }
 
-  async #countSegment(segment: number, run: RunContext): Promise<number> {
+  async #countSegment(segment: number, run: RunIdentity): Promise<number> {
     let count = 0;
     let startKey: Record<string, unknown> | undefined;
     for (let page = 0; page < maxPagesPerSegment; page++) {
@@ -134,7 +134,10 @@ export class DynamoDBSuspendStore implements ChannelStore {
     return count;
   }
 
-  async *#segmentPages(segment: number, run: RunContext): AsyncGenerator<readonly ChannelTarget[]> {
+  async *#segmentPages(
+    segment: number,
+    run: RunIdentity,
+  ): AsyncGenerator<readonly ChannelTarget[]> {
     let startKey: Record<string, unknown> | undefined;
     for (let page = 0; page < maxPagesPerSegment; page++) {
       const output = await this.#documentClient.send(
@@ -159,7 +162,7 @@ export class DynamoDBSuspendStore implements ChannelStore {
    * Marks the connections suspended by this run, 25 conditional statements per call; returns
    * those marked. A connection that disconnected or was suspended meanwhile is left out.
    */
-  async #markSuspended(ids: readonly string[], run: RunContext): Promise<ChannelTarget[]> {
+  async #markSuspended(ids: readonly string[], run: RunIdentity): Promise<ChannelTarget[]> {
     const table = quoted(this.#options.tableName);
     const suspendedAt = new Date(run.startedAt).toISOString();
     const batches = chunk(ids, statementsPerBatch);
@@ -201,7 +204,7 @@ export class DynamoDBSuspendStore implements ChannelStore {
     }));
   }
 
-  async #readSelected(connectionIds: readonly string[], run: RunContext): Promise<string[]> {
+  async #readSelected(connectionIds: readonly string[], run: RunIdentity): Promise<string[]> {
     const items = await readConnections(
       this.#documentClient,
       this.#options.tableName,

@@ -1,4 +1,5 @@
 import { FrameTooLargeError } from '../errors.js';
+import type { ChannelTarget, RunKind } from './ports.js';
 
 // The control frames clients receive. Text frames, JSON, encoded once per distinct content:
 // a run sends the same bytes to every connection suspended by the same run.
@@ -48,4 +49,20 @@ export function resumeFrameEncoder(base: Omit<ResumeFrame, 'type' | 'suspendRunI
     }
     return bytes;
   };
+}
+
+/**
+ * The frame each target of a run gets: suspend sends the same bytes to all; resume names the
+ * suspend run that suspended each one. Encoded (and checked against the size limit) up front.
+ */
+export function frameEncoderFor(
+  kind: RunKind,
+  run: { runId: string; deploymentId: string | null; at: string },
+): (target: ChannelTarget) => Uint8Array {
+  if (kind === 'suspend') {
+    const bytes = encodeFrame({ type: 'suspend', ...run });
+    return () => bytes;
+  }
+  const encode = resumeFrameEncoder(run);
+  return (target) => encode(target.suspendedBy);
 }

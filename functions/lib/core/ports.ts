@@ -1,4 +1,4 @@
-// The ports the core talks through. The core never imports the AWS SDK or reads process.env:
+// The ports the core talks through. The core never imports the AWS SDK or reads the environment:
 // the composition roots in functions/*.ts plug adapters into these.
 
 /** A structured logger: the message is the seed's text, the fields are the counts. */
@@ -41,8 +41,8 @@ export interface ChannelTarget {
 
 export type RunKind = 'suspend' | 'resume';
 
-/** The run a store works for: suspend marks with its id; only older connections are suspended. */
-export interface RunContext {
+/** Which run a store works for: suspend marks with its id; only older connections are suspended. */
+export interface RunIdentity {
   runId: string;
   startedAt: number;
 }
@@ -50,15 +50,15 @@ export interface RunContext {
 /** What a run reads its targets from and writes each result to. */
 export interface ChannelStore {
   /** How many connections the run would handle. Throws RegistryNotDetectedError when the registry lacks its index. */
-  count(run: RunContext): Promise<number>;
+  count(run: RunIdentity): Promise<number>;
   /**
    * The targets, page by page, pulled only as fast as they are posted to. A suspend store marks
    * each page suspended by this run before it hands it out, so a crash never leaves a client
    * told to suspend but not recorded as suspended.
    */
-  pages(run: RunContext): AsyncIterable<readonly ChannelTarget[]>;
+  pages(run: RunIdentity): AsyncIterable<readonly ChannelTarget[]>;
   /** Where the results go; writes are batched, `flush` waits for the last of them. */
-  recorder(run: RunContext): ResultRecorder;
+  recorder(run: RunIdentity): ResultRecorder;
 }
 
 export interface RecordedResult {
@@ -85,12 +85,19 @@ export interface RecorderSummary {
 
 export type RunState = 'running' | 'completed' | 'incomplete' | 'failed';
 
-/** The Runs table: one record per run, and a lease that keeps two runs from overlapping. */
-export interface RunLog {
+/** What the Runs table keeps of a run. */
+export type RunRecord = Record<string, unknown> & { runId: string; state: RunState };
+
+/** The Runs table's record of each run, kept for a while after it ends. */
+export interface RunRecords {
+  save(record: RunRecord): Promise<void>;
+}
+
+/** The one lease that keeps two runs from overlapping; it expires on its own if its holder dies. */
+export interface RunLease {
   /** Throws RunInProgressError when another run holds a lease that has not expired. */
-  acquireLease(runId: string, kind: RunKind, untilMs: number): Promise<void>;
-  releaseLease(runId: string): Promise<void>;
-  save(record: Record<string, unknown> & { runId: string; state: RunState }): Promise<void>;
+  acquire(runId: string, kind: RunKind, untilMs: number): Promise<void>;
+  release(runId: string): Promise<void>;
 }
 
 export type HookStatus = 'Succeeded' | 'Failed';

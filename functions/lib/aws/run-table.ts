@@ -4,7 +4,7 @@ import {
   GetCommand,
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Clock, RunKind, RunLog, RunState } from '../core/ports.js';
+import type { Clock, RunKind, RunLease, RunRecord, RunRecords } from '../core/ports.js';
 import { RunInProgressError } from '../errors.js';
 import { type DynamoDBClientOption, documentClientFrom } from './dynamodb.js';
 import { translateRegistryError } from './registry-errors.js';
@@ -25,23 +25,29 @@ function isConditionFailure(error: unknown): boolean {
   );
 }
 
-export class DynamoDBRunLog implements RunLog {
-  readonly #documentClient: DynamoDBDocumentClient;
-  readonly #tableName: string;
-  readonly #clock: Clock;
+export type RunTableOptions = { tableName: string; clock: Clock } & DynamoDBClientOption;
 
-  constructor(options: { tableName: string; clock: Clock } & DynamoDBClientOption) {
-    this.#tableName = options.tableName;
-    this.#clock = options.clock;
-    this.#documentClient = documentClientFrom(options);
+/** What both views of the Runs table hold: the client, the table's name, the clock. */
+abstract class RunTable {
+  protected readonly documentClient: DynamoDBDocumentClient;
+  protected readonly tableName: string;
+  protected readonly clock: Clock;
+
+  constructor(options: RunTableOptions) {
+    this.tableName = options.tableName;
+    this.clock = options.clock;
+    this.documentClient = documentClientFrom(options);
   }
+}
 
-  async acquireLease(runId: string, kind: RunKind, untilMs: number): Promise<void> {
-    const now = this.#clock.now();
+/** The lease item of the Runs table. */
+export class DynamoDBRunLease extends RunTable implements RunLease {
+  async acquire(runId: string, kind: RunKind, untilMs: number): Promise<void> {
+    const now = this.clock.now();
     try {
-      await this.#documentClient.send(
+      await this.documentClient.send(
         new PutCommand({
-          TableName: this.#tableName,
+          TableName: this.tableName,
           Item: {
             runId: leaseId,
             holder: runId,
@@ -55,9 +61,9 @@ export class DynamoDBRunLog implements RunLog {
         }),
       );
     } catch (error) {
-      if (!isConditionFailure(error)) throw this.#translate(error);
-      const holder = await this.#documentClient
-        .send(new GetCommand({ TableName: this.#tableName, Key: { runId: leaseId } }))
+      if (!isConditionFailure(error)) throw translateRunTableError(error, this.tableName);
+      const holder = await this.documentClient
+        .send(new GetCommand({ TableName: this.tableName, Key: { runId: leaseId } }))
         .then((output) => output.Item)
         .catch(() => undefined);
       throw new RunInProgressError(
@@ -68,11 +74,11 @@ export class DynamoDBRunLog implements RunLog {
     }
   }
 
-  async releaseLease(runId: string): Promise<void> {
+  async release(runId: string): Promise<void> {
     try {
-      await this.#documentClient.send(
+      await this.documentClient.send(
         new DeleteCommand({
-          TableName: this.#tableName,
+          TableName: this.tableName,
           Key: { runId: leaseId },
           ConditionExpression: 'holder = :runId',
           ExpressionAttributeValues: { ':runId': runId },
@@ -83,24 +89,26 @@ export class DynamoDBRunLog implements RunLog {
       if (!isConditionFailure(error)) throw error;
     }
   }
+}
 
-  async save(record: Record<string, unknown> & { runId: string; state: RunState }): Promise<void> {
+/** The record of each run, kept 30 days. */
+export class DynamoDBRunRecords extends RunTable implements RunRecords {
+  async save(record: RunRecord): Promise<void> {
     try {
-      await this.#documentClient.send(
+      await this.documentClient.send(
         new PutCommand({
-          TableName: this.#tableName,
+          TableName: this.tableName,
           Item: {
             ...record,
-            expiresAt: Math.ceil(this.#clock.now() / 1000) + recordLifetimeSeconds,
+            expiresAt: Math.ceil(this.clock.now() / 1000) + recordLifetimeSeconds,
           },
         }),
       );
     } catch (error) {
-      throw this.#translate(error);
+      throw translateRunTableError(error, this.tableName);
     }
   }
-
-  #translate(error: unknown): unknown {
-    return translateRegistryError(error, { tableName: this.#tableName, variable: 'RUNS_TABLE' });
-  }
 }
+
+const translateRunTableError = (error: unknown, tableName: string) =>
+  translateRegistryError(error, { tableName, variable: 'RUNS_TABLE' });

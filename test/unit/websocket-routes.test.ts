@@ -6,7 +6,7 @@ import {
   expiryMarginSeconds,
   registerConnection,
   unregisterConnection,
-} from '../../functions/lib/core/registry.js';
+} from '../../functions/lib/core/websocket-routes.js';
 import { InvalidEventError } from '../../functions/lib/errors.js';
 
 class InMemoryRegistry implements ConnectionRegistry {

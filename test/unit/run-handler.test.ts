@@ -1,18 +1,21 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import {
   CodeDeployClient,
   PutLifecycleEventHookExecutionStatusCommand,
 } from '@aws-sdk/client-codedeploy';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CodeDeployHookReporter } from '../../functions/lib/aws/codedeploy-reporter.js';
-import { type ChannelRunParts, channelRunHandler } from '../../functions/lib/channel-handler.js';
-import { readBulkConfig } from '../../functions/lib/config.js';
+import { readRunConfig } from '../../functions/lib/config.js';
 import type { ChannelStore } from '../../functions/lib/core/ports.js';
+import { reportHookStatus } from '../../functions/lib/report-hook-status.js';
+import { type RunDependencies, runEventHandler } from '../../functions/lib/run-handler.js';
 import {
   httpError,
-  InMemoryRunLog,
+  InMemoryRunLease,
+  InMemoryRunRecords,
   InMemoryStore,
   ScriptedPoster,
   targets,
@@ -20,7 +23,7 @@ import {
 
 const hookEvent = { DeploymentId: 'd-ABC123', LifecycleEventHookExecutionId: 'hook-1' };
 
-const config = readBulkConfig({
+const config = readRunConfig({
   CONNECTIONS_TABLE: 'connections',
   RUNS_TABLE: 'runs',
   WEBSOCKET_ENDPOINT: 'http://localhost:3001',
@@ -46,18 +49,19 @@ describe('the suspend/resume handler and CodeDeploy', () => {
   });
   afterEach(() => client.destroy());
 
-  const handlerWith = (parts: Partial<ChannelRunParts> | (() => ChannelRunParts)) =>
-    channelRunHandler({
+  const handlerWith = (parts: Partial<RunDependencies> | (() => RunDependencies)) =>
+    runEventHandler({
       kind: 'resume',
       logger: new Logger({ logLevel: 'SILENT' }),
       reporter: new CodeDeployHookReporter({ client }),
-      setup:
+      dependencies:
         typeof parts === 'function'
           ? parts
           : () => ({
               config,
               poster: new ScriptedPoster(),
-              runLog: new InMemoryRunLog(),
+              lease: new InMemoryRunLease(),
+              records: new InMemoryRunRecords(),
               storeFor: () => new InMemoryStore(targets(5)),
               ...parts,
             }),
@@ -103,7 +107,7 @@ describe('the suspend/resume handler and CodeDeploy', () => {
   });
 
   it('reports Failed when the configuration is invalid (read inside the invocation)', async () => {
-    const handler = handlerWith(() => readBulkConfig({}) as never);
+    const handler = handlerWith(() => readRunConfig({}) as never);
 
     const response = await handler(hookEvent, context());
 
@@ -173,5 +177,43 @@ describe('the suspend/resume handler and CodeDeploy', () => {
 
     await expect(handlerWith({})(hookEvent, context())).rejects.toThrow('network down');
     expect(statusCalls()).toHaveLength(1);
+  });
+
+  it('adds the run counts as metrics, and Powertools logMetrics publishes them once', async () => {
+    const metrics = new Metrics({ namespace: 'ws-channels-test', serviceName: 'resume' });
+    const added = vi.spyOn(metrics, 'addMetric');
+    const published = vi.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => metrics);
+    const handler = runEventHandler({
+      kind: 'resume',
+      logger: new Logger({ logLevel: 'SILENT' }),
+      metrics,
+      reporter: new CodeDeployHookReporter({ client }),
+      dependencies: () => ({
+        config,
+        poster: new ScriptedPoster(),
+        lease: new InMemoryRunLease(),
+        records: new InMemoryRunRecords(),
+        storeFor: () => new InMemoryStore(targets(5)),
+      }),
+    });
+
+    await handler(hookEvent, context());
+
+    expect(added).toHaveBeenCalledWith('delivered', MetricUnit.Count, 5);
+    expect(added).toHaveBeenCalledWith('gone', MetricUnit.Count, 0);
+    expect(published).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('reportHookStatus', () => {
+  const logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+  it('checks its options once, when the handler is built', () => {
+    expect(() => reportHookStatus({ kind: 'resume', reporter: {} as never, logger })).toThrow(
+      /reporter to be a HookReporter/,
+    );
+    expect(() =>
+      reportHookStatus({ kind: 'restart' as never, reporter: { report: async () => {} }, logger }),
+    ).toThrow(/kind to be one of suspend, resume, got restart/);
   });
 });

@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { RouteResponse, WebSocketRouteEvent } from './core/registry.js';
+import type { RouteResponse, WebSocketRouteEvent } from './core/websocket-routes.js';
 
 /**
  * Turns any error into a 500 whose body reveals nothing internal, after logging the cause.
