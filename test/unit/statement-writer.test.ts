@@ -40,6 +40,29 @@ function slowTable(delayMs: number) {
 }
 
 describe('BatchStatementWriter', () => {
+  it('tells each statement its fate: written, skipped by its condition, or lost', async () => {
+    const codes = [undefined, 'ConditionalCheckFailed', 'ValidationError', undefined];
+    dynamodb.on(BatchExecuteStatementCommand).callsFake(async (input) => ({
+      Responses: input.Statements.map((_: unknown, index: number) =>
+        codes[index] ? { Error: { Code: codes[index], Message: 'no' } } : {},
+      ),
+    }));
+    const logger = new RecordingLogger();
+    const writer = new BatchStatementWriter({ documentClient, logger, lostMessage: 'Lost marks' });
+    const fates: string[] = [];
+
+    for (let index = 0; index < codes.length; index++) {
+      void writer.add(statement(index), (fate) => {
+        fates[index] = fate;
+      });
+    }
+    const summary = await writer.flush();
+
+    expect(fates).toEqual(['written', 'skipped', 'unrecorded', 'written']);
+    expect(summary).toEqual({ calls: 1, skipped: 1, unrecorded: 1 });
+    expect(logger.messages('error')).toEqual(['Lost marks']);
+  });
+
   it('writes every statement exactly once, 25 per call', async () => {
     const table = slowTable(1);
     const writer = new BatchStatementWriter({ documentClient, logger: new RecordingLogger() });

@@ -13,6 +13,14 @@ import type { Logger, RecorderSummary } from '../core/ports.js';
 
 export type Statement = NonNullable<BatchExecuteStatementCommandInput['Statements']>[number];
 
+/** What became of one statement: written, skipped by its condition, or lost after retries. */
+export type StatementFate = 'written' | 'skipped' | 'unrecorded';
+
+interface PendingStatement {
+  statement: Statement;
+  onSettled: ((fate: StatementFate) => void) | undefined;
+}
+
 const batchSize = 25;
 /** Statements buffered before `add` holds its caller: two batches waiting for a slot. */
 const maxPending = 2 * batchSize;
@@ -34,6 +42,8 @@ export interface StatementWriterOptions {
   maxBatchesInFlight?: number;
   maxRetries?: number;
   random?: () => number;
+  /** The error line for statements that could not be written. */
+  lostMessage?: string;
 }
 
 export class BatchStatementWriter {
@@ -42,7 +52,8 @@ export class BatchStatementWriter {
   readonly #maxBatchesInFlight: number;
   readonly #maxRetries: number;
   readonly #random: () => number;
-  #pending: Statement[] = [];
+  readonly #lostMessage: string;
+  #pending: PendingStatement[] = [];
   readonly #inFlight = new Set<Promise<void>>();
   /** Callers held because the buffer is full; woken when a batch ends and makes room. */
   #waiting: Array<() => void> = [];
@@ -56,6 +67,7 @@ export class BatchStatementWriter {
     this.#maxBatchesInFlight = options.maxBatchesInFlight ?? 16;
     this.#maxRetries = options.maxRetries ?? 5;
     this.#random = options.random ?? Math.random;
+    this.#lostMessage = options.lostMessage ?? 'Could not write results to the registry';
   }
 
   /** Batches being written now; never more than maxBatchesInFlight. */
@@ -68,8 +80,8 @@ export class BatchStatementWriter {
    * two batches waiting): the caller waits until a batch ends, so results never pile up faster
    * than the table takes them, and memory stays bounded whatever the number of connections.
    */
-  add(statement: Statement): undefined | Promise<void> {
-    this.#pending.push(statement);
+  add(statement: Statement, onSettled?: (fate: StatementFate) => void): undefined | Promise<void> {
+    this.#pending.push({ statement, onSettled });
     this.#startBatches();
     if (this.#pending.length < maxPending) return undefined;
     return new Promise<void>((resolve) => this.#waiting.push(resolve));
@@ -91,8 +103,8 @@ export class BatchStatementWriter {
       this.#inFlight.size < this.#maxBatchesInFlight &&
       (this.#pending.length >= batchSize || (this.#flushing && this.#pending.length > 0))
     ) {
-      const statements = this.#pending.splice(0, batchSize);
-      const batch = this.#write(statements).finally(() => {
+      const entries = this.#pending.splice(0, batchSize);
+      const batch = this.#write(entries).finally(() => {
         this.#inFlight.delete(batch);
         this.#startBatches();
         this.#wakeIfRoom();
@@ -108,15 +120,17 @@ export class BatchStatementWriter {
     for (const resolve of waiting) resolve();
   }
 
-  async #write(statements: Statement[]): Promise<void> {
-    let remaining = statements;
+  async #write(entries: PendingStatement[]): Promise<void> {
+    let remaining = entries;
     for (let attempt = 0; attempt <= this.#maxRetries && remaining.length > 0; attempt++) {
       if (attempt > 0) await sleep(Math.floor(this.#random() * Math.min(2_000, 50 * 2 ** attempt)));
       this.#summary.calls++;
       let responses: BatchExecuteStatementCommandOutput['Responses'];
       try {
         const output = await this.#documentClient.send(
-          new BatchExecuteStatementCommand({ Statements: remaining }),
+          new BatchExecuteStatementCommand({
+            Statements: remaining.map((entry) => entry.statement),
+          }),
         );
         responses = output.Responses;
       } catch (error) {
@@ -125,30 +139,33 @@ export class BatchStatementWriter {
         const retryable =
           typeof error === 'object' && error !== null && '$retryable' in error && error.$retryable;
         if (!retryable || attempt === this.#maxRetries) {
-          this.#lose(remaining.length, error);
+          this.#lose(remaining, error);
           return;
         }
         continue;
       }
-      const retry: Statement[] = [];
-      remaining.forEach((statement, index) => {
+      const retry: PendingStatement[] = [];
+      remaining.forEach((entry, index) => {
         const code = responses?.[index]?.Error?.Code;
-        if (code === undefined) return;
-        if (code === 'ConditionalCheckFailed') this.#summary.skipped++;
-        else if (retryableStatementErrors.has(code)) retry.push(statement);
-        else this.#lose(1, responses?.[index]?.Error);
+        if (code === undefined) entry.onSettled?.('written');
+        else if (code === 'ConditionalCheckFailed') {
+          this.#summary.skipped++;
+          entry.onSettled?.('skipped');
+        } else if (retryableStatementErrors.has(code)) retry.push(entry);
+        else this.#lose([entry], responses?.[index]?.Error);
       });
       remaining = retry;
     }
-    if (remaining.length > 0) this.#lose(remaining.length, new Error('retries exhausted'));
+    if (remaining.length > 0) this.#lose(remaining, new Error('retries exhausted'));
   }
 
-  #lose(count: number, error: unknown): void {
-    this.#summary.unrecorded += count;
+  #lose(entries: PendingStatement[], error: unknown): void {
+    this.#summary.unrecorded += entries.length;
+    for (const entry of entries) entry.onSettled?.('unrecorded');
     // One line per distinct burst is enough at 3 a.m.; the count is in the run record.
     if (this.#errorsLogged < 5) {
       this.#errorsLogged++;
-      this.#logger.error('Could not write results to the registry', { count, error });
+      this.#logger.error(this.#lostMessage, { count: entries.length, error });
     }
   }
 }
