@@ -4,6 +4,7 @@ import {
   type BatchExecuteStatementCommandOutput,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { type Backoff, createBackoff, sleep } from '../core/backoff.js';
 import type { Logger, RecorderSummary } from '../core/ports.js';
 
 // Writes per-connection results in batches of 25 conditional PartiQL statements (the most one
@@ -26,8 +27,6 @@ const retryableStatementErrors = new Set([
   'InternalServerError',
 ]);
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export interface StatementWriterOptions {
   documentClient: DynamoDBDocumentClient;
   logger: Logger;
@@ -41,7 +40,7 @@ export class BatchStatementWriter {
   readonly #logger: Logger;
   readonly #maxBatchesInFlight: number;
   readonly #maxRetries: number;
-  readonly #random: () => number;
+  readonly #backoff: Backoff;
   #pending: Statement[] = [];
   readonly #inFlight = new Set<Promise<void>>();
   /** Callers held because the buffer is full; woken when a batch ends and makes room. */
@@ -55,7 +54,8 @@ export class BatchStatementWriter {
     this.#logger = options.logger;
     this.#maxBatchesInFlight = options.maxBatchesInFlight ?? 16;
     this.#maxRetries = options.maxRetries ?? 5;
-    this.#random = options.random ?? Math.random;
+    // The first retry is attempt 1, so its wait is up to 100 ms (not the base, 50).
+    this.#backoff = createBackoff({ baseMs: 50, maxMs: 2_000, random: options.random });
   }
 
   /** Batches being written now; never more than maxBatchesInFlight. */
@@ -111,7 +111,7 @@ export class BatchStatementWriter {
   async #write(statements: Statement[]): Promise<void> {
     let remaining = statements;
     for (let attempt = 0; attempt <= this.#maxRetries && remaining.length > 0; attempt++) {
-      if (attempt > 0) await sleep(Math.floor(this.#random() * Math.min(2_000, 50 * 2 ** attempt)));
+      if (attempt > 0) await sleep(this.#backoff.delayFor(attempt));
       this.#summary.calls++;
       let responses: BatchExecuteStatementCommandOutput['Responses'];
       try {
