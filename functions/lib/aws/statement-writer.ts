@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { type Backoff, createBackoff, sleep } from '../core/backoff.js';
 import type { Logger, RecorderSummary } from '../core/ports.js';
+import { isRetryable } from '../core/sdk-error.js';
 
 // Writes per-connection results in batches of 25 conditional PartiQL statements (the most one
 // BatchExecuteStatement takes): 40 calls per 1,000 results instead of 1,000. At most
@@ -122,9 +123,7 @@ export class BatchStatementWriter {
       } catch (error) {
         // The SDK already retried throttling and 5xx; what reaches here is worth a few more tries
         // only if the SDK says it is retryable.
-        const retryable =
-          typeof error === 'object' && error !== null && '$retryable' in error && error.$retryable;
-        if (!retryable || attempt === this.#maxRetries) {
+        if (!isRetryable(error) || attempt === this.#maxRetries) {
           this.#lose(remaining.length, error);
           return;
         }
