@@ -5,11 +5,8 @@ import {
   PayloadTooLargeException,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { describe, expect, it } from 'vitest';
-import {
-  classifyPostError,
-  httpStatusOf,
-  PostTimeoutError,
-} from '../../functions/lib/core/classify.js';
+import { classifyPostError, PostTimeoutError } from '../../functions/lib/core/classify.js';
+import { httpStatusOf } from '../../functions/lib/core/sdk-error.js';
 
 /** An error shaped like the ones the SDK throws: a name, a message and `$metadata`. */
 function sdkLikeError(name: string, status: number | undefined, message = `${name} message`) {

@@ -4,6 +4,7 @@ import {
   type BatchGetCommandOutput,
   DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { createBackoff, sleep } from '../core/backoff.js';
 
 /** Either your own client or a config to build one with, never both (the Powertools way). */
 export type DynamoDBClientOption =
@@ -26,13 +27,16 @@ export async function readConnections(
   tableName: string,
   connectionIds: readonly string[],
 ): Promise<Record<string, unknown>[]> {
+  // No jitter: a single reader of a list of selected ids has no crowd of retries to spread.
+  // Waits of 100 ms doubling to 25.6 s before attempt 9, the last (the cap is that wait: it cuts none short).
+  const backoff = createBackoff({ baseMs: 50, maxMs: 25_600, jitter: 'none' });
   const items: Record<string, unknown>[] = [];
   for (let start = 0; start < connectionIds.length; start += 100) {
     let keys: Record<string, unknown>[] | undefined = connectionIds
       .slice(start, start + 100)
       .map((connectionId) => ({ connectionId }));
     for (let attempt = 0; keys && keys.length > 0 && attempt < 10; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      if (attempt > 0) await sleep(backoff.delayFor(attempt));
       const output: BatchGetCommandOutput = await documentClient.send(
         new BatchGetCommand({
           RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } },

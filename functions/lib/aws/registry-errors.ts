@@ -1,12 +1,7 @@
+import { errorNameOf } from '../core/sdk-error.js';
 import { PreconditionFailedError, RegistryNotDetectedError } from '../errors.js';
 
 // Translates the few DynamoDB errors a run understands; everything else is rethrown as is.
-
-function nameOf(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'name' in error
-    ? String(error.name)
-    : undefined;
-}
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -16,7 +11,7 @@ export function translateRegistryError(
   error: unknown,
   registry: { tableName: string; variable: string; indexName?: string },
 ): unknown {
-  const name = nameOf(error);
+  const name = errorNameOf(error);
   if (name === 'ResourceNotFoundException') {
     return new PreconditionFailedError(
       `The table "${registry.tableName}" was not found: check ${registry.variable} and the region (${messageOf(error)}).`,

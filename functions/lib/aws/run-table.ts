@@ -5,6 +5,7 @@ import {
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Clock, RunKind, RunLease, RunRecord, RunRecords } from '../core/ports.js';
+import { isConditionFailure } from '../core/sdk-error.js';
 import { RunInProgressError } from '../errors.js';
 import { type DynamoDBClientOption, documentClientFrom } from './dynamodb.js';
 import { translateRegistryError } from './registry-errors.js';
@@ -15,15 +16,6 @@ import { translateRegistryError } from './registry-errors.js';
 
 export const leaseId = 'lease#channels';
 const recordLifetimeSeconds = 30 * 24 * 60 * 60;
-
-function isConditionFailure(error: unknown): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    'name' in error &&
-    error.name === 'ConditionalCheckFailedException'
-  );
-}
 
 export type RunTableOptions = { tableName: string; clock: Clock } & DynamoDBClientOption;
 

@@ -4,7 +4,9 @@ import {
   type BatchExecuteStatementCommandOutput,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { type Backoff, createBackoff, sleep } from '../core/backoff.js';
 import type { Logger, RecorderSummary } from '../core/ports.js';
+import { isRetryable } from '../core/sdk-error.js';
 
 // Writes per-connection results in batches of 25 conditional PartiQL statements (the most one
 // BatchExecuteStatement takes): 40 calls per 1,000 results instead of 1,000. At most
@@ -34,8 +36,6 @@ const retryableStatementErrors = new Set([
   'InternalServerError',
 ]);
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export interface StatementWriterOptions {
   documentClient: DynamoDBDocumentClient;
   logger: Logger;
@@ -51,7 +51,7 @@ export class BatchStatementWriter {
   readonly #logger: Logger;
   readonly #maxBatchesInFlight: number;
   readonly #maxRetries: number;
-  readonly #random: () => number;
+  readonly #backoff: Backoff;
   readonly #lostMessage: string;
   #pending: PendingStatement[] = [];
   readonly #inFlight = new Set<Promise<void>>();
@@ -66,7 +66,8 @@ export class BatchStatementWriter {
     this.#logger = options.logger;
     this.#maxBatchesInFlight = options.maxBatchesInFlight ?? 16;
     this.#maxRetries = options.maxRetries ?? 5;
-    this.#random = options.random ?? Math.random;
+    // The first retry is attempt 1, so its wait is up to 100 ms (not the base, 50).
+    this.#backoff = createBackoff({ baseMs: 50, maxMs: 2_000, random: options.random });
     this.#lostMessage = options.lostMessage ?? 'Could not write results to the registry';
   }
 
@@ -123,7 +124,7 @@ export class BatchStatementWriter {
   async #write(entries: PendingStatement[]): Promise<void> {
     let remaining = entries;
     for (let attempt = 0; attempt <= this.#maxRetries && remaining.length > 0; attempt++) {
-      if (attempt > 0) await sleep(Math.floor(this.#random() * Math.min(2_000, 50 * 2 ** attempt)));
+      if (attempt > 0) await sleep(this.#backoff.delayFor(attempt));
       this.#summary.calls++;
       let responses: BatchExecuteStatementCommandOutput['Responses'];
       try {
@@ -136,9 +137,7 @@ export class BatchStatementWriter {
       } catch (error) {
         // The SDK already retried throttling and 5xx; what reaches here is worth a few more tries
         // only if the SDK says it is retryable.
-        const retryable =
-          typeof error === 'object' && error !== null && '$retryable' in error && error.$retryable;
-        if (!retryable || attempt === this.#maxRetries) {
+        if (!isRetryable(error) || attempt === this.#maxRetries) {
           this.#lose(remaining, error);
           return;
         }

@@ -1,4 +1,5 @@
 import { PreconditionFailedError } from '../errors.js';
+import { createBackoff, sleep } from './backoff.js';
 import { classifyPostError, type PostFailure, PostTimeoutError } from './classify.js';
 
 // One mechanism for posting a control frame to many connections, used by suspend and resume:
@@ -71,8 +72,6 @@ function checkInteger(name: string, value: number, min: number): void {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export async function postToAll<Target>(
   options: BulkPostOptions<Target>,
 ): Promise<BulkPostSummary> {
@@ -86,6 +85,8 @@ export async function postToAll<Target>(
   const throttleRetries = options.throttleRetries ?? defaults.throttleRetries;
   checkInteger('throttleRetries', throttleRetries, 0);
   const backoff = options.backoff ?? defaults.backoff;
+  // Full jitter: spreads the retries of many throttled posts over the whole window.
+  const throttleBackoff = createBackoff({ ...backoff, random });
   const refusalProbeSize = options.refusalProbeSize ?? defaults.refusalProbeSize;
   const startedAt = now();
 
@@ -174,9 +175,7 @@ export async function postToAll<Target>(
       failure = await attemptOnce(target);
       if (failure?.reason !== 'throttled' || attempt === throttleRetries) break;
       if (stopAll.signal.aborted) break;
-      // Full jitter: spreads the retries of many throttled posts over the whole window.
-      const ceiling = Math.min(backoff.maxMs, backoff.baseMs * 2 ** attempt);
-      await sleep(Math.floor(random() * ceiling));
+      await sleep(throttleBackoff.delayFor(attempt));
       // The refusal probe may have stopped the run during the backoff: no retry after that.
       if (stopAll.signal.aborted) break;
     }

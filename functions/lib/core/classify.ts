@@ -1,3 +1,5 @@
+import { causeOf, errorCodeOf, errorMessageOf, errorNameOf, httpStatusOf } from './sdk-error.js';
+
 // What one post to one connection came to. Classified on the SDK's error fields, not on
 // `instanceof`: serverless-offline answers 410 with an empty body, which the SDK surfaces as an
 // error named `Unknown` that carries only `$metadata.httpStatusCode`.
@@ -20,32 +22,12 @@ export class PostTimeoutError extends Error {
   }
 }
 
-interface ErrorFields {
-  name?: unknown;
-  message?: unknown;
-  code?: unknown;
-  $metadata?: { httpStatusCode?: unknown };
-  $response?: { statusCode?: unknown };
-  cause?: unknown;
-}
-
-function fieldsOf(error: unknown): ErrorFields {
-  return typeof error === 'object' && error !== null ? (error as ErrorFields) : {};
-}
-
-export function httpStatusOf(error: unknown): number | undefined {
-  const fields = fieldsOf(error);
-  const status = fields.$metadata?.httpStatusCode ?? fields.$response?.statusCode;
-  return typeof status === 'number' ? status : undefined;
-}
-
 const timeoutNames = new Set(['PostTimeoutError', 'TimeoutError', 'AbortError', 'RequestTimeout']);
 const timeoutCodes = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ECONNRESET_TIMEOUT']);
 
 export function classifyPostError(error: unknown): PostFailure {
-  const fields = fieldsOf(error);
-  const name = typeof fields.name === 'string' ? fields.name : 'Error';
-  const message = typeof fields.message === 'string' ? fields.message : String(error);
+  const name = errorNameOf(error) ?? 'Error';
+  const message = errorMessageOf(error) ?? String(error);
   const status = httpStatusOf(error);
   const failure = (reason: FailureReason): PostFailure => ({ reason, name, status, message });
 
@@ -59,13 +41,9 @@ export function classifyPostError(error: unknown): PostFailure {
   if (status === 413 || name === 'PayloadTooLargeException') return failure('tooLarge');
   // A timeout has no HTTP status: the request never got an answer.
   if (status === undefined) {
-    const code = typeof fields.code === 'string' ? fields.code : '';
-    const cause = fieldsOf(fields.cause);
-    if (
-      timeoutNames.has(name) ||
-      timeoutCodes.has(code) ||
-      (typeof cause.name === 'string' && timeoutNames.has(cause.name))
-    ) {
+    const code = errorCodeOf(error) ?? '';
+    const causeName = errorNameOf(causeOf(error)) ?? '';
+    if (timeoutNames.has(name) || timeoutCodes.has(code) || timeoutNames.has(causeName)) {
       return failure('timedOut');
     }
   }
