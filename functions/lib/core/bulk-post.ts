@@ -1,6 +1,8 @@
-import { PreconditionFailedError } from '../errors.js';
+import type { PreconditionFailedError } from '../errors.js';
 import { createBackoff, sleep } from './backoff.js';
 import { classifyPostError, type PostFailure, PostTimeoutError } from './classify.js';
+import { LatencyHistogram } from './latency-histogram.js';
+import { createRefusalProbe } from './refusal-probe.js';
 
 // One mechanism for posting a control frame to many connections, used by suspend and resume:
 // a fixed pool of workers pulls targets from a paged source (so the set is streamed, never held
@@ -87,15 +89,12 @@ export async function postToAll<Target>(
   const backoff = options.backoff ?? defaults.backoff;
   // Full jitter: spreads the retries of many throttled posts over the whole window.
   const throttleBackoff = createBackoff({ ...backoff, random });
-  const refusalProbeSize = options.refusalProbeSize ?? defaults.refusalProbeSize;
+  const refusalProbe = createRefusalProbe(options.refusalProbeSize ?? defaults.refusalProbeSize);
   const startedAt = now();
 
   // Aborted on a precondition failure: ends every post in flight at once.
   const stopAll = new AbortController();
-  let refusal: PostFailure | undefined;
-  let answersSeen = 0;
-  let refusalsSeen = 0;
-  let lastRefusal: PostFailure | undefined;
+  let refusal: PreconditionFailedError | undefined;
 
   let dispatched = 0;
   let settled = 0;
@@ -182,19 +181,6 @@ export async function postToAll<Target>(
     return { target, failure, attempts, latencyMs: now() - dispatchedAt };
   };
 
-  const noteAnswer = (failure: PostFailure | undefined) => {
-    if (answersSeen >= refusalProbeSize) return;
-    answersSeen++;
-    if (failure?.reason === 'forbidden' || failure?.reason === 'tooLarge') {
-      refusalsSeen++;
-      lastRefusal = failure;
-    }
-    if (answersSeen === refusalProbeSize && refusalsSeen === refusalProbeSize && failure) {
-      refusal = failure;
-      stopAll.abort(new PreconditionFailedError(refusalMessage(failure)));
-    }
-  };
-
   const worker = async () => {
     for (;;) {
       if (options.shouldStopDispatching?.()) {
@@ -212,7 +198,10 @@ export async function postToAll<Target>(
       inFlight--;
       // Posts cut short by a precondition failure were never answered: not a result.
       if (stopAll.signal.aborted && refusal && result.failure?.reason !== 'forbidden') return;
-      noteAnswer(result.failure);
+      if (!refusal) {
+        refusal = refusalProbe.note(result.failure);
+        if (refusal) stopAll.abort(refusal);
+      }
       settled++;
       if (!result.failure) delivered++;
       latencies.add(result.latencyMs);
@@ -232,11 +221,8 @@ export async function postToAll<Target>(
     if (progressTimer) clearInterval(progressTimer);
     if (!exhausted) await iterator.return?.();
   }
-  if (refusal) throw stopAll.signal.reason;
-  // Fewer posts than the probe, every one refused: the same precondition failure.
-  if (answersSeen > 0 && answersSeen < refusalProbeSize && refusalsSeen === answersSeen) {
-    throw new PreconditionFailedError(refusalMessage(lastRefusal ?? unknownRefusal));
-  }
+  const precondition = refusal ?? refusalProbe.verdict();
+  if (precondition) throw precondition;
   return {
     dispatched,
     settled,
@@ -245,51 +231,4 @@ export async function postToAll<Target>(
     maxInFlight,
     latency: latencies.summary(),
   };
-}
-
-const unknownRefusal: PostFailure = {
-  reason: 'forbidden',
-  name: 'ForbiddenException',
-  status: 403,
-  message: '',
-};
-
-function refusalMessage(failure: PostFailure): string {
-  if (failure.reason === 'tooLarge') {
-    return `The Management API refused the frame as too large (${failure.status ?? failure.name}).`;
-  }
-  return (
-    `The Management API refused the first posts with ${failure.status ?? failure.name} ` +
-    `(${failure.name}): check WEBSOCKET_ENDPOINT (https://{apiId}.execute-api.{region}.amazonaws.com/{stage}) ` +
-    `and that the function's role allows execute-api:ManageConnections on that API and stage.`
-  );
-}
-
-/** Millisecond buckets up to a ceiling: constant memory whatever the number of posts. */
-class LatencyHistogram {
-  readonly #buckets: Uint32Array;
-  #count = 0;
-  #max = 0;
-  constructor(ceilingMs: number) {
-    this.#buckets = new Uint32Array(Math.max(1, Math.ceil(ceilingMs)) + 1);
-  }
-  add(ms: number): void {
-    const bucket = Math.min(this.#buckets.length - 1, Math.max(0, Math.round(ms)));
-    this.#buckets[bucket] = (this.#buckets[bucket] ?? 0) + 1;
-    this.#count++;
-    this.#max = Math.max(this.#max, ms);
-  }
-  #quantile(q: number): number {
-    if (this.#count === 0) return 0;
-    const rank = Math.ceil(q * this.#count);
-    let seen = 0;
-    for (let bucket = 0; bucket < this.#buckets.length; bucket++) {
-      seen += this.#buckets[bucket] ?? 0;
-      if (seen >= rank) return bucket;
-    }
-    return this.#buckets.length - 1;
-  }
-  summary() {
-    return { p50: this.#quantile(0.5), p99: this.#quantile(0.99), max: Math.round(this.#max) };
-  }
 }
