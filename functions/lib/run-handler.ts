@@ -1,14 +1,16 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { CodeDeployHookReporter } from './aws/codedeploy-reporter.js';
 import type { RunConfig } from './config.js';
 import { runChannels } from './core/channel-run.js';
 import { type Invocation, parseInvocation } from './core/events.js';
 import type {
   ChannelStore,
+  Logger as CoreLogger,
   HookReporter,
   MessagePoster,
   RunKind,
@@ -35,15 +37,24 @@ export interface RunDependencies {
 
 export interface RunEventHandlerOptions {
   kind: RunKind;
-  logger: Logger;
-  metrics?: Metrics;
-  reporter: HookReporter;
-  /** Called on the first invocation, inside it: a configuration error is reported too. */
-  dependencies: () => RunDependencies;
+  /** Powertools' logger; by default one with the environment's settings. */
+  logger?: Logger;
+  /** Powertools' metrics; by default one with the environment's settings. */
+  metrics?: Metrics | false;
+  /** Where hook statuses go; by default CodeDeploy through the SDK. */
+  reporter?: HookReporter;
+  /**
+   * Called on the first invocation, inside it, so that a configuration error is reported to
+   * CodeDeploy too. Gets the core's logger for the adapters it makes.
+   */
+  dependencies: (made: { logger: CoreLogger }) => RunDependencies;
 }
 
 export function runEventHandler(options: RunEventHandlerOptions) {
-  const logger = coreLogger(options.logger);
+  const powertoolsLogger = options.logger ?? new Logger();
+  const metrics = options.metrics === false ? undefined : (options.metrics ?? new Metrics());
+  const reporter = options.reporter ?? new CodeDeployHookReporter();
+  const logger = coreLogger(powertoolsLogger);
   let dependencies: RunDependencies | undefined;
 
   const handleRunEvent = async (
@@ -51,7 +62,7 @@ export function runEventHandler(options: RunEventHandlerOptions) {
     context: Context,
     { signal }: { signal: AbortSignal },
   ): Promise<RunSummary> => {
-    dependencies ??= options.dependencies();
+    dependencies ??= options.dependencies({ logger });
     const invocation = parseInvocation(event);
     const { config } = dependencies;
     const summary = await runChannels({
@@ -76,16 +87,16 @@ export function runEventHandler(options: RunEventHandlerOptions) {
           ? context.getRemainingTimeInMillis()
           : Number.MAX_SAFE_INTEGER,
     });
-    if (options.metrics) addRunMetrics(options.metrics, summary);
+    if (metrics) addRunMetrics(metrics, summary);
     return summary;
   };
 
   const handler = middy<unknown, RunResponse, Error, Context>(handleRunEvent, {
     // The run stops on its own well before; this is the last resort that still reports.
     timeoutEarlyInMillis: 1_500,
-  }).use(injectLambdaContext(options.logger));
-  if (options.metrics) handler.use(logMetrics(options.metrics));
-  return handler.use(reportHookStatus({ kind: options.kind, reporter: options.reporter, logger }));
+  }).use(injectLambdaContext(powertoolsLogger));
+  if (metrics) handler.use(logMetrics(metrics));
+  return handler.use(reportHookStatus({ kind: options.kind, reporter, logger }));
 }
 
 /** The run's counts as CloudWatch metrics; `logMetrics` publishes them after the handler. */

@@ -53,6 +53,7 @@ describe('the suspend/resume handler and CodeDeploy', () => {
     runEventHandler({
       kind: 'resume',
       logger: new Logger({ logLevel: 'SILENT' }),
+      metrics: false,
       reporter: new CodeDeployHookReporter({ client }),
       dependencies:
         typeof parts === 'function'
