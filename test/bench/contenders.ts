@@ -49,8 +49,12 @@ export interface ContenderCounts {
 }
 
 export interface ContenderReport {
+  /** When it started (epoch ms), to place what the emulator saw on the same time line. */
+  startedAtMs: number;
   /** From the first read to the last answer. */
   wallMs: number;
+  /** It gave up waiting on posts that never answer (the naive loop has no timeout). */
+  stalled?: boolean;
   counts: ContenderCounts;
   latencyMs: { p50: number; p99: number };
   dynamodbCalls: number;
@@ -59,7 +63,7 @@ export interface ContenderReport {
 
 const credentials = { accessKeyId: 'bench', secretAccessKey: 'bench' };
 
-const noCounts = (): ContenderCounts => ({
+export const noCounts = (): ContenderCounts => ({
   delivered: 0,
   gone: 0,
   timedOut: 0,
@@ -138,6 +142,7 @@ async function store(config: ContenderConfig): Promise<ContenderReport> {
 
 async function resumeRun(config: ContenderConfig, poster: MessagePoster): Promise<ContenderReport> {
   const { client, calls } = countingDynamoDBClient(config);
+  const startedAtMs = Date.now();
   const started = performance.now();
   const summary = await runChannels({
     kind: 'resume',
@@ -166,6 +171,7 @@ async function resumeRun(config: ContenderConfig, poster: MessagePoster): Promis
   client.destroy();
   const { counts } = summary;
   return {
+    startedAtMs,
     wallMs,
     counts: {
       delivered: counts.delivered,
@@ -199,6 +205,7 @@ async function naive(config: ContenderConfig, stallMs = 5_000): Promise<Contende
   const postData = JSON.stringify({ type: 'resume' });
   const counts = noCounts();
   const latencies: number[] = [];
+  const startedAtMs = Date.now();
   const started = performance.now();
   let lastSettledAt = started;
 
@@ -243,8 +250,16 @@ async function naive(config: ContenderConfig, stallMs = 5_000): Promise<Contende
         resolve();
       },
     );
+    // Quiet since the last post settled, or since the process was last too busy to see an
+    // answer: handing thousands of posts to the SDK at once keeps it busy for seconds (a run at
+    // N = 100,000 was taken for stalled before its first post went out).
+    let quietSince = performance.now();
+    let lastTickAt = quietSince;
     const watchdog = setInterval(() => {
-      if (performance.now() - lastSettledAt > stallMs) {
+      const now = performance.now();
+      if (now - lastTickAt > 1_000) quietSince = now;
+      lastTickAt = now;
+      if (now - Math.max(quietSince, lastSettledAt) > stallMs) {
         outcome = 'stalled';
         clearInterval(watchdog);
         resolve();
@@ -257,7 +272,9 @@ async function naive(config: ContenderConfig, stallMs = 5_000): Promise<Contende
   apigwManagementApi.destroy();
   client.destroy();
   return {
+    startedAtMs,
     wallMs,
+    stalled: outcome === 'stalled',
     counts,
     latencyMs: quantiles(latencies),
     dynamodbCalls: calls(),
@@ -296,6 +313,7 @@ async function raw(config: ContenderConfig): Promise<ContenderReport> {
       outgoing.end(body);
     });
   let next = 0;
+  const startedAtMs = Date.now();
   const started = performance.now();
   const worker = async () => {
     while (next < config.n) {
@@ -313,7 +331,7 @@ async function raw(config: ContenderConfig): Promise<ContenderReport> {
   await Promise.all(Array.from({ length: config.concurrency }, worker));
   const wallMs = performance.now() - started;
   agent.destroy();
-  return { wallMs, counts, latencyMs: quantiles(latencies), dynamodbCalls: 0 };
+  return { startedAtMs, wallMs, counts, latencyMs: quantiles(latencies), dynamodbCalls: 0 };
 }
 
 export const contenders: Record<

@@ -9,11 +9,13 @@ import { startDynamoDBLocal } from '../support/dynamodb-local.js';
 import {
   type BehaviourMix,
   behaviourFromMix,
+  type EmulatorProcess,
   startManagementApiEmulatorProcess,
 } from '../support/management-api-emulator.js';
 import { seedConnections, suspendedItem } from '../support/seed.js';
 import { createTestTables, deleteTestTables, testClient } from '../support/tables.js';
 import type { ContenderConfig, ContenderName, ContenderReport } from './contenders.js';
+import { type PostsSeen, throughput } from './report.js';
 
 // The machinery of `npm run bench`: DynamoDB Local and the Management API emulator (each in its
 // own process), the same N suspended connections seeded afresh for each contender, each
@@ -57,7 +59,13 @@ export interface ContenderResult extends ContenderReport {
   peakRssMb: number;
   /** The largest V8 heap in use, sampled once a second. */
   peakHeapUsedMb: number;
+  /** Posts the Management API emulator received while this contender ran. */
+  postsSeen: number;
+  /** For a contender that stalled: from its start to the last post the emulator received. */
+  stalledAfterMs: number | null;
+  /** What it posted and heard back from; for one that stalled, the posts the emulator received. */
   handled: number;
+  /** handled over the wall time, or over stalledAfterMs for one that stalled. */
   handledPerSecond: number;
   cpuMsPerConnection: number;
   dynamodbCallsPer1000: number;
@@ -104,7 +112,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
   const bundle = await bundleContenders();
   const dynamodb = await startDynamoDBLocal();
   const client = testClient(dynamodb.endpoint);
-  let emulator: Awaited<ReturnType<typeof startManagementApiEmulatorProcess>> | undefined;
+  let emulator: EmulatorProcess | undefined;
   try {
     emulator = await startManagementApiEmulatorProcess({
       latencyMs: setup.latencyMs,
@@ -169,7 +177,9 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
           dynamodb: processCpuMs(dynamodb.pid),
           emulator: processCpuMs(emulator.pid),
         };
-        const report = await runContenderProcess(bundle.file, config);
+        const { report, seen } = await watchingPosts(emulator, () =>
+          runContenderProcess(bundle.file, config),
+        );
         const dynamodbLocalCpuMs = processCpuMs(dynamodb.pid) - cpuBefore.dynamodb;
         const emulatorCpuMs = processCpuMs(emulator.pid) - cpuBefore.emulator;
         // The store's ceiling posts nothing: the emulator cannot say what each connection should be.
@@ -182,21 +192,21 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
                 await readRegistry(client, tables.connectionsTable),
               )
             : null;
-        const counts = report.counts;
-        const handled =
-          counts.delivered + counts.gone + counts.timedOut + counts.throttled + counts.failed;
+        const figures = throughput(report, seen);
         results.push({
           name,
           ...report,
           dynamodbLocalCpuMs,
           emulatorCpuMs,
-          handled,
-          handledPerSecond: Math.round(handled / (report.wallMs / 1000)),
-          cpuMsPerConnection: handled > 0 ? report.cpuMs / handled : 0,
-          dynamodbCallsPer1000: handled > 0 ? (report.dynamodbCalls * 1000) / handled : 0,
+          postsSeen: seen.posts,
+          ...figures,
           wrongState,
         });
-        log(`${name}: ${handled} handled in ${Math.round(report.wallMs)} ms`);
+        log(
+          figures.stalledAfterMs === null
+            ? `${name}: ${figures.handled} handled in ${Math.round(report.wallMs)} ms`
+            : `${name}: stalled; the emulator saw ${seen.posts} posts, the last ${Math.round(figures.stalledAfterMs)} ms after the start`,
+        );
       } finally {
         if (tables) await deleteTestTables(client, tables);
       }
@@ -213,6 +223,49 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     await dynamodb.stop();
     bundle.remove();
   }
+}
+
+/**
+ * Runs a contender while polling the emulator's count of posts, to know when the last one arrived
+ * (the emulator keeps counts, not times). Times are epoch ms, as the contender's start is.
+ */
+async function watchingPosts<Report extends { startedAtMs: number }>(
+  emulator: EmulatorProcess,
+  run: () => Promise<Report>,
+  everyMs = 50,
+): Promise<{ report: Report; seen: PostsSeen }> {
+  let posts = 0;
+  let lastPostAtMs: number | null = null;
+  let running = true;
+  let failure: unknown;
+  const poll = async () => {
+    const stats = await emulator.stats();
+    if (stats.totalPosts !== posts) {
+      posts = stats.totalPosts;
+      lastPostAtMs = Date.now();
+    }
+  };
+  const polling = (async () => {
+    while (running) {
+      await poll();
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
+  })().catch((error: unknown) => {
+    failure = error;
+  });
+  let report: Report;
+  try {
+    report = await run();
+  } finally {
+    running = false;
+  }
+  await polling;
+  if (failure) throw new Error('could not read the emulator stats', { cause: failure });
+  // Posts after the last poll arrived before the contender's process ended, that is by now.
+  await poll();
+  const lastPostAfterMs =
+    lastPostAtMs === null ? null : Math.max(0, lastPostAtMs - report.startedAtMs);
+  return { report, seen: { posts, lastPostAfterMs } };
 }
 
 /** User + system CPU time of a process, from /proc (Linux); 0 where it cannot be read. */

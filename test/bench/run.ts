@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { table } from '../../scripts/lib/report.js';
 import type { ContenderName } from './contenders.js';
-import { type BenchResult, runBenchmark } from './harness.js';
+import { runBenchmark } from './harness.js';
+import { ratioLines, resultTable } from './report.js';
 
 // npm run bench [-- --n 100000] [--contenders ws-channels,naive,raw,store] [--out bench-results]
 // Prints a table and writes the same figures to <out>/bench-<n>-<time>.json and <out>/latest.json.
@@ -43,38 +43,6 @@ function options() {
   };
 }
 
-export function resultTable(bench: BenchResult): string {
-  const rows: Array<[string, (result: BenchResult['results'][number]) => unknown]> = [
-    ['wall time (s)', (r) => (r.wallMs / 1000).toFixed(1)],
-    ['connections handled / s', (r) => r.handledPerSecond],
-    ['CPU ms per connection', (r) => r.cpuMsPerConnection.toFixed(3)],
-    ['peak RSS (MB)', (r) => r.peakRssMb.toFixed(0)],
-    ['peak heap used (MB)', (r) => r.peakHeapUsedMb.toFixed(0)],
-    ['DynamoDB Local CPU (s)', (r) => (r.dynamodbLocalCpuMs / 1000).toFixed(1)],
-    ['emulator CPU (s)', (r) => (r.emulatorCpuMs / 1000).toFixed(1)],
-    ['post latency p50 / p99 (ms)', (r) => `${r.latencyMs.p50} / ${r.latencyMs.p99}`],
-    ['DynamoDB calls per 1,000', (r) => r.dynamodbCallsPer1000.toFixed(1)],
-    ['delivered', (r) => r.counts.delivered],
-    ['gone', (r) => r.counts.gone],
-    ['timed out', (r) => r.counts.timedOut],
-    ['throttled (never through)', (r) => r.counts.throttled],
-    ['failed', (r) => r.counts.failed],
-    ['never attempted', (r) => r.counts.neverAttempted],
-    ['never answered (no timeout)', (r) => r.counts.neverAnswered],
-    ['left in a wrong state', (r) => (r.wrongState ? r.wrongState.total : 'n/a')],
-    [
-      '  still suspended though delivered',
-      (r) => r.wrongState?.stillSuspendedThoughDelivered ?? 'n/a',
-    ],
-    ['  resurrected', (r) => r.wrongState?.resurrected ?? 'n/a'],
-    ['  never reached', (r) => r.wrongState?.neverReached ?? 'n/a'],
-  ];
-  return table(
-    ['', ...bench.results.map((result) => result.name)],
-    rows.map(([label, value]) => [label, ...bench.results.map(value)]),
-  );
-}
-
 async function main() {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { n, contenders, concurrency, out } = options();
@@ -93,23 +61,7 @@ async function main() {
   for (const result of bench.results) {
     if (result.note) console.log(`${result.name}: ${result.note}`);
   }
-  const byName = new Map(bench.results.map((result) => [result.name, result]));
-  const ours = byName.get('ws-channels');
-  const naive = byName.get('naive');
-  const raw = byName.get('raw');
-  const store = byName.get('store');
-  if (ours && raw)
-    console.log(
-      `ws-channels / raw ceiling: ${(ours.handledPerSecond / raw.handledPerSecond).toFixed(2)}`,
-    );
-  if (ours && store)
-    console.log(
-      `ws-channels / store ceiling: ${(ours.handledPerSecond / store.handledPerSecond).toFixed(2)}`,
-    );
-  if (ours && naive)
-    console.log(
-      `ws-channels / naive: ${(ours.handledPerSecond / naive.handledPerSecond).toFixed(2)}`,
-    );
+  for (const line of ratioLines(bench)) console.log(line);
   mkdirSync(out, { recursive: true });
   const json = JSON.stringify(bench, null, 2);
   const file = `${out}/bench-${setup.n}-${bench.startedAt.replace(/[:.]/g, '-')}.json`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runBenchmark } from '../bench/harness.js';
-import { resultTable } from '../bench/run.js';
+import { resultTable } from '../bench/report.js';
 
 // A small, fast run of the benchmark's machinery (N = 500), so that `npm run bench` cannot rot.
 // It checks what the contenders did, never how fast: speed is the benchmark's business.
