@@ -168,14 +168,8 @@ export async function startManagementApiEmulator(
     } else if (route === 'GET delivered') {
       streamDelivered(res).catch(() => res.destroy());
     } else {
-      notFound(res, `no control route ${route}`);
+      answerMessage(req, res, 404, `no control route ${route}`);
     }
-  };
-
-  const notFound = (res: ServerResponse, message: string) => {
-    const body = JSON.stringify({ message });
-    res.writeHead(404, { 'content-type': 'application/json' });
-    res.end(body);
   };
 
   const handleRequest = (req: IncomingMessage, res: ServerResponse) => {
@@ -186,23 +180,18 @@ export async function startManagementApiEmulator(
     const match = connectionPath.exec(path);
     const encodedId = match?.[1];
     if (encodedId === undefined) {
-      req.resume();
-      return notFound(res, `no route for ${req.method} ${path}`);
+      return answerMessage(req, res, 404, `no route for ${req.method} ${path}`);
     }
     if (req.method !== 'POST') {
-      req.resume();
-      res.writeHead(405, { allow: 'POST', 'content-type': 'application/json' });
-      res.end(JSON.stringify({ message: `the emulator only handles POST, not ${req.method}` }));
-      return;
+      return answerMessage(req, res, 405, `the emulator only handles POST, not ${req.method}`, {
+        allow: 'POST',
+      });
     }
     let id: string;
     try {
       id = decodeURIComponent(encodedId);
     } catch {
-      req.resume();
-      res.writeHead(400, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ message: `malformed connection id ${encodedId}` }));
-      return;
+      return answerMessage(req, res, 400, `malformed connection id ${encodedId}`);
     }
     handlePost(req, res, id);
   };
@@ -243,6 +232,19 @@ export async function startManagementApiEmulator(
       return server.stop();
     },
   };
+}
+
+/** A JSON `{message}` answer to a request the emulator does not serve; its body is discarded. */
+function answerMessage(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  req.resume();
+  res.writeHead(status, { ...headers, 'content-type': 'application/json' });
+  res.end(JSON.stringify({ message }));
 }
 
 function drainedOrClosed(res: ServerResponse): Promise<boolean> {
