@@ -6,12 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { build } from 'esbuild';
 import { startDynamoDBLocal } from '../support/dynamodb-local.js';
+import { type BehaviourMix, behaviourFromMix } from '../support/management-api-behaviours.js';
 import {
-  type BehaviourMix,
-  behaviourFromMix,
   type EmulatorProcess,
   startManagementApiEmulatorProcess,
-} from '../support/management-api-emulator.js';
+} from '../support/management-api-emulator-process.js';
 import { seedConnections, suspendedItem } from '../support/seed.js';
 import { createTestTables, deleteTestTables, testClient } from '../support/tables.js';
 import type { ContenderConfig, ContenderName, ContenderReport } from './contenders.js';

@@ -2,14 +2,12 @@ import {
   ApiGatewayManagementApiClient,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ChannelsClient } from '../../client/ws-channels-client.js';
 import { type ControlFrame, encodeFrame } from '../../functions/lib/core/frames.js';
-import { freePorts, type LocalStack, startLocalStack } from '../../scripts/lib/local-stack.js';
-import { connectClient, type TestClient, waitUntil } from '../support/ws-clients.js';
+import { useLocalStack } from '../support/stack-fixture.js';
+import { type TestClient, waitUntil } from '../support/ws-clients.js';
 
 // The client helper with real `ws` clients against serverless-offline: the frames come from the
 // server's own encoder through the Management API, the $default route echoes what the server got.
@@ -29,53 +27,36 @@ interface Participant {
 }
 
 describe('the client helper against the local stack', () => {
-  let stack: LocalStack | undefined;
-  let documentClient: DynamoDBDocumentClient | undefined;
+  // Debug logging makes serverless-offline print each message it receives ("message:<text>"),
+  // the only way to see what the server got, and in which order, before any echo.
+  const localStack = useLocalStack({ environment: { SLS_LOG_LEVEL: 'debug' } });
   let managementApi: ApiGatewayManagementApiClient | undefined;
   const participants: Participant[] = [];
   const otherSockets: WebSocket[] = [];
 
-  beforeAll(async () => {
-    // Debug logging makes serverless-offline print each message it receives ("message:<text>"),
-    // the only way to see what the server got, and in which order, before any echo.
-    stack = await startLocalStack({
-      ports: await freePorts(),
-      environment: { SLS_LOG_LEVEL: 'debug' },
-    });
-    const credentials = {
-      accessKeyId: stack.awsEnvironment.AWS_ACCESS_KEY_ID ?? 'local',
-      secretAccessKey: stack.awsEnvironment.AWS_SECRET_ACCESS_KEY ?? 'local',
-    };
-    documentClient = DynamoDBDocumentClient.from(
-      new DynamoDBClient({
-        endpoint: stack.awsEnvironment.AWS_ENDPOINT_URL_DYNAMODB,
-        region: 'us-east-1',
-        credentials,
-      }),
-    );
+  beforeAll(() => {
+    const { stack } = localStack();
     managementApi = new ApiGatewayManagementApiClient({
       endpoint: stack.connectionsEndpoint,
       region: 'us-east-1',
-      credentials,
+      credentials: {
+        accessKeyId: stack.awsEnvironment.AWS_ACCESS_KEY_ID ?? 'local',
+        secretAccessKey: stack.awsEnvironment.AWS_SECRET_ACCESS_KEY ?? 'local',
+      },
     });
   });
 
-  afterAll(async () => {
+  // Runs before the stack's own stop, which closes the clients `connect` gave.
+  afterAll(() => {
     for (const participant of participants) participant.helper.dispose();
-    await Promise.allSettled(participants.map((participant) => participant.raw.close()));
     for (const socket of otherSockets) socket.terminate();
-    documentClient?.destroy();
     managementApi?.destroy();
-    await stack?.stop();
   });
 
-  it('holds what clients send while suspended and sends it after resume, in order, each once', async ({
-    onTestFailed,
-  }) => {
-    if (!stack || !documentClient || !managementApi) throw new Error('the stack did not start');
+  it('holds what clients send while suspended and sends it after resume, in order, each once', async () => {
+    const { stack, connect } = localStack();
+    if (!managementApi) throw new Error('the management API client was not made');
     const serverLog = stack.output;
-    // The stack's own account (Lambda errors, timeouts) is what explains a failure here.
-    onTestFailed(() => console.error(`Local stack output (end):\n${serverLog().slice(-20_000)}`));
     const api = managementApi;
     const post = (connectionId: string, frame: ControlFrame) =>
       api.send(
@@ -91,7 +72,7 @@ describe('the client helper against the local stack', () => {
 
     // Prepare: three connected clients, each wrapped in the helper, each with a working echo.
     for (let index = 0; index < clientCount; index++) {
-      const raw = await connectClient(stack.websocketUrl, documentClient, stack.connectionsTable);
+      const raw = await connect();
       const helper = new ChannelsClient(raw.socket);
       const timeline: string[] = [];
       helper.addEventListener('suspend', () => timeline.push('suspend'));
@@ -191,15 +172,13 @@ describe('the client helper against the local stack', () => {
     });
   });
 
-  it('moves to a new socket after a reconnect and sends what it held there, once, in order', async ({
-    onTestFailed,
-  }) => {
-    if (!stack || !documentClient || !managementApi) throw new Error('the stack did not start');
+  it('moves to a new socket after a reconnect and sends what it held there, once, in order', async () => {
+    const { stack, connect } = localStack();
+    if (!managementApi) throw new Error('the management API client was not made');
     const serverLog = stack.output;
-    onTestFailed(() => console.error(`Local stack output (end):\n${serverLog().slice(-20_000)}`));
     const wait = (condition: () => boolean, what: string) =>
       waitUntil(condition, what, waitTimeoutMs);
-    const raw = await connectClient(stack.websocketUrl, documentClient, stack.connectionsTable);
+    const raw = await connect();
     const helper = new ChannelsClient(raw.socket);
     const timeline: string[] = [];
     participants.push({ raw, helper, timeline });

@@ -1,15 +1,13 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shardOf } from '../../functions/lib/core/pages.js';
 import { invokeRun } from '../../scripts/lib/invoke.js';
-import type { LocalStack } from '../../scripts/lib/local-stack.js';
 import {
   type CodeDeployEmulator,
   startCodeDeployEmulator,
 } from '../support/codedeploy-emulator.js';
-import { type StackFixture, startStackFixture } from '../support/stack-fixture.js';
-import { connectClient, type TestClient, waitUntil } from '../support/ws-clients.js';
+import { useLocalStack } from '../support/stack-fixture.js';
+import { type TestClient, waitUntil } from '../support/ws-clients.js';
 
 // The whole deployment cycle in serverless-offline, driven as CodeDeploy drives it: suspend as
 // the BeforeAllowTraffic hook, resume as the AfterAllowTraffic hook, each reporting its status
@@ -19,34 +17,21 @@ const typesOf = (client: TestClient) =>
   client.received.map((frame) => (JSON.parse(frame) as { type: string }).type);
 
 describe('the deployment cycle in the local stack, as CodeDeploy hooks', () => {
-  let fixture: StackFixture;
-  let stack: LocalStack;
   let codeDeploy: CodeDeployEmulator;
-  let documentClient: DynamoDBDocumentClient;
-  const clients: TestClient[] = [];
-
+  // Registered before the stack's hooks, so it starts before the stack and stops after it.
   beforeAll(async () => {
     codeDeploy = await startCodeDeployEmulator();
-    fixture = await startStackFixture({
-      environment: { AWS_ENDPOINT_URL_CODEDEPLOY: codeDeploy.endpoint },
-    });
-    ({ stack, documentClient } = fixture);
   });
-
-  afterAll(async () => {
-    await Promise.allSettled(clients.map((client) => client.close()));
-    await fixture?.stop();
-    await codeDeploy?.stop();
+  afterAll(() => codeDeploy?.stop());
+  const localStack = useLocalStack({
+    environment: () => ({ AWS_ENDPOINT_URL_CODEDEPLOY: codeDeploy.endpoint }),
   });
-
-  const read = (tableName: string, key: Record<string, string>) => fixture.read(tableName, key);
 
   it('suspends 30, resumes the 25 still open, never touches the 3 new, deletes the 4 lost', async () => {
-    const target = fixture.invokeTarget;
+    const { stack, documentClient, read, connect, invokeTarget: target } = localStack();
     const deploymentId = 'd-E2ECYCLE1';
-    for (let index = 0; index < 30; index++) {
-      clients.push(await connectClient(stack.websocketUrl, documentClient, stack.connectionsTable));
-    }
+    const clients: TestClient[] = [];
+    for (let index = 0; index < 30; index++) clients.push(await connect());
 
     const suspend = await invokeRun(target, 'suspend', {
       DeploymentId: deploymentId,
@@ -87,10 +72,7 @@ describe('the deployment cycle in the local stack, as CodeDeploy hooks', () => {
       );
     }
     const late: TestClient[] = [];
-    for (let index = 0; index < 3; index++) {
-      late.push(await connectClient(stack.websocketUrl, documentClient, stack.connectionsTable));
-    }
-    clients.push(...late);
+    for (let index = 0; index < 3; index++) late.push(await connect());
 
     const resume = await invokeRun(target, 'resume', {
       DeploymentId: deploymentId,

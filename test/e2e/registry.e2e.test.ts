@@ -1,35 +1,15 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../scripts/lib/local-stack.js';
-import { type StackFixture, startStackFixture } from '../support/stack-fixture.js';
-import {
-  connectClient,
-  scanConnectionIds,
-  type TestClient,
-  waitUntil,
-} from '../support/ws-clients.js';
+import { describe, expect, it } from 'vitest';
+import { useLocalStack } from '../support/stack-fixture.js';
+import { scanConnectionIds, type TestClient, waitUntil } from '../support/ws-clients.js';
 
 describe('the local stack: registry handlers in serverless-offline with DynamoDB Local', () => {
-  let fixture: StackFixture;
-  let stack: LocalStack;
-  let documentClient: DynamoDBDocumentClient;
-  const clients: TestClient[] = [];
-
-  beforeAll(async () => {
-    fixture = await startStackFixture();
-    ({ stack, documentClient } = fixture);
-  });
-
-  afterAll(async () => {
-    await Promise.allSettled(clients.map((client) => client.close()));
-    await fixture?.stop();
-  });
+  const localStack = useLocalStack();
 
   it('registers three clients, removes the one that closes, and echoes a message', async () => {
-    for (let index = 0; index < 3; index++) {
-      clients.push(await connectClient(stack.websocketUrl, documentClient, stack.connectionsTable));
-    }
+    const { stack, documentClient, connect } = localStack();
+    const clients: TestClient[] = [];
+    for (let index = 0; index < 3; index++) clients.push(await connect());
     const [first, second, third] = clients;
     if (!first || !second || !third) throw new Error('three clients expected');
 

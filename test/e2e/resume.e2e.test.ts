@@ -1,41 +1,22 @@
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { shardOf } from '../../functions/lib/core/pages.js';
 import { invokeRun } from '../../scripts/lib/invoke.js';
-import type { LocalStack } from '../../scripts/lib/local-stack.js';
-import { type StackFixture, startStackFixture } from '../support/stack-fixture.js';
-import { connectClient, type TestClient } from '../support/ws-clients.js';
+import { useLocalStack } from '../support/stack-fixture.js';
+import type { TestClient } from '../support/ws-clients.js';
 
 // Resume in serverless-offline: real clients marked suspended straight in the table (as a
 // suspend run leaves them), plus registry entries whose sockets are gone (a lost $disconnect).
 
 describe('resume in the local stack', () => {
-  let fixture: StackFixture;
-  let stack: LocalStack;
-  let documentClient: DynamoDBDocumentClient;
-  const clients: TestClient[] = [];
-
-  beforeAll(async () => {
-    fixture = await startStackFixture();
-    ({ stack, documentClient } = fixture);
-  });
-
-  afterAll(async () => {
-    await Promise.allSettled(clients.map((client) => client.close()));
-    await fixture?.stop();
-  });
-
-  const read = (connectionId: string) => fixture.read(stack.connectionsTable, { connectionId });
+  const localStack = useLocalStack();
 
   it('sends one resume frame to each suspended client, deletes the gone entries, and says so', async () => {
-    for (let index = 0; index < 20; index++) {
-      clients.push(await connectClient(stack.websocketUrl, documentClient, stack.connectionsTable));
-    }
+    const fixture = localStack();
+    const { stack, documentClient } = fixture;
+    const read = (connectionId: string) => fixture.read(stack.connectionsTable, { connectionId });
+    const clients: TestClient[] = [];
+    for (let index = 0; index < 20; index++) clients.push(await fixture.connect());
     for (const client of clients) {
       await documentClient.send(
         new UpdateCommand({

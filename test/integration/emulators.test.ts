@@ -25,12 +25,16 @@ import {
 import {
   type Behaviour,
   behaviourFromMix,
-  emulatorCliPath,
   jitteredLatency,
+} from '../support/management-api-behaviours.js';
+import {
   type ManagementApiEmulator,
   startManagementApiEmulator,
-  startManagementApiEmulatorProcess,
 } from '../support/management-api-emulator.js';
+import {
+  emulatorCliPath,
+  startManagementApiEmulatorProcess,
+} from '../support/management-api-emulator-process.js';
 
 const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };
 const region = 'us-east-1';

@@ -7,8 +7,8 @@ import {
   type CodeDeployEmulator,
   startCodeDeployEmulator,
 } from '../support/codedeploy-emulator.js';
+import type { Behaviour } from '../support/management-api-behaviours.js';
 import {
-  type Behaviour,
   type ManagementApiEmulator,
   startManagementApiEmulator,
 } from '../support/management-api-emulator.js';

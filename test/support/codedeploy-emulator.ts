@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { startLoopbackServer } from './loopback-server.js';
 
 // Loopback emulator of the one CodeDeploy call the project makes,
 // PutLifecycleEventHookExecutionStatus (AWS JSON 1.1: POST / with an x-amz-target header).
@@ -66,7 +66,7 @@ const injectedFailures: Record<NonNullable<CodeDeployEmulatorOptions['failWith']
   },
 };
 
-export function startCodeDeployEmulator(
+export async function startCodeDeployEmulator(
   options: CodeDeployEmulatorOptions = {},
 ): Promise<CodeDeployEmulator> {
   const failFirst = options.failFirst ?? 0;
@@ -75,7 +75,6 @@ export function startCodeDeployEmulator(
   const rejected: RejectedCodeDeployCall[] = [];
   const completedHooks = new Set<string>();
   const waiters = new Set<() => void>();
-  const sockets = new Set<Socket>();
   let hookRequests = 0;
   let requestCounter = 0;
 
@@ -197,35 +196,30 @@ export function startCodeDeployEmulator(
     handleHookStatus(res, body);
   };
 
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= maxBodyBytes) chunks.push(chunk);
-    });
-    req.once('end', () => {
-      if (size > maxBodyBytes) {
-        return sendError(
-          res,
-          invalid('SerializationException', `request body over ${maxBodyBytes} bytes`),
-          undefined,
-        );
-      }
-      handle(req, res, Buffer.concat(chunks).toString('utf8'));
-    });
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-
-  let port = 0;
-  let stopping: Promise<void> | undefined;
-  const emulator: CodeDeployEmulator = {
-    get endpoint() {
-      return `http://127.0.0.1:${port}`;
+  const server = await startLoopbackServer(
+    (req, res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= maxBodyBytes) chunks.push(chunk);
+      });
+      req.once('end', () => {
+        if (size > maxBodyBytes) {
+          return sendError(
+            res,
+            invalid('SerializationException', `request body over ${maxBodyBytes} bytes`),
+            undefined,
+          );
+        }
+        handle(req, res, Buffer.concat(chunks).toString('utf8'));
+      });
     },
+    { port: options.port },
+  );
+
+  return {
+    endpoint: server.url,
     calls,
     rejected,
     waitForCalls(count, timeoutMs = 10_000) {
@@ -255,21 +249,6 @@ export function startCodeDeployEmulator(
       completedHooks.clear();
       hookRequests = 0;
     },
-    stop() {
-      stopping ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      });
-      return stopping;
-    },
+    stop: server.stop,
   };
-
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      port = (server.address() as AddressInfo).port;
-      resolve(emulator);
-    });
-  });
 }

@@ -3,8 +3,10 @@ import {
   type BehaviourMix,
   behaviourFromMix,
   jitteredLatency,
-  type ManagementApiEmulator,
   seededRandom,
+} from './management-api-behaviours.js';
+import {
+  type ManagementApiEmulator,
   startManagementApiEmulator,
 } from './management-api-emulator.js';
 

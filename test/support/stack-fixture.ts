@@ -1,13 +1,17 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { InvokeTarget } from '../../scripts/lib/invoke.js';
 import { freePorts, type LocalStack, startLocalStack } from '../../scripts/lib/local-stack.js';
+import { connectClient, type TestClient } from './ws-clients.js';
 
-// The local stack on free ports, with a DynamoDB client on its DynamoDB Local, for the
-// end-to-end tests. `stop` ends everything it started.
+// Each end-to-end file runs against a local stack of its own on free ports. `useLocalStack`
+// registers its start and its stop once for all of them, so that the stack (two processes and
+// a Java child) is stopped whatever failed: a test, the start itself, or the start's hook timeout.
 
 export interface StackFixture {
   stack: LocalStack;
+  /** A DynamoDB client on the stack's DynamoDB Local. */
   documentClient: DynamoDBDocumentClient;
   /** Where the suspend and resume functions are invoked. */
   invokeTarget: InvokeTarget;
@@ -15,16 +19,53 @@ export interface StackFixture {
     tableName: string,
     key: Record<string, string>,
   ): Promise<Record<string, unknown> | undefined>;
-  stop(): Promise<void>;
+  /** A real client on the stack's WebSocket API, with its connection id; closed at the stop. */
+  connect(): Promise<TestClient>;
 }
 
-export async function startStackFixture(
-  options: { environment?: Record<string, string> } = {},
-): Promise<StackFixture> {
-  const stack = await startLocalStack({
-    ports: await freePorts(),
-    environment: options.environment,
+export interface LocalStackOptions {
+  /**
+   * Extra variables for the functions. A function is called when the stack starts, after the
+   * file's earlier `beforeAll` hooks, so it can name an emulator those started.
+   */
+  environment?: Record<string, string> | (() => Record<string, string>);
+}
+
+/** Starts the stack before the tests of the enclosing suite and stops it after them. */
+export function useLocalStack(options: LocalStackOptions = {}): () => StackFixture {
+  let starting: Promise<StackFixture & { stop(): Promise<void> }> | undefined;
+  let fixture: StackFixture | undefined;
+
+  beforeAll(async () => {
+    const { environment } = options;
+    starting = startStackFixture(typeof environment === 'function' ? environment() : environment);
+    fixture = await starting;
   });
+
+  // The stack's own account (Lambda errors, timeouts) is what explains a failed test.
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(() => {
+      if (fixture)
+        console.error(`Local stack output (end):\n${fixture.stack.output().slice(-20_000)}`);
+    });
+  });
+
+  afterAll(async () => {
+    // Awaited even when beforeAll gave up waiting, so that a stack that came up late is stopped.
+    const started = await starting?.catch(() => undefined);
+    await started?.stop();
+  });
+
+  return () => {
+    if (!fixture) throw new Error('the local stack did not start');
+    return fixture;
+  };
+}
+
+async function startStackFixture(
+  environment: Record<string, string> | undefined,
+): Promise<StackFixture & { stop(): Promise<void> }> {
+  const stack = await startLocalStack({ ports: await freePorts(), environment });
   const documentClient = DynamoDBDocumentClient.from(
     new DynamoDBClient({
       endpoint: stack.awsEnvironment.AWS_ENDPOINT_URL_DYNAMODB,
@@ -32,6 +73,7 @@ export async function startStackFixture(
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     }),
   );
+  const clients: TestClient[] = [];
   return {
     stack,
     documentClient,
@@ -40,9 +82,22 @@ export async function startStackFixture(
       documentClient
         .send(new GetCommand({ TableName: tableName, Key: key }))
         .then((output) => output.Item),
+    connect: async () => {
+      const client = await connectClient(
+        stack.websocketUrl,
+        documentClient,
+        stack.connectionsTable,
+      );
+      clients.push(client);
+      return client;
+    },
     stop: async () => {
-      documentClient.destroy();
-      await stack.stop();
+      try {
+        await Promise.allSettled(clients.map((client) => client.close()));
+        documentClient.destroy();
+      } finally {
+        await stack.stop();
+      }
     },
   };
 }

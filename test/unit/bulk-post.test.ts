@@ -8,7 +8,7 @@ import {
 import { PostTimeoutError } from '../../functions/lib/core/classify.js';
 import { PreconditionFailedError } from '../../functions/lib/errors.js';
 import { httpError } from '../support/fakes.js';
-import { seededRandom } from '../support/management-api-emulator.js';
+import { seededRandom } from '../support/management-api-behaviours.js';
 
 // In-memory fakes only: the post is a function, the source an instrumented async iterable.
 
