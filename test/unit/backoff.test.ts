@@ -67,6 +67,25 @@ describe('createBackoff: full jitter', () => {
   });
 });
 
+describe('createBackoff: equal jitter', () => {
+  it('waits at least half the ceiling and at most the ceiling', () => {
+    const low = createBackoff({ baseMs: 100, maxMs: 4_000, jitter: 'equal', random: () => 0 });
+    const high = createBackoff({
+      baseMs: 100,
+      maxMs: 4_000,
+      jitter: 'equal',
+      random: () => 0.999_999,
+    });
+
+    expect([0, 1, 2, 5, 6, 9].map((attempt) => low.delayFor(attempt))).toEqual([
+      50, 100, 200, 1_600, 2_000, 2_000,
+    ]);
+    expect([0, 1, 2, 5, 6, 9].map((attempt) => high.delayFor(attempt))).toEqual([
+      99, 199, 399, 3_199, 3_999, 3_999,
+    ]);
+  });
+});
+
 describe('createBackoff: no jitter', () => {
   it('waits the ceiling itself, never calling random', () => {
     // Prepare
@@ -90,7 +109,11 @@ describe('createBackoff: input checked first', () => {
     ['baseMs', { baseMs: '50', maxMs: 10 }, /`baseMs`.*got 50/],
     ['maxMs', { baseMs: 50, maxMs: 49 }, /`maxMs`.*>= baseMs \(50\).*49/],
     ['maxMs', { baseMs: 50 }, /`maxMs`.*undefined/],
-    ['jitter', { baseMs: 50, maxMs: 100, jitter: 'half' }, /`jitter`.*'full' or 'none'.*half/],
+    [
+      'jitter',
+      { baseMs: 50, maxMs: 100, jitter: 'half' },
+      /`jitter`.*'full', 'equal' or 'none'.*half/,
+    ],
     ['random', { baseMs: 50, maxMs: 100, random: 0.5 }, /`random`.*function.*number/],
   ])('throws a TypeError naming %s', (_name, options, message) => {
     // Act and Assess: the options are deliberately of the wrong type.

@@ -203,6 +203,71 @@ describe('postToAll: concurrency and completeness', () => {
   });
 });
 
+describe('postToAll: one shared stop', () => {
+  it('waits for every post in flight and hands it to onResult before rejecting with a failed page read', async () => {
+    // Prepare: the second page read fails while the 10 posts of the first are still in flight.
+    const readError = new Error('ProvisionedThroughputExceededException on Query');
+    async function* failingSecondPage(): AsyncGenerator<readonly string[]> {
+      yield ids(10);
+      throw readError;
+    }
+    const dispatched: string[] = [];
+    const results: string[] = [];
+    let settledAfterReturn = 0;
+    let returned = false;
+
+    // Act
+    const error: unknown = await postToAll(
+      baseOptions(failingSecondPage(), {
+        concurrency: 10,
+        post: async (target) => {
+          dispatched.push(target);
+          await new Promise((resolve) => setTimeout(resolve, 30 + Number(target.slice(1)) * 10));
+        },
+        onResult: async (result) => {
+          if (returned) settledAfterReturn++;
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          results.push(result.target);
+        },
+      }),
+    ).catch((caught: unknown) => caught);
+    returned = true;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    // Assess
+    expect(error).toBe(readError);
+    expect(dispatched.toSorted()).toEqual(ids(10).toSorted());
+    expect(results.toSorted()).toEqual(ids(10).toSorted());
+    expect(settledAfterReturn).toBe(0);
+  });
+
+  it('stops dispatching when onResult fails, and lets the other posts in flight settle first', async () => {
+    const writeError = new Error('the result sink failed');
+    const results: string[] = [];
+    let inFlight = 0;
+
+    const error: unknown = await postToAll(
+      baseOptions(new PagedSource(ids(100), 10), {
+        concurrency: 5,
+        post: async () => {
+          inFlight++;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          inFlight--;
+        },
+        onResult: (result) => {
+          results.push(result.target);
+          if (results.length === 3) throw writeError;
+        },
+      }),
+    ).catch((caught: unknown) => caught);
+
+    expect(error).toBe(writeError);
+    expect(inFlight).toBe(0);
+    expect(results.length).toBeGreaterThanOrEqual(3);
+    expect(results.length).toBeLessThan(20);
+  });
+});
+
 describe('postToAll: per-post timeout', () => {
   it('ends a post that never answers and ignores its signal as timedOut, on time', async () => {
     // Prepare
@@ -292,13 +357,46 @@ describe('postToAll: throttling', () => {
     expect(summary).toMatchObject({ dispatched: 1, settled: 1, delivered: 0 });
   });
 
-  it('retries three times by default', async () => {
+  it('retries seven times by default, over 5 s at least (the backoff reaches seconds)', async () => {
+    const startedAt = performance.now();
     const { calls, results } = await postToBusy(() => {
       throw httpError(429);
     }, {});
 
-    expect(calls).toBe(4);
-    expect(results[0]?.attempts).toBe(4);
+    expect(calls).toBe(8);
+    expect(results[0]?.attempts).toBe(8);
+    expect(performance.now() - startedAt).toBeGreaterThanOrEqual(5_100);
+  }, 20_000);
+
+  it('rides out a storm of 429s with the default backoff, and slows the whole run down', async () => {
+    // Prepare: every post is throttled for the first 1.5 s (the account's shared rate is used
+    // up by the live app), then accepted.
+    const stormEndsAt = performance.now() + 1_500;
+    let postsDuringStorm = 0;
+    const results: PostResult<string>[] = [];
+
+    // Act
+    const summary = await postToAll(
+      baseOptions(new PagedSource(ids(300), 100), {
+        concurrency: 50,
+        timeoutMs: 1_000,
+        post: async () => {
+          if (performance.now() < stormEndsAt) {
+            postsDuringStorm++;
+            throw httpError(429, 'LimitExceededException');
+          }
+        },
+        onResult: (result) => {
+          results.push(result);
+        },
+      }),
+    );
+
+    // Assess: nobody gave up, and the storm saw far fewer than 7 tries of every target.
+    expect(summary.delivered).toBe(300);
+    expect(results.filter((result) => result.failure)).toEqual([]);
+    expect(summary.smallestWindow).toBeLessThan(50);
+    expect(postsDuringStorm).toBeLessThan(400);
   });
 
   it('counts a post delivered when a retry gets through', async () => {
@@ -473,13 +571,19 @@ describe('postToAll: refusal probe', () => {
     expect(elapsed).toBeLessThan(1_000);
     expect(signals).toHaveLength(5);
     expect(signals.every((signal) => signal.aborted)).toBe(true);
-    expect(results).toHaveLength(5);
-    expect(results.every((result) => result.failure?.reason === 'forbidden')).toBe(true);
+    // Every dispatched post is a result: the 5 refused, and the 5 cut short by the stop (their
+    // frames may have gone out, so they are written down too).
+    expect(results).toHaveLength(10);
+    expect(results.filter((result) => result.failure?.reason === 'forbidden')).toHaveLength(5);
+    expect(
+      results.filter((result) => result.failure?.name === 'PreconditionFailedError'),
+    ).toHaveLength(5);
   });
 
   it('sends no post once the refusal probe has stopped the run (not even a throttled retry)', async () => {
     // Prepare: `busy` is throttled first and waits its backoff; meanwhile the 5 other targets
-    // are refused, which stops the run. Its retry must not be sent after that.
+    // are refused, which stops the run. Its retry must not be sent after that. (Concurrency 4:
+    // the throttle halves the dispatch window to 2, so another worker still posts meanwhile.)
     let refusals = 0;
     const postsAfterRefusal: string[] = [];
     let busyCalls = 0;
@@ -488,7 +592,7 @@ describe('postToAll: refusal probe', () => {
     // Act
     const error: unknown = await postToAll(
       baseOptions(new PagedSource(targets, 10), {
-        concurrency: 2,
+        concurrency: 4,
         timeoutMs: 200,
         backoff: { baseMs: 30, maxMs: 30 },
         random: () => 0.999_999,
@@ -654,6 +758,29 @@ describe('postToAll: rate cap', () => {
     );
 
     expect(Math.max(...dispatchedAt) - Math.min(...dispatchedAt)).toBeLessThan(100);
+  });
+});
+
+describe('postToAll: rate cap and the deadline', () => {
+  it('books no rate slot past the stop: a run capped at 5 posts/s ends when the stop comes', async () => {
+    // Prepare: 20 workers at 5 posts/s would book slots 4 s ahead; the stop comes after 1 s.
+    const startedAt = performance.now();
+
+    // Act
+    const summary = await postToAll(
+      baseOptions(new PagedSource(ids(100), 50), {
+        concurrency: 20,
+        maxPostsPerSecond: 5,
+        shouldStopDispatching: () => performance.now() - startedAt > 1_000,
+      }),
+    );
+    const elapsed = performance.now() - startedAt;
+
+    // Assess
+    expect(summary.stoppedEarly).toBe(true);
+    expect(summary.dispatched).toBeGreaterThanOrEqual(4);
+    expect(summary.dispatched).toBeLessThanOrEqual(7);
+    expect(elapsed).toBeLessThan(1_600);
   });
 });
 

@@ -10,9 +10,11 @@ export interface BackoffOptions {
   /**
    * `full` (the default) waits a random time between 0 and the ceiling: many callers throttled
    * at once spread their retries over the whole window instead of coming back together.
+   * `equal` waits at least half the ceiling and a random time up to the rest: the waits still
+   * spread, and their sum has a floor, so a caller outlasts a storm of known length.
    * `none` waits the ceiling itself, for a loop that is alone on its table.
    */
-  jitter?: 'full' | 'none';
+  jitter?: 'full' | 'equal' | 'none';
   /** A number in [0, 1); injectable so tests can pin the wait. */
   random?: () => number;
 }
@@ -38,8 +40,10 @@ export function createBackoff(options: BackoffOptions): Backoff {
     `a finite number >= baseMs (${options.baseMs})`,
   );
   const jitter = options.jitter ?? 'full';
-  if (jitter !== 'full' && jitter !== 'none') {
-    throw new TypeError(`Expected \`jitter\` to be 'full' or 'none', got ${String(jitter)}`);
+  if (jitter !== 'full' && jitter !== 'equal' && jitter !== 'none') {
+    throw new TypeError(
+      `Expected \`jitter\` to be 'full', 'equal' or 'none', got ${String(jitter)}`,
+    );
   }
   const random = options.random ?? Math.random;
   if (typeof random !== 'function') {
@@ -56,7 +60,9 @@ export function createBackoff(options: BackoffOptions): Backoff {
       }
       // 0 * 2 ** 1024 is NaN (the power overflows to Infinity): a zero base never grows.
       const ceiling = baseMs === 0 ? 0 : Math.min(maxMs, baseMs * 2 ** attempt);
-      return jitter === 'none' ? ceiling : Math.floor(random() * ceiling);
+      if (jitter === 'none') return ceiling;
+      if (jitter === 'equal') return Math.floor(ceiling / 2 + random() * (ceiling / 2));
+      return Math.floor(random() * ceiling);
     },
   };
 }

@@ -1,14 +1,24 @@
+import { setMaxListeners } from 'node:events';
 import type { PreconditionFailedError } from '../errors.js';
 import { createBackoff, sleep } from './backoff.js';
-import { classifyPostError, type PostFailure, PostTimeoutError } from './classify.js';
+import type { PostFailure } from './classify.js';
+import { createDispatchWindow } from './dispatch-window.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import { createRefusalProbe } from './refusal-probe.js';
+import { createTargetQueue } from './target-queue.js';
+import { postWithTimeout } from './timed-post.js';
 
 // One mechanism for posting a control frame to many connections, used by suspend and resume:
 // a fixed pool of workers pulls targets from a paged source (so the set is streamed, never held
 // whole), each post bounded by a timeout enforced with an abort signal, throttled posts retried
-// with jittered backoff, an optional rate cap, and a stop check before every dispatch (the
-// Lambda's deadline). Results go to a sink that may push back by returning a promise.
+// with jittered backoff that reaches seconds, a dispatch window that halves on throttling and
+// grows back, an optional rate cap, and a stop check before every dispatch (the Lambda's
+// deadline). Results go to a sink that may push back by returning a promise.
+//
+// One shared stop: whatever stops the run (the deadline, the handler's signal, a failed page
+// read, a failed result write), no new post is dispatched, and every post already dispatched
+// settles and reaches the sink before postToAll returns or throws. Nothing is left in flight
+// when the handler returns (Lambda freezes the sandbox then).
 
 export interface PostResult<Target> {
   target: Target;
@@ -37,6 +47,7 @@ export interface BulkPostOptions<Target> {
   maxPostsPerSecond?: number | undefined;
   /** Extra attempts after a 429; counted as throttled if none gets through. */
   throttleRetries?: number;
+  /** The wait before each retry of a throttled post: full jitter up to min(maxMs, baseMs * 2^n). */
   backoff?: { baseMs: number; maxMs: number };
   /** Checked before every dispatch: true stops dispatching, posts in flight still finish. */
   shouldStopDispatching?: () => boolean;
@@ -58,15 +69,22 @@ export interface BulkPostSummary {
   /** Stopped by shouldStopDispatching before the source was exhausted. */
   stoppedEarly: boolean;
   maxInFlight: number;
+  /** The smallest the dispatch window became under throttling (the concurrency if never). */
+  smallestWindow: number;
   latency: { p50: number; p99: number; max: number };
 }
 
 const defaults = {
-  throttleRetries: 3,
-  backoff: { baseMs: 50, maxMs: 2_000 },
+  // A throttled post outlasts a storm of 5 s: with equal jitter the 7 waits add up to 5.15 s at
+  // least (half of 100 + 200 + ... + 3,200 + 4,000 + 4,000 ms) and 10.3 s at most.
+  throttleRetries: 7,
+  backoff: { baseMs: 100, maxMs: 4_000 },
   refusalProbeSize: 5,
   progressIntervalMs: 5_000,
 };
+
+/** The longest a worker sleeps between two looks at the stop (rate cap, full window). */
+const stopCheckMs = 50;
 
 function checkInteger(name: string, value: number, min: number): void {
   if (!Number.isInteger(value) || value < min) {
@@ -87,14 +105,20 @@ export async function postToAll<Target>(
   const throttleRetries = options.throttleRetries ?? defaults.throttleRetries;
   checkInteger('throttleRetries', throttleRetries, 0);
   const backoff = options.backoff ?? defaults.backoff;
-  // Full jitter: spreads the retries of many throttled posts over the whole window.
-  const throttleBackoff = createBackoff({ ...backoff, random });
+  // Equal jitter: the retries of many throttled posts spread, and their sum has a floor.
+  const throttleBackoff = createBackoff({ ...backoff, jitter: 'equal', random });
   const refusalProbe = createRefusalProbe(options.refusalProbeSize ?? defaults.refusalProbeSize);
+  const window = createDispatchWindow({ max: options.concurrency, now });
   const startedAt = now();
 
   // Aborted on a precondition failure: ends every post in flight at once.
   const stopAll = new AbortController();
+  // Every post in flight listens to it; the default of 10 listeners would warn at once.
+  setMaxListeners(options.concurrency + 10, stopAll.signal);
   let refusal: PreconditionFailedError | undefined;
+  // The first error of the source or the sink: the run stops dispatching and rethrows it.
+  let sharedFailure: { error: unknown } | undefined;
+  let dispatchStopped = false;
 
   let dispatched = 0;
   let settled = 0;
@@ -102,67 +126,49 @@ export async function postToAll<Target>(
   let inFlight = 0;
   let maxInFlight = 0;
   let stoppedEarly = false;
-  const latencies = new LatencyHistogram(options.timeoutMs * (throttleRetries + 1) + backoff.maxMs);
+  const latencies = new LatencyHistogram(
+    options.timeoutMs * (throttleRetries + 1) + backoff.maxMs * throttleRetries,
+  );
 
-  // The source is shared by all workers; one pull at a time, the others wait for its page.
-  const iterator = options.targets[Symbol.asyncIterator]();
-  let page: readonly Target[] = [];
-  let pageIndex = 0;
-  let exhausted = false;
-  let pulling: Promise<void> | undefined;
-  const pullPage = async () => {
-    const next = await iterator.next();
-    if (next.done) exhausted = true;
-    else {
-      page = next.value;
-      pageIndex = 0;
+  const queue = createTargetQueue(options.targets, () => stopped());
+
+  /** Whether dispatching has stopped, for any reason; checks the caller's stop too. */
+  const stopped = (): boolean => {
+    if (dispatchStopped || stopAll.signal.aborted) return true;
+    if (options.shouldStopDispatching?.()) {
+      dispatchStopped = true;
+      stoppedEarly = queue.hasMore();
     }
-  };
-  const nextTarget = async (): Promise<{ target: Target } | undefined> => {
-    while (!stopAll.signal.aborted) {
-      if (pageIndex < page.length) return { target: page[pageIndex++] as Target };
-      if (exhausted) return undefined;
-      pulling ??= pullPage().finally(() => {
-        pulling = undefined;
-      });
-      await pulling;
-    }
-    return undefined;
+    return dispatchStopped;
   };
 
-  // Rate cap: each dispatch takes the next free slot of 1/rate seconds.
+  /** Waits until `until` (epoch ms), looking at the stop often; false if it stopped meanwhile. */
+  const waitUntil = async (until: number): Promise<boolean> => {
+    for (let current = now(); current < until; current = now()) {
+      if (stopped()) return false;
+      await sleep(Math.min(stopCheckMs, until - current));
+    }
+    return !stopped();
+  };
+
+  // Rate cap: each dispatch takes the next free slot of 1/rate seconds; a worker that would
+  // wait past the stop gives its slot up instead of booking time the run no longer has.
   let nextSlotAt = startedAt;
-  const waitForRateSlot = async () => {
-    if (options.maxPostsPerSecond === undefined) return;
-    const interval = 1000 / options.maxPostsPerSecond;
-    const current = now();
-    const slot = Math.max(current, nextSlotAt);
-    nextSlotAt = slot + interval;
-    if (slot > current) await sleep(slot - current);
+  const waitForRateSlot = async (): Promise<boolean> => {
+    if (options.maxPostsPerSecond === undefined) return !stopped();
+    const slot = Math.max(now(), nextSlotAt);
+    nextSlotAt = slot + 1000 / options.maxPostsPerSecond;
+    return waitUntil(slot);
   };
 
-  const attemptOnce = async (target: Target): Promise<PostFailure | undefined> => {
-    const controller = new AbortController();
-    const forwardStop = () => controller.abort(stopAll.signal.reason);
-    stopAll.signal.addEventListener('abort', forwardStop, { once: true });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    // Raced against the post, so a post that ignores its signal still ends on time.
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const error = new PostTimeoutError(options.timeoutMs);
-        controller.abort(error);
-        reject(error);
-      }, options.timeoutMs);
-    });
-    try {
-      await Promise.race([options.post(target, controller.signal), timeout]);
-      return undefined;
-    } catch (error) {
-      return classifyPostError(error);
-    } finally {
-      clearTimeout(timer);
-      stopAll.signal.removeEventListener('abort', forwardStop);
+  /** Waits for room in the dispatch window; worker `index` may post while index < size. */
+  const waitForWindow = async (index: number): Promise<boolean> => {
+    while (index >= window.size) {
+      // Nothing left to take: the workers inside the window finish the rest.
+      if (!queue.hasMore()) return false;
+      if (!(await waitUntil(now() + stopCheckMs))) return false;
     }
+    return !stopped();
   };
 
   const postWithRetries = async (target: Target): Promise<PostResult<Target>> => {
@@ -171,41 +177,46 @@ export async function postToAll<Target>(
     let attempts = 0;
     for (let attempt = 0; attempt <= throttleRetries; attempt++) {
       attempts++;
-      failure = await attemptOnce(target);
+      failure = await postWithTimeout(
+        (signal) => options.post(target, signal),
+        options.timeoutMs,
+        stopAll.signal,
+      );
+      if (failure?.reason === 'throttled') window.throttled();
+      else if (!failure) window.delivered();
       if (failure?.reason !== 'throttled' || attempt === throttleRetries) break;
-      if (stopAll.signal.aborted) break;
-      await sleep(throttleBackoff.delayFor(attempt));
-      // The refusal probe may have stopped the run during the backoff: no retry after that.
-      if (stopAll.signal.aborted) break;
+      // Once the run stops (deadline, refusal), a throttled post is counted, not retried.
+      if (!(await waitUntil(now() + throttleBackoff.delayFor(attempt)))) break;
     }
     return { target, failure, attempts, latencyMs: now() - dispatchedAt };
   };
 
-  const worker = async () => {
-    for (;;) {
-      if (options.shouldStopDispatching?.()) {
-        stoppedEarly = !exhausted || pageIndex < page.length;
-        return;
+  const worker = async (index: number) => {
+    try {
+      for (;;) {
+        if (!(await waitForWindow(index))) return;
+        if (!(await waitForRateSlot())) return;
+        const next = await queue.next();
+        if (!next) return;
+        dispatched++;
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        const result = await postWithRetries(next.target);
+        inFlight--;
+        if (!refusal) {
+          refusal = refusalProbe.note(result.failure);
+          if (refusal) stopAll.abort(refusal);
+        }
+        // Every dispatched post is a result, also one cut short by a refusal: its frame may
+        // have been delivered, so it is written down like any other.
+        settled++;
+        if (!result.failure) delivered++;
+        latencies.add(result.latencyMs);
+        await options.onResult(result);
       }
-      const next = await nextTarget();
-      if (!next) return;
-      await waitForRateSlot();
-      if (stopAll.signal.aborted) return;
-      dispatched++;
-      inFlight++;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      const result = await postWithRetries(next.target);
-      inFlight--;
-      // Posts cut short by a precondition failure were never answered: not a result.
-      if (stopAll.signal.aborted && refusal && result.failure?.reason !== 'forbidden') return;
-      if (!refusal) {
-        refusal = refusalProbe.note(result.failure);
-        if (refusal) stopAll.abort(refusal);
-      }
-      settled++;
-      if (!result.failure) delivered++;
-      latencies.add(result.latencyMs);
-      await options.onResult(result);
+    } catch (error) {
+      sharedFailure ??= { error };
+      dispatchStopped = true;
     }
   };
 
@@ -216,11 +227,13 @@ export async function postToAll<Target>(
     : undefined;
   progressTimer?.unref?.();
   try {
-    await Promise.all(Array.from({ length: options.concurrency }, worker));
+    // Workers never reject: each catches into the shared stop, so all of them end here.
+    await Promise.all(Array.from({ length: options.concurrency }, (_, index) => worker(index)));
   } finally {
     if (progressTimer) clearInterval(progressTimer);
-    if (!exhausted) await iterator.return?.();
+    await queue.close();
   }
+  if (sharedFailure) throw sharedFailure.error;
   const precondition = refusal ?? refusalProbe.verdict();
   if (precondition) throw precondition;
   return {
@@ -229,6 +242,7 @@ export async function postToAll<Target>(
     delivered,
     stoppedEarly,
     maxInFlight,
+    smallestWindow: window.smallest,
     latency: latencies.summary(),
   };
 }
