@@ -13,7 +13,7 @@ import {
   leaseId,
 } from '../../functions/lib/aws/run-table.js';
 import { DynamoDBSuspendStore } from '../../functions/lib/aws/suspend-store.js';
-import type { ChannelTarget, RunIdentity } from '../../functions/lib/core/ports.js';
+import type { ChannelTarget, RunIdentity, StoreSession } from '../../functions/lib/core/ports.js';
 import {
   PreconditionFailedError,
   RegistryNotDetectedError,
@@ -29,6 +29,20 @@ import {
 } from '../support/tables.js';
 
 const failure = (reason: string) => ({ reason, name: 'X', status: 500, message: 'x' });
+
+/** A run's session as a test sees it: writes retried, left-out connections kept. */
+function testSession() {
+  const leftOut: Array<{ connectionId: string; fate: string }> = [];
+  const session: StoreSession = {
+    keepRetrying: () => true,
+    leftOut: (target, fate) => leftOut.push({ connectionId: target.connectionId, fate }),
+  };
+  return { session, leftOut };
+}
+
+/** Fates heard per connection id. */
+const fates = new Map<string, string>();
+const noteFate = (connectionId: string) => (fate: string) => fates.set(connectionId, fate);
 
 async function collect(pages: AsyncIterable<readonly ChannelTarget[]>): Promise<ChannelTarget[]> {
   const all: ChannelTarget[] = [];
@@ -69,7 +83,7 @@ describe('the run stores against DynamoDB Local', () => {
     beforeEach(async () => {
       // Each test starts from the same registry: 250 suspended by suspend-A, 5 active.
       const documentClient = documentClientFrom({ client });
-      for (const id of await collect(store().pages(run))) {
+      for (const id of await collect(store().pages(run, testSession().session))) {
         await documentClient.send(
           new DeleteCommand({
             TableName: tables.connectionsTable,
@@ -92,7 +106,7 @@ describe('the run stores against DynamoDB Local', () => {
       const total = await resumeStore.count(run);
       const pages: number[] = [];
       const ids = new Set<string>();
-      for await (const page of resumeStore.pages(run)) {
+      for await (const page of resumeStore.pages(run, testSession().session)) {
         pages.push(page.length);
         for (const target of page) ids.add(target.connectionId);
       }
@@ -104,19 +118,27 @@ describe('the run stores against DynamoDB Local', () => {
     });
 
     it('writes each result conditionally: resumed, deleted, or left suspended with the attempt', async () => {
-      const recorder = store().recorder(run);
+      const recorder = store().recorder(run, testSession().session);
       const target = (connectionId: string): ChannelTarget => ({
         connectionId,
         suspendedBy: 'suspend-A',
         resumeAttempts: 0,
       });
 
-      await recorder.record({ target: target('s-1'), failure: undefined });
-      await recorder.record({ target: target('s-2'), failure: failure('gone') });
-      await recorder.record({ target: target('s-3'), failure: failure('timedOut') });
+      await recorder.record({ target: target('s-1'), failure: undefined }, noteFate('s-1'));
+      await recorder.record({ target: target('s-2'), failure: failure('gone') }, noteFate('s-2'));
+      await recorder.record(
+        { target: target('s-3'), failure: failure('timedOut') },
+        noteFate('s-3'),
+      );
       const summary = await recorder.flush();
 
       expect(summary).toMatchObject({ skipped: 0, unrecorded: 0 });
+      expect(['s-1', 's-2', 's-3'].map((id) => fates.get(id))).toEqual([
+        'written',
+        'written',
+        'written',
+      ]);
       const resumed = await read('s-1');
       expect(resumed).toMatchObject({ status: 'active' });
       expect(resumed).not.toHaveProperty('suspendedBy');
@@ -131,8 +153,11 @@ describe('the run stores against DynamoDB Local', () => {
       expect(await store().count(run)).toBe(248);
 
       // Resumed on a later run: the attempt attributes go too.
-      const later = store().recorder(run);
-      await later.record({ target: { ...target('s-3'), resumeAttempts: 1 }, failure: undefined });
+      const later = store().recorder(run, testSession().session);
+      await later.record(
+        { target: { ...target('s-3'), resumeAttempts: 1 }, failure: undefined },
+        noteFate('s-3'),
+      );
       await later.flush();
       const resumedLater = await read('s-3');
       expect(resumedLater).toMatchObject({ status: 'active' });
@@ -151,18 +176,19 @@ describe('the run stores against DynamoDB Local', () => {
           Item: suspendedItem('s-11', 'suspend-B'),
         }),
       );
-      const recorder = store().recorder(run);
+      const recorder = store().recorder(run, testSession().session);
       const stale = (connectionId: string): ChannelTarget => ({
         connectionId,
         suspendedBy: 'suspend-A',
         resumeAttempts: 0,
       });
 
-      await recorder.record({ target: stale('s-10'), failure: undefined });
-      await recorder.record({ target: stale('s-11'), failure: undefined });
+      await recorder.record({ target: stale('s-10'), failure: undefined }, noteFate('s-10'));
+      await recorder.record({ target: stale('s-11'), failure: undefined }, noteFate('s-11'));
       const summary = await recorder.flush();
 
       expect(summary.skipped).toBe(2);
+      expect([fates.get('s-10'), fates.get('s-11')]).toEqual(['skipped', 'skipped']);
       expect(await read('s-10')).toBeUndefined();
       expect(await read('s-11')).toMatchObject({ status: 'suspended', suspendedBy: 'suspend-B' });
     });
@@ -171,7 +197,9 @@ describe('the run stores against DynamoDB Local', () => {
       const resumeStore = store({ connectionIds: ['s-5', 's-6', 'a-1', 'missing'] });
 
       expect(await resumeStore.count(run)).toBe(2);
-      const ids = (await collect(resumeStore.pages(run))).map((target) => target.connectionId);
+      const ids = (await collect(resumeStore.pages(run, testSession().session))).map(
+        (target) => target.connectionId,
+      );
       expect(ids.sort()).toEqual(['s-5', 's-6']);
     });
 
@@ -239,7 +267,7 @@ describe('the run stores against DynamoDB Local', () => {
       const run: RunIdentity = { runId: 'suspend-X', startedAt };
 
       const total = await store.count(run);
-      const marked = await collect(store.pages(run));
+      const marked = await collect(store.pages(run, testSession().session));
 
       const markedIds = marked
         .map((target) => target.connectionId)
@@ -256,16 +284,23 @@ describe('the run stores against DynamoDB Local', () => {
       expect(await read('new-0')).toMatchObject({ status: 'active' });
       expect(await read('earlier-1')).toMatchObject({ suspendedBy: 'suspend-earlier' });
 
-      const recorder = store.recorder(run);
-      await recorder.record({
-        target: { connectionId: 'old-1', suspendedBy: null, resumeAttempts: 0 },
-        failure: failure('gone'),
-      });
-      await recorder.record({
-        target: { connectionId: 'old-2', suspendedBy: null, resumeAttempts: 0 },
-        failure: failure('timedOut'),
-      });
+      const recorder = store.recorder(run, testSession().session);
+      await recorder.record(
+        {
+          target: { connectionId: 'old-1', suspendedBy: null, resumeAttempts: 0 },
+          failure: failure('gone'),
+        },
+        noteFate('old-1'),
+      );
+      await recorder.record(
+        {
+          target: { connectionId: 'old-2', suspendedBy: null, resumeAttempts: 0 },
+          failure: failure('timedOut'),
+        },
+        noteFate('old-2'),
+      );
       await recorder.flush();
+      expect([fates.get('old-1'), fates.get('old-2')]).toEqual(['written', 'written']);
       expect(await read('old-1')).toBeUndefined();
       expect(await read('old-2')).toMatchObject({ status: 'suspended', suspendedBy: 'suspend-X' });
     });
@@ -289,8 +324,12 @@ describe('the run stores against DynamoDB Local', () => {
       await expect(runLease.acquire('suspend-3', 'suspend', now + 60_000)).rejects.toThrow(
         RunInProgressError,
       );
+      await runRecords.save({ runId: 'resume-1', state: 'running' });
       now += 61_000;
-      await runLease.acquire('suspend-4', 'suspend', now + 60_000);
+      const expired = await runLease.acquire('suspend-4', 'suspend', now + 60_000);
+      expect(expired).toEqual({ runId: 'resume-1', kind: 'resume', leaseUntil: now - 1_000 });
+      await runRecords.abandon('resume-1', 'its Lambda died');
+      await runRecords.abandon('no-such-run', 'nothing to close');
       await runLease.release('suspend-4');
       await runRecords.save({ runId: 'suspend-4', state: 'completed', outcome: 'ok' });
 
@@ -302,6 +341,10 @@ describe('the run stores against DynamoDB Local', () => {
         new GetCommand({ TableName: tables.runsTable, Key: { runId: 'suspend-4' } }),
       );
       expect(lease.Item).toBeUndefined();
+      const abandoned = await documentClient.send(
+        new GetCommand({ TableName: tables.runsTable, Key: { runId: 'resume-1' } }),
+      );
+      expect(abandoned.Item).toMatchObject({ state: 'failed', message: 'its Lambda died' });
       expect(record.Item).toMatchObject({ state: 'completed', outcome: 'ok' });
       expect(Number(record.Item?.expiresAt)).toBeGreaterThan(now / 1000);
     });

@@ -12,6 +12,8 @@ import type {
   RunRecord,
   RunRecords,
   RunState,
+  StoreSession,
+  WriteFate,
 } from '../../functions/lib/core/ports.js';
 import { RunInProgressError } from '../../functions/lib/errors.js';
 
@@ -46,6 +48,8 @@ export class RecordingLogger implements Logger {
 export class InMemoryStore implements ChannelStore {
   readonly recorded: RecordedResult[] = [];
   pagesPulled = 0;
+  /** What each result's write comes to; every write succeeds unless a test says otherwise. */
+  writeFate: (result: RecordedResult) => WriteFate = () => 'written';
   constructor(
     readonly targets: ChannelTarget[],
     readonly pageSize = 10,
@@ -55,16 +59,24 @@ export class InMemoryStore implements ChannelStore {
     if (this.countError) throw this.countError;
     return this.targets.length;
   }
-  async *pages(_run: RunIdentity): AsyncGenerator<readonly ChannelTarget[]> {
+  /** Connections read but not handed out (as a suspend store that could not mark them). */
+  readonly leftOut = new Map<string, 'skipped' | 'unrecorded'>();
+  async *pages(_run: RunIdentity, session: StoreSession): AsyncGenerator<readonly ChannelTarget[]> {
     for (let start = 0; start < this.targets.length; start += this.pageSize) {
       this.pagesPulled++;
-      yield this.targets.slice(start, start + this.pageSize);
+      const page = this.targets.slice(start, start + this.pageSize);
+      for (const target of page) {
+        const fate = this.leftOut.get(target.connectionId);
+        if (fate) session.leftOut(target, fate);
+      }
+      yield page.filter((target) => !this.leftOut.has(target.connectionId));
     }
   }
   recorder(_run: RunIdentity): ResultRecorder {
     return {
-      record: (result) => {
+      record: (result, recorded) => {
         this.recorded.push(result);
+        recorded(this.writeFate(result));
       },
       flush: async (): Promise<RecorderSummary> => ({ skipped: 0, unrecorded: 0, calls: 0 }),
     };
@@ -78,6 +90,10 @@ export class InMemoryRunRecords implements RunRecords {
     this.saved.set(record.runId, record);
     this.saves.push({ runId: record.runId, state: record.state });
   }
+  async abandon(runId: string, reason: string) {
+    const record = this.saved.get(runId);
+    if (record?.state === 'running') this.saved.set(runId, { ...record, state: 'failed', reason });
+  }
 }
 
 /** The lease as DynamoDBRunLease keeps it: held until `untilMs`, then free for the next run. */
@@ -88,10 +104,12 @@ export class InMemoryRunLease implements RunLease {
   constructor(readonly now: () => number = Date.now) {}
   async acquire(runId: string, kind: RunKind, untilMs: number) {
     this.requests.push(runId);
-    if (this.held && this.held.untilMs >= this.now()) {
-      throw new RunInProgressError(`held by ${this.held.runId}`);
+    const old = this.held;
+    if (old && old.untilMs >= this.now()) {
+      throw new RunInProgressError(`held by ${old.runId}`);
     }
     this.held = { runId, kind, untilMs };
+    return old && { runId: old.runId, kind: old.kind, leaseUntil: old.untilMs };
   }
   async release(runId: string) {
     if (this.held?.runId === runId) this.held = undefined;

@@ -70,7 +70,7 @@ describe('runChannels (resume)', () => {
     expect(lease.held).toBeUndefined();
   });
 
-  it('reports none when nothing is suspended, without taking the lease', async () => {
+  it('reports none when nothing is suspended, counted while it holds the lease', async () => {
     const { options, logger, records, lease, poster } = setup({ store: new InMemoryStore([]) });
 
     const summary = await runChannels(options);
@@ -81,7 +81,8 @@ describe('runChannels (resume)', () => {
     ]);
     expect(poster.frames.size).toBe(0);
     expect(records.saves).toEqual([{ runId: 'resume-test', state: 'completed' }]);
-    expect(lease.requests).toEqual([]);
+    expect(lease.requests).toEqual(['resume-test']);
+    expect(lease.held).toBeUndefined();
   });
 
   it('counts in a dry run and neither posts nor writes', async () => {
@@ -262,24 +263,100 @@ describe('runChannels (resume)', () => {
     expect(passed.hookStatus).toBe('Succeeded');
   });
 
-  it('refuses to start while another run holds the lease', async () => {
-    const { options, records, lease, poster } = setup({ store: new InMemoryStore(targets(3)) });
+  it('counts results that could not be written as errors, and never says N of N then', async () => {
+    // Prepare: every post is delivered, every result write is lost (DynamoDB down).
+    const store = new InMemoryStore(targets(300));
+    store.writeFate = () => 'unrecorded';
+    const { options } = setup({ store });
+
+    // Act
+    const summary = await runChannels(options);
+    const strict = await runChannels({
+      ...options,
+      newRunId: () => 'resume-strict',
+      settings: { ...options.settings, failOnErrorRatio: 0.1 },
+    });
+
+    // Assess
+    expect(summary).toMatchObject({
+      outcome: 'errors',
+      counts: { total: 300, delivered: 0, unrecorded: 300 },
+      errorRatio: 1,
+    });
+    expect(summary.message).toBe(
+      '0 of 300 connections resumed, 0 gone, 0 timed out, 0 throttled, 0 failed, 300 not recorded (they stay as they were).',
+    );
+    expect(summary.failures[0]).toMatchObject({ reason: 'unrecorded' });
+    expect(strict.hookStatus).toBe('Failed');
+  });
+
+  it('counts the connections a store read but could not mark, and never posts to them', async () => {
+    const store = new InMemoryStore(targets(50, null));
+    for (let index = 0; index < 50; index += 5) store.leftOut.set(`c${index}`, 'unrecorded');
+    store.leftOut.set('c1', 'skipped');
+    const { options, poster } = setup({ store, kind: 'suspend' });
+
+    const summary = await runChannels(options);
+
+    expect(summary.counts).toMatchObject({
+      total: 50,
+      delivered: 39,
+      unrecorded: 10,
+      skipped: 1,
+      remaining: 0,
+    });
+    expect(summary.outcome).toBe('errors');
+    expect(summary.message).toMatch(/^39 of 50 connections suspended, .* 10 not recorded/);
+    expect(poster.frames.size).toBe(39);
+    expect(poster.frames.has('c0')).toBe(false);
+  });
+
+  it('waits a bounded time for a run that holds the lease, then gives up', async () => {
+    const { options, records, lease, poster } = setup({
+      store: new InMemoryStore(targets(3)),
+      leaseWaitMs: 300,
+    });
     lease.held = { runId: 'suspend-other', kind: 'suspend', untilMs: Date.now() + 60_000 };
 
+    const startedAt = performance.now();
     await expect(runChannels(options)).rejects.toThrow(RunInProgressError);
+    expect(performance.now() - startedAt).toBeLessThan(2_000);
+    expect(lease.requests.length).toBeGreaterThan(1);
     expect(poster.frames.size).toBe(0);
     expect(records.saves).toEqual([]);
+  });
+
+  it('a resume started with a suspend waits for it, then resumes what it suspended', async () => {
+    // Prepare: the suspend holds the lease and marks 1,500 connections; nothing is suspended yet.
+    const store = new InMemoryStore([]);
+    const { options, records, lease, poster } = setup({ store });
+    lease.held = { runId: 'suspend-1', kind: 'suspend', untilMs: Date.now() + 60_000 };
+    setTimeout(() => {
+      store.targets.push(...targets(1_500));
+      lease.held = undefined;
+    }, 300);
+
+    // Act
+    const summary = await runChannels(options);
+
+    // Assess: not "Nothing to do": every one of them got its resume.
+    expect(summary).toMatchObject({ outcome: 'ok', counts: { total: 1_500, delivered: 1_500 } });
+    expect(poster.frames.size).toBe(1_500);
+    expect(records.saves.map((save) => save.state)).toEqual(['running', 'completed']);
   });
 
   it('takes over a lease whose holder died (its expiry has passed)', async () => {
     const { options, records, lease, poster } = setup({ store: new InMemoryStore(targets(3)) });
     lease.held = { runId: 'suspend-dead', kind: 'suspend', untilMs: Date.now() - 1 };
+    await records.save({ runId: 'suspend-dead', state: 'running' });
 
     const summary = await runChannels(options);
 
     expect(summary).toMatchObject({ outcome: 'ok', counts: { delivered: 3 } });
     expect(poster.frames.size).toBe(3);
-    expect(records.saves.map((save) => save.state)).toEqual(['running', 'completed']);
+    expect(records.saves.map((save) => save.state)).toEqual(['running', 'running', 'completed']);
+    // The dead run's record no longer says running.
+    expect(records.saved.get('suspend-dead')).toMatchObject({ state: 'failed' });
     expect(lease.held).toBeUndefined();
   });
 

@@ -40,6 +40,47 @@ function slowTable(delayMs: number) {
 }
 
 describe('BatchStatementWriter', () => {
+  it('retries throttled statements for as long as the run may, then counts what is left as lost', async () => {
+    // Prepare: DynamoDB throttles every statement of the first 8 calls.
+    let calls = 0;
+    dynamodb.on(BatchExecuteStatementCommand).callsFake(async (input) => {
+      calls++;
+      return {
+        Responses: input.Statements.map(() =>
+          calls <= 8 ? { Error: { Code: 'ThrottlingError', Message: 'slow down' } } : {},
+        ),
+      };
+    });
+    const patient = new BatchStatementWriter({
+      documentClient,
+      logger: new RecordingLogger(),
+      keepRetrying: () => true,
+      random: () => 0,
+    });
+    const fates: string[] = [];
+
+    // Act
+    for (let index = 0; index < 10; index++) {
+      void patient.add(statement(index), (fate) => fates.push(fate));
+    }
+    const written = await patient.flush();
+    calls = 0;
+    let allowed = 2;
+    const hurried = new BatchStatementWriter({
+      documentClient,
+      logger: new RecordingLogger(),
+      keepRetrying: () => allowed-- > 0,
+      random: () => 0,
+    });
+    for (let index = 0; index < 10; index++) void hurried.add(statement(index));
+    const lost = await hurried.flush();
+
+    // Assess: past the 5 retries of old, and no further than the run allows.
+    expect(written).toEqual({ calls: 9, skipped: 0, unrecorded: 0 });
+    expect(fates).toEqual(Array(10).fill('written'));
+    expect(lost).toEqual({ calls: 3, skipped: 0, unrecorded: 10 });
+  });
+
   it('tells each statement its fate: written, skipped by its condition, or lost', async () => {
     const codes = [undefined, 'ConditionalCheckFailed', 'ValidationError', undefined];
     dynamodb.on(BatchExecuteStatementCommand).callsFake(async (input) => ({

@@ -7,6 +7,7 @@ import type {
   RecordedResult,
   ResultRecorder,
   RunIdentity,
+  StoreSession,
 } from '../core/ports.js';
 import { type DynamoDBClientOption, documentClientFrom, readConnections } from './dynamodb.js';
 import { translateRegistryError } from './registry-errors.js';
@@ -67,6 +68,7 @@ export abstract class DynamoDBChannelStore implements ChannelStore {
   protected async prepare(
     targets: readonly ChannelTarget[],
     _run: RunIdentity,
+    _session: StoreSession,
   ): Promise<readonly ChannelTarget[]> {
     return targets;
   }
@@ -87,13 +89,13 @@ export abstract class DynamoDBChannelStore implements ChannelStore {
     }
   }
 
-  async *pages(run: RunIdentity): AsyncGenerator<readonly ChannelTarget[]> {
+  async *pages(run: RunIdentity, session: StoreSession): AsyncGenerator<readonly ChannelTarget[]> {
     try {
       const pages = this.#connectionIds
         ? this.#selectedPages(run)
         : mergePages(this.reads(run, 'items').map((read) => this.#targetPages(read)));
       for await (const page of pages) {
-        const ready = await this.prepare(page, run);
+        const ready = await this.prepare(page, run, session);
         if (ready.length > 0) yield ready;
       }
     } catch (error) {
@@ -101,18 +103,28 @@ export abstract class DynamoDBChannelStore implements ChannelStore {
     }
   }
 
-  recorder(run: RunIdentity): ResultRecorder {
-    const writer = new BatchStatementWriter({
-      documentClient: this.documentClient,
-      logger: this.logger,
-    });
+  recorder(run: RunIdentity, session: StoreSession): ResultRecorder {
+    const writer = this.writer(session);
     return {
-      record: (result) => {
+      record: (result, recorded) => {
         const statement = this.statementFor(result, run);
-        return statement ? writer.add(statement) : undefined;
+        if (statement) return writer.add(statement, recorded);
+        // Nothing to change in the item (suspend's delivered post: it is marked already).
+        recorded('written');
+        return undefined;
       },
       flush: () => writer.flush(),
     };
+  }
+
+  /** A statement writer that retries throttled writes until the run nears its deadline. */
+  protected writer(session: StoreSession, lostMessage?: string): BatchStatementWriter {
+    return new BatchStatementWriter({
+      documentClient: this.documentClient,
+      logger: this.logger,
+      keepRetrying: () => session.keepRetrying(),
+      ...(lostMessage ? { lostMessage } : {}),
+    });
   }
 
   /** The client left; API Gateway will never deliver to this id again. */

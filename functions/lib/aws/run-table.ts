@@ -3,8 +3,16 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Clock, RunKind, RunLease, RunRecord, RunRecords } from '../core/ports.js';
+import type {
+  Clock,
+  ExpiredHolder,
+  RunKind,
+  RunLease,
+  RunRecord,
+  RunRecords,
+} from '../core/ports.js';
 import { isConditionFailure } from '../core/sdk-error.js';
 import { RunInProgressError } from '../errors.js';
 import { type DynamoDBClientOption, documentClientFrom } from './dynamodb.js';
@@ -34,10 +42,10 @@ abstract class RunTable {
 
 /** The lease item of the Runs table. */
 export class DynamoDBRunLease extends RunTable implements RunLease {
-  async acquire(runId: string, kind: RunKind, untilMs: number): Promise<void> {
+  async acquire(runId: string, kind: RunKind, untilMs: number): Promise<ExpiredHolder | undefined> {
     const now = this.clock.now();
     try {
-      await this.documentClient.send(
+      const output = await this.documentClient.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
@@ -50,8 +58,17 @@ export class DynamoDBRunLease extends RunTable implements RunLease {
           },
           ConditionExpression: 'attribute_not_exists(runId) OR leaseUntil < :now',
           ExpressionAttributeValues: { ':now': now },
+          // An old lease that was still there had expired: its holder died while running.
+          ReturnValues: 'ALL_OLD',
         }),
       );
+      const old = output.Attributes;
+      if (!old || typeof old.holder !== 'string') return undefined;
+      return {
+        runId: old.holder,
+        kind: old.kind === 'suspend' ? 'suspend' : 'resume',
+        leaseUntil: Number(old.leaseUntil),
+      };
     } catch (error) {
       if (!isConditionFailure(error)) throw translateRunTableError(error, this.tableName);
       const holder = await this.documentClient
@@ -98,6 +115,29 @@ export class DynamoDBRunRecords extends RunTable implements RunRecords {
       );
     } catch (error) {
       throw translateRunTableError(error, this.tableName);
+    }
+  }
+
+  async abandon(runId: string, reason: string): Promise<void> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { runId },
+          UpdateExpression: 'SET #state = :failed, #message = :reason, finishedAt = :at',
+          ConditionExpression: '#state = :running',
+          ExpressionAttributeNames: { '#state': 'state', '#message': 'message' },
+          ExpressionAttributeValues: {
+            ':failed': 'failed',
+            ':running': 'running',
+            ':reason': reason,
+            ':at': new Date(this.clock.now()).toISOString(),
+          },
+        }),
+      );
+    } catch (error) {
+      // No record, or it already says how the run ended: nothing to close.
+      if (!isConditionFailure(error)) throw translateRunTableError(error, this.tableName);
     }
   }
 }

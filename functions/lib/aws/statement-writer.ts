@@ -40,6 +40,12 @@ export interface StatementWriterOptions {
   documentClient: DynamoDBDocumentClient;
   logger: Logger;
   maxBatchesInFlight?: number;
+  /**
+   * While true, throttled or transient failures are retried (a run passes "until near its
+   * deadline"); the retries are bounded by `maxRetries` too. Without it, `maxRetries` alone.
+   */
+  keepRetrying?: () => boolean;
+  /** 5 without `keepRetrying`; 40 with it (about a minute of backoff at most). */
   maxRetries?: number;
   random?: () => number;
   /** The error line for statements that could not be written. */
@@ -51,6 +57,7 @@ export class BatchStatementWriter {
   readonly #logger: Logger;
   readonly #maxBatchesInFlight: number;
   readonly #maxRetries: number;
+  readonly #keepRetrying: () => boolean;
   readonly #backoff: Backoff;
   readonly #lostMessage: string;
   #pending: PendingStatement[] = [];
@@ -65,7 +72,8 @@ export class BatchStatementWriter {
     this.#documentClient = options.documentClient;
     this.#logger = options.logger;
     this.#maxBatchesInFlight = options.maxBatchesInFlight ?? 16;
-    this.#maxRetries = options.maxRetries ?? 5;
+    this.#maxRetries = options.maxRetries ?? (options.keepRetrying ? 40 : 5);
+    this.#keepRetrying = options.keepRetrying ?? (() => true);
     // The first retry is attempt 1, so its wait is up to 100 ms (not the base, 50).
     this.#backoff = createBackoff({ baseMs: 50, maxMs: 2_000, random: options.random });
     this.#lostMessage = options.lostMessage ?? 'Could not write results to the registry';
@@ -124,6 +132,7 @@ export class BatchStatementWriter {
   async #write(entries: PendingStatement[]): Promise<void> {
     let remaining = entries;
     for (let attempt = 0; attempt <= this.#maxRetries && remaining.length > 0; attempt++) {
+      if (attempt > 0 && !this.#keepRetrying()) break;
       if (attempt > 0) await sleep(this.#backoff.delayFor(attempt));
       this.#summary.calls++;
       let responses: BatchExecuteStatementCommandOutput['Responses'];
@@ -137,7 +146,7 @@ export class BatchStatementWriter {
       } catch (error) {
         // The SDK already retried throttling and 5xx; what reaches here is worth a few more tries
         // only if the SDK says it is retryable.
-        if (!isRetryable(error) || attempt === this.#maxRetries) {
+        if (!isRetryable(error) || attempt === this.#maxRetries || !this.#keepRetrying()) {
           this.#lose(remaining, error);
           return;
         }

@@ -1,9 +1,9 @@
 import { paginateScan, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import { shardOf } from '../core/pages.js';
-import type { ChannelTarget, RecordedResult, RunIdentity } from '../core/ports.js';
+import type { ChannelTarget, RecordedResult, RunIdentity, StoreSession } from '../core/ports.js';
 import { type ChannelStoreOptions, DynamoDBChannelStore, type ReadPage } from './channel-store.js';
 import type { DynamoDBClientOption } from './dynamodb.js';
-import { BatchStatementWriter, quoted, type Statement } from './statement-writer.js';
+import { quoted, type Statement } from './statement-writer.js';
 
 // The Connections table as the suspend run sees it: the active connections opened before the
 // run started, read with a parallel Scan, and each page marked suspended by this run *before*
@@ -67,16 +67,17 @@ export class DynamoDBSuspendStore extends DynamoDBChannelStore {
   protected override async prepare(
     targets: readonly ChannelTarget[],
     run: RunIdentity,
+    session: StoreSession,
   ): Promise<readonly ChannelTarget[]> {
     const table = quoted(this.tableName);
     const suspendedAt = new Date(run.startedAt).toISOString();
-    const writer = new BatchStatementWriter({
-      documentClient: this.documentClient,
-      logger: this.logger,
-      lostMessage: 'Could not mark connections suspended; they are left out',
-    });
+    const writer = this.writer(
+      session,
+      'Could not mark connections suspended; they are not posted to',
+    );
     const marked = new Set<string>();
-    for (const { connectionId } of targets) {
+    for (const target of targets) {
+      const { connectionId } = target;
       void writer.add(
         {
           Statement:
@@ -87,7 +88,9 @@ export class DynamoDBSuspendStore extends DynamoDBChannelStore {
           Parameters: [run.runId, suspendedAt, shardOf(connectionId, this.#shards), connectionId],
         },
         (fate) => {
+          // Not marked, not posted to: a client is never told to suspend unless recorded so.
           if (fate === 'written') marked.add(connectionId);
+          else session.leftOut(target, fate);
         },
       );
     }

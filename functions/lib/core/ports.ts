@@ -47,6 +47,20 @@ export interface RunIdentity {
   startedAt: number;
 }
 
+/** What became of one write: written, skipped by its condition, or lost after every retry. */
+export type WriteFate = 'written' | 'skipped' | 'unrecorded';
+
+/** What a run tells its store for the time it works with it. */
+export interface StoreSession {
+  /** False once the run nears its deadline: retries of throttled writes stop then. */
+  keepRetrying(): boolean;
+  /**
+   * A connection the store read but does not hand out: it changed meanwhile (disconnected or
+   * suspended by another run: `skipped`), or it could not be marked (`unrecorded`).
+   */
+  leftOut(target: ChannelTarget, fate: 'skipped' | 'unrecorded'): void;
+}
+
 /** What a run reads its targets from and writes each result to. */
 export interface ChannelStore {
   /** How many connections the run would handle. Throws RegistryNotDetectedError when the registry lacks its index. */
@@ -56,9 +70,9 @@ export interface ChannelStore {
    * each page suspended by this run before it hands it out, so a crash never leaves a client
    * told to suspend but not recorded as suspended.
    */
-  pages(run: RunIdentity): AsyncIterable<readonly ChannelTarget[]>;
+  pages(run: RunIdentity, session: StoreSession): AsyncIterable<readonly ChannelTarget[]>;
   /** Where the results go; writes are batched, `flush` waits for the last of them. */
-  recorder(run: RunIdentity): ResultRecorder;
+  recorder(run: RunIdentity, session: StoreSession): ResultRecorder;
 }
 
 export interface RecordedResult {
@@ -69,15 +83,19 @@ export interface RecordedResult {
 }
 
 export interface ResultRecorder {
-  /** A returned promise holds the caller back while too many writes are in flight. */
-  record(result: RecordedResult): void | Promise<void>;
+  /**
+   * Queues the result's write; `recorded` hears its fate (at once when nothing is written).
+   * A returned promise holds the caller back while too many writes are in flight.
+   */
+  record(result: RecordedResult, recorded: (fate: WriteFate) => void): void | Promise<void>;
+  /** Waits for every write queued; every `recorded` has been called when it resolves. */
   flush(): Promise<RecorderSummary>;
 }
 
 export interface RecorderSummary {
   /** Writes skipped by their condition: the connection was deleted or suspended again meanwhile. */
   skipped: number;
-  /** Results that could not be written after retries; those connections stay suspended. */
+  /** Results that could not be written after retries; those connections stay as they were. */
   unrecorded: number;
   /** DynamoDB calls made by the recorder. */
   calls: number;
@@ -91,12 +109,27 @@ export type RunRecord = Record<string, unknown> & { runId: string; state: RunSta
 /** The Runs table's record of each run, kept for a while after it ends. */
 export interface RunRecords {
   save(record: RunRecord): Promise<void>;
+  /**
+   * Marks a run that died while running (its lease expired) as failed, if its record still
+   * says running: a killed run's record does not say `running` for 30 days.
+   */
+  abandon(runId: string, reason: string): Promise<void>;
+}
+
+/** The run whose expired lease a new run took over. */
+export interface ExpiredHolder {
+  runId: string;
+  kind: RunKind;
+  leaseUntil: number;
 }
 
 /** The one lease that keeps two runs from overlapping; it expires on its own if its holder dies. */
 export interface RunLease {
-  /** Throws RunInProgressError when another run holds a lease that has not expired. */
-  acquire(runId: string, kind: RunKind, untilMs: number): Promise<void>;
+  /**
+   * Throws RunInProgressError when another run holds a lease that has not expired. Returns the
+   * holder whose expired lease it took over, if any.
+   */
+  acquire(runId: string, kind: RunKind, untilMs: number): Promise<ExpiredHolder | undefined>;
   release(runId: string): Promise<void>;
 }
 

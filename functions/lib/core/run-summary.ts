@@ -26,7 +26,7 @@ export interface RunSummary extends RunFields {
   errorRatio: number;
   /** Results skipped by their write condition (deleted or suspended again meanwhile). */
   skipped: number;
-  /** Results that could not be written; those connections stay suspended. */
+  /** Results that could not be written (counts.unrecorded); those connections stay as they were. */
   unrecorded: number;
   startedAt: string;
   finishedAt: string;
@@ -46,7 +46,7 @@ export interface SummaryInput {
   state: RunState;
   outcome: RunSummary['outcome'];
   tally: RunTally;
-  written: { skipped: number; unrecorded: number };
+  written: { skipped: number };
   posted: BulkPostSummary | undefined;
   startedAt: number;
   finishedAt: number;
@@ -67,7 +67,7 @@ export function summarizeRun(input: SummaryInput): RunSummary {
     counts: { ...counts },
     errorRatio: ratio,
     skipped: input.written.skipped,
-    unrecorded: input.written.unrecorded,
+    unrecorded: counts.unrecorded,
     startedAt: new Date(input.startedAt).toISOString(),
     finishedAt: new Date(input.finishedAt).toISOString(),
     durationMs,

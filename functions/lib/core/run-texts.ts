@@ -1,4 +1,4 @@
-import { failedCount } from './outcome.js';
+import { attemptedCount, failedCount } from './outcome.js';
 import type { Logger } from './ports.js';
 import type { RunFields, RunSummary } from './run-summary.js';
 
@@ -43,7 +43,7 @@ export function logRunOutcome(logger: Logger, summary: RunSummary): void {
     postsPerSecond: summary.postsPerSecond,
     latencyMs: summary.latencyMs,
   };
-  const attempted = counts.total - counts.remaining;
+  const attempted = attemptedCount(counts);
   if (summary.outcome === 'ok') {
     logger.info(`${text.done} ${attempted} websocket connections.`, fields);
   } else if (summary.outcome === 'not_supported') {
@@ -62,9 +62,9 @@ export function logRunOutcome(logger: Logger, summary: RunSummary): void {
       fields,
     );
   }
-  if (summary.unrecorded > 0) {
+  if (counts.unrecorded > 0) {
     logger.error(
-      `${summary.unrecorded} results could not be written to the registry; those connections stay suspended.`,
+      `${counts.unrecorded} results could not be written to the registry; those connections stay as they were.${summary.kind === 'resume' ? ' The next resume posts to them again.' : ''}`,
       fields,
     );
   }
@@ -115,6 +115,10 @@ export function runMessage(summary: RunSummary): string {
         `${counts.throttled} throttled`,
         `${counts.failed} failed`,
       ];
+      if (counts.unrecorded > 0) {
+        clauses.push(`${counts.unrecorded} not recorded (they stay as they were)`);
+      }
+      if (counts.skipped > 0) clauses.push(`${counts.skipped} changed meanwhile (left alone)`);
       if (counts.remaining > 0) clauses.push(`${counts.remaining} not reached before the deadline`);
       return `${clauses.join(', ')}.`;
     }

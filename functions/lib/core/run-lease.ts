@@ -1,0 +1,82 @@
+import { RunInProgressError } from '../errors.js';
+import { sleep } from './backoff.js';
+import { finish, maxLambdaMs, type Run } from './run-state.js';
+import { type RunSummary, runRecordOf } from './run-summary.js';
+import { runTexts } from './run-texts.js';
+
+// The lease that keeps two runs from overlapping, as a run holds it: taken before anything is
+// read, waited for a bounded time, released on every path; a failure on the way is written
+// into the run record before it goes on to the caller.
+
+export /**
+ * Holds the lease while `work` runs. On any failure the run record says failed and the error
+ * goes on to the caller (a hook reports Failed); the lease is released on every path.
+ */
+async function holdingLease(run: Run, work: () => Promise<RunSummary>): Promise<RunSummary> {
+  const { lease, records, logger, kind } = run.options;
+  const { runId } = run.identity;
+  await acquireLease(run);
+  try {
+    return await work();
+  } catch (error) {
+    const failed = finish(run, 'failed', 'errors');
+    failed.counts.remaining = Math.max(0, failed.counts.total - run.tally.settled);
+    failed.hookStatus = 'Failed';
+    failed.message = error instanceof Error ? error.message : String(error);
+    logger.error(`${runTexts[kind].doing} websocket connections failed: ${failed.message}`, {
+      ...run.fields,
+      error,
+      counts: failed.counts,
+    });
+    await records
+      .save({ ...runRecordOf(failed), error: failed.message })
+      .catch((saveError: unknown) =>
+        logger.error('Could not save the failed run record', { ...run.fields, error: saveError }),
+      );
+    throw error;
+  } finally {
+    await lease.release(runId).catch((error: unknown) =>
+      logger.warn('Could not release the run lease; it expires on its own', {
+        ...run.fields,
+        error,
+      }),
+    );
+  }
+}
+
+/**
+ * Takes the lease. While another run holds it (a suspend and a resume started together, or a
+ * console run), waits with backoff for it to end, a bounded time, then gives up with its error.
+ * A holder that died is found out when its lease expires, and its record is closed.
+ */
+export async function acquireLease(run: Run): Promise<void> {
+  const { lease, records, logger, kind, clock } = run.options;
+  const { runId, startedAt } = run.identity;
+  const margin = run.deadlineMarginMs;
+  const giveUpAt =
+    clock.now() +
+    Math.min(run.options.leaseWaitMs ?? 5 * 60_000, run.options.remainingTimeMs() - margin);
+  for (let attempt = 0; attempt < 1_000; attempt++) {
+    // The lease outlives the Lambda by a minute, so a crashed run never blocks the next for long.
+    const leaseMs = Math.min(run.options.remainingTimeMs(), maxLambdaMs) + 60_000;
+    try {
+      const expired = await lease.acquire(runId, kind, startedAt + leaseMs);
+      if (expired) {
+        const reason = `Its Lambda stopped before the run ended; its lease expired at ${new Date(expired.leaseUntil).toISOString()} and ${runId} took over.`;
+        logger.warn(`Run ${expired.runId} died while running.`, { ...run.fields, expired });
+        await records.abandon(expired.runId, reason);
+      }
+      return;
+    } catch (error) {
+      const wait = Math.min(5_000, 250 * 2 ** attempt);
+      if (!(error instanceof RunInProgressError) || clock.now() + wait > giveUpAt) throw error;
+      if (attempt === 0) {
+        logger.info('Another run holds the lease; waiting for it to end.', {
+          ...run.fields,
+          holder: error.message,
+        });
+      }
+      await sleep(wait);
+    }
+  }
+}

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import type { BulkPostSummary } from './bulk-post.js';
+import type { Invocation } from './events.js';
+import type {
+  ChannelStore,
+  Clock,
+  Logger,
+  MessagePoster,
+  RunIdentity,
+  RunKind,
+  RunLease,
+  RunRecords,
+  RunState,
+  StoreSession,
+} from './ports.js';
+import { type RunFields, type RunSummary, summarizeRun } from './run-summary.js';
+import { RunTally } from './run-tally.js';
+
+// A run as it goes: what it was asked, who it is, what it has counted so far, and the summary
+// it would give if it ended now.
+
+export interface RunSettings {
+  concurrency: number;
+  timeoutMs: number;
+  maxPostsPerSecond: number | undefined;
+  failOnErrorRatio: number | undefined;
+}
+
+export interface RunChannelsOptions {
+  kind: RunKind;
+  invocation: Invocation;
+  settings: RunSettings;
+  store: ChannelStore;
+  poster: MessagePoster;
+  lease: RunLease;
+  records: RunRecords;
+  logger: Logger;
+  clock: Clock;
+  /** The Lambda's remaining time; the run stops dispatching `deadlineMarginMs` before it ends. */
+  remainingTimeMs: () => number;
+  /** Aborted when the handler must stop (middy's early timeout): no new post is dispatched. */
+  signal?: AbortSignal;
+  deadlineMarginMs?: number;
+  /** How long a run waits for another run's lease before it gives up (5 minutes). */
+  leaseWaitMs?: number;
+  failureSampleSize?: number;
+  progressIntervalMs?: number;
+  newRunId?: (kind: RunKind, now: number) => string;
+}
+
+export const maxLambdaMs = 15 * 60 * 1000;
+/** Writes are retried until this close to the deadline, leaving time for the record and report. */
+const writeMarginMs = 5_000;
+
+export const defaultRunId = (kind: RunKind, now: number) =>
+  `${kind}-${new Date(now).toISOString().replace(/[-:.]/g, '')}-${randomUUID().slice(0, 8)}`;
+
+/** One run as it goes: who it is, what it was asked, what it has counted. */
+export interface Run {
+  options: RunChannelsOptions;
+  identity: RunIdentity;
+  fields: RunFields;
+  tally: RunTally;
+  timeoutMs: number;
+  concurrency: number;
+  deadlineMarginMs: number;
+  posted?: BulkPostSummary;
+  written: { skipped: number };
+  /** What the count said; the total of a run that stopped early. */
+  counted?: number;
+  session: StoreSession;
+}
+
+export function beginRun(options: RunChannelsOptions): Run {
+  const { kind, invocation, settings } = options;
+  const startedAt = options.clock.now();
+  const runId = (options.newRunId ?? defaultRunId)(kind, startedAt);
+  const timeoutMs = invocation.request.timeoutMs ?? settings.timeoutMs;
+  const tally = new RunTally(options.failureSampleSize ?? 20);
+  return {
+    options,
+    identity: { runId, startedAt },
+    fields: {
+      runId,
+      kind,
+      trigger: invocation.trigger,
+      deploymentId: invocation.hook?.deploymentId ?? null,
+      lifecycleEventHookExecutionId: invocation.hook?.lifecycleEventHookExecutionId ?? null,
+    },
+    tally,
+    timeoutMs,
+    concurrency: invocation.request.concurrency ?? settings.concurrency,
+    // Enough for the posts in flight (with their throttling retries) and the last writes to end.
+    deadlineMarginMs: options.deadlineMarginMs ?? 4 * timeoutMs + 10_000,
+    written: { skipped: 0 },
+    session: {
+      keepRetrying: () => options.remainingTimeMs() > writeMarginMs,
+      leftOut: (target, fate) => tally.leftOut(target.connectionId, fate),
+    },
+  };
+}
+
+export function finish(run: Run, state: RunState, outcome: RunSummary['outcome']): RunSummary {
+  return summarizeRun({
+    fields: run.fields,
+    dryRun: run.options.invocation.request.dryRun,
+    state,
+    outcome,
+    tally: run.tally,
+    written: run.written,
+    posted: run.posted,
+    startedAt: run.identity.startedAt,
+    finishedAt: run.options.clock.now(),
+    failOnErrorRatio: run.options.settings.failOnErrorRatio,
+  });
+}
+
+export const isoAt = (identity: RunIdentity) => new Date(identity.startedAt).toISOString();
