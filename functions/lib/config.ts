@@ -45,16 +45,27 @@ class EnvironmentReader {
     return this.environment[name]?.trim() || fallback;
   }
 
+  /**
+   * The value of a numeric variable, trimmed; undefined when unset or empty. A value of only
+   * spaces is not taken as unset: it comes back as is, to be reported.
+   */
+  #numeric(name: string): string | undefined {
+    const raw = this.environment[name];
+    if (raw === undefined || raw === '') return undefined;
+    return raw.trim() || raw;
+  }
+
   integer(
     name: string,
     range: { min: number; max: number; fallback?: number },
   ): number | undefined {
-    const raw = this.environment[name]?.trim();
-    if (!raw) return range.fallback;
-    const value = Number(raw);
+    const raw = this.#numeric(name);
+    if (raw === undefined) return range.fallback;
+    // Plain decimal digits only: Number() would also take "0x10", "1e2", "0b11" and "+5".
+    const value = decimalDigits.test(raw) ? Number(raw) : Number.NaN;
     if (!Number.isInteger(value) || value < range.min || value > range.max) {
       this.problems.push(
-        `${name} is "${raw}"; expected a whole number from ${range.min} to ${range.max}`,
+        `${name} is "${raw}"; expected a whole number from ${range.min} to ${range.max} in decimal digits`,
       );
       return range.fallback;
     }
@@ -62,10 +73,10 @@ class EnvironmentReader {
   }
 
   ratio(name: string): number | undefined {
-    const raw = this.environment[name]?.trim();
-    if (!raw) return undefined;
-    const value = Number(raw);
-    if (!Number.isFinite(value) || value < 0 || value > 1) {
+    const raw = this.#numeric(name);
+    if (raw === undefined) return undefined;
+    const value = decimalFraction.test(raw) ? Number(raw) : Number.NaN;
+    if (!(value >= 0 && value <= 1)) {
       this.problems.push(`${name} is "${raw}"; expected a number from 0 to 1 (e.g. 0.05)`);
       return undefined;
     }
@@ -98,6 +109,10 @@ class EnvironmentReader {
     if (this.problems.length > 0) throw new ConfigurationError(this.problems);
   }
 }
+
+const decimalDigits = /^[0-9]+$/;
+/** `0.05`, `.5`, `1`: no sign, no exponent, no hex, no `Infinity`. */
+const decimalFraction = /^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$/;
 
 const endpointForm =
   'https://{apiId}.execute-api.{region}.amazonaws.com/{stage} (offline: http://localhost:3001)';

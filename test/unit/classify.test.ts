@@ -215,6 +215,48 @@ describe('classifyPostError: timeouts', () => {
   });
 });
 
+describe('classifyPostError: a reset connection to the Management API', () => {
+  it.each([
+    ['ECONNRESET', 'socket hang up'],
+    ['ECONNRESET', 'read ECONNRESET'],
+    ['EPIPE', 'write EPIPE'],
+  ])('classifies a %s (%s) as failed, named by its code', (code, message) => {
+    // Node's HTTP client rejects with a plain Error that only its code tells apart.
+    const error = Object.assign(new Error(message), { code });
+
+    expect(classifyPostError(error)).toEqual({
+      reason: 'failed',
+      name: code,
+      status: undefined,
+      message,
+    });
+  });
+
+  it("classifies the SDK's reset, which it renames TimeoutError to retry it, as failed", () => {
+    // @smithy/node-http-handler renames ECONNRESET, EPIPE and ETIMEDOUT errors TimeoutError.
+    const error = Object.assign(new Error('socket hang up'), {
+      name: 'TimeoutError',
+      code: 'ECONNRESET',
+    });
+
+    expect(classifyPostError(error)).toMatchObject({ reason: 'failed', name: 'ECONNRESET' });
+  });
+
+  it('names any plain Error with a system code by the code', () => {
+    const error = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3001'), {
+      code: 'ECONNREFUSED',
+    });
+
+    expect(classifyPostError(error)).toMatchObject({ reason: 'failed', name: 'ECONNREFUSED' });
+  });
+
+  it("keeps a named error's name when it has a code too", () => {
+    const error = Object.assign(new Error('aborted'), { name: 'AbortError', code: 'ABORT_ERR' });
+
+    expect(classifyPostError(error)).toMatchObject({ reason: 'timedOut', name: 'AbortError' });
+  });
+});
+
 describe('classifyPostError: anything else', () => {
   it('classifies a plain Error as failed', () => {
     const failure = classifyPostError(new Error('boom'));

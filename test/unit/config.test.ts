@@ -65,9 +65,59 @@ describe('readRunConfig', () => {
       'CONNECTIONS_TABLE is not set',
       expect.stringMatching(/^WEBSOCKET_ENDPOINT is "ftp:\/\/example.com"; expected https:/),
       'RUNS_TABLE is not set',
-      'CONCURRENCY is "many"; expected a whole number from 1 to 900',
+      'CONCURRENCY is "many"; expected a whole number from 1 to 900 in decimal digits',
       'FAIL_ON_ERROR_RATIO is "5"; expected a number from 0 to 1 (e.g. 0.05)',
     ]);
+  });
+
+  it.each([
+    ['CONCURRENCY', '0x10', 'a whole number from 1 to 900'],
+    ['CONCURRENCY', '1e2', 'a whole number from 1 to 900'],
+    ['CONCURRENCY', '0b11', 'a whole number from 1 to 900'],
+    ['CONCURRENCY', '+5', 'a whole number from 1 to 900'],
+    ['CONCURRENCY', '5.0', 'a whole number from 1 to 900'],
+    ['POST_TIMEOUT_MS', '1e3', 'a whole number from 10 to 60000'],
+    ['POST_TIMEOUT_MS', '0o1750', 'a whole number from 10 to 60000'],
+    ['MAX_POSTS_PER_SECOND', '0x100', 'a whole number from 1 to 100000'],
+    ['SUSPEND_SHARDS', '1_6', 'a whole number from 1 to 256'],
+    ['SUSPEND_SHARDS', ' ', 'a whole number from 1 to 256'],
+  ])('rejects %s=%j: whole numbers are plain decimal digits', (name, value, expected) => {
+    const problems = problemsOf(() => readRunConfig({ ...valid, [name]: value }));
+
+    expect(problems).toEqual([`${name} is "${value}"; expected ${expected} in decimal digits`]);
+  });
+
+  it('reads whole numbers written with leading zeros or around spaces as decimal', () => {
+    const config = readRunConfig({ ...valid, CONCURRENCY: '010', SUSPEND_SHARDS: ' 32 ' });
+
+    expect(config).toMatchObject({ concurrency: 10, suspendShards: 32 });
+  });
+
+  it.each(['0x1', ' ', 'Infinity', '-0', '1e-2', 'NaN', '0.05.1', '5%'])(
+    'rejects FAIL_ON_ERROR_RATIO=%j',
+    (value) => {
+      const problems = problemsOf(() => readRunConfig({ ...valid, FAIL_ON_ERROR_RATIO: value }));
+
+      expect(problems).toEqual([
+        `FAIL_ON_ERROR_RATIO is "${value}"; expected a number from 0 to 1 (e.g. 0.05)`,
+      ]);
+    },
+  );
+
+  it.each([
+    ['0.05', 0.05],
+    ['0', 0],
+    ['1', 1],
+    ['.5', 0.5],
+    ['1.00', 1],
+  ])('reads FAIL_ON_ERROR_RATIO=%j as %d', (value, ratio) => {
+    expect(readRunConfig({ ...valid, FAIL_ON_ERROR_RATIO: value }).failOnErrorRatio).toBe(ratio);
+  });
+
+  it('takes an empty value as unset', () => {
+    const config = readRunConfig({ ...valid, CONCURRENCY: '', FAIL_ON_ERROR_RATIO: '' });
+
+    expect(config).toMatchObject({ concurrency: 100, failOnErrorRatio: undefined });
   });
 
   it('rejects an AWS endpoint without its stage', () => {

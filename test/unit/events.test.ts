@@ -183,6 +183,41 @@ describe('parseInvocation: bad console events', () => {
     expect(message.length).toBeLessThan(1_000);
   });
 
+  it('rejects a connection id over the 2,048 bytes of a DynamoDB key, naming its index and size', () => {
+    // 1,025 characters, 2,050 bytes in UTF-8: the limit is on bytes, not characters.
+    const tooLong = 'é'.repeat(1_025);
+
+    const message = rejection({ connectionIds: ['a=', tooLong, 'b='] });
+
+    expect(message).toMatch(/^connectionIds\[1\] is 2050 bytes/);
+    expect(message).toContain('2048');
+    // The id itself is not repeated in full.
+    expect(message).not.toContain(tooLong);
+    for (const allowed of allowedFields) expect(message).toContain(allowed);
+  });
+
+  it('accepts a connection id of exactly 2,048 bytes', () => {
+    const longest = 'é'.repeat(1_024);
+
+    expect(parseInvocation({ connectionIds: [longest] }).request.connectionIds).toEqual([longest]);
+  });
+
+  it.each([
+    ['an empty id', ['a=', 'b=', ''], 'connectionIds[2] is ""'],
+    ['a number', ['a=', 7], 'connectionIds[1] is 7'],
+    ['a null', [null], 'connectionIds[0] is null'],
+  ])('names the index of %s among the connection ids', (_label, ids, start) => {
+    expect(rejection({ connectionIds: ids })).toContain(`${start}; expected a non-empty string`);
+  });
+
+  it.each([
+    ['concurrency', '0x10'],
+    ['concurrency', '1e2'],
+    ['timeoutMs', '1000'],
+  ])('rejects %s as the string %j: console numbers are JSON numbers', (field, value) => {
+    expect(rejection({ [field]: value })).toContain(`${field} is "${value}"; expected a whole`);
+  });
+
   it('shows the bad value in the message', () => {
     expect(rejection({ timeoutMs: '100' })).toContain('timeoutMs is "100"');
     expect(rejection({ concurrency: 1_000 })).toContain('concurrency is 1000');

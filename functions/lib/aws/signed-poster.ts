@@ -6,6 +6,7 @@ import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { MessagePoster } from '../core/ports.js';
+import { errorCodeOf } from '../core/sdk-error.js';
 
 // PostToConnection without the SDK's middleware stack: the same request the SDK sends (method,
 // path, body, content type), signed by the SDK's own SigV4 signer with the SDK client's own
@@ -34,13 +35,15 @@ export class ManagementApiError extends Error {
 }
 
 const maxErrorBody = 4 * 1024;
+/** How Node's HTTP client reports a socket the server had closed: `socket hang up`, EPIPE. */
+const staleSocketCodes = new Set(['ECONNRESET', 'EPIPE']);
 
 export class SignedManagementApiPoster implements MessagePoster {
   readonly #url: URL;
   readonly #basePath: string;
   readonly #client: ApiGatewayManagementApiClient;
   readonly #agent: HttpAgent | HttpsAgent;
-  readonly #send: typeof httpRequest;
+  readonly #httpRequest: typeof httpRequest;
   #signer: Promise<SignatureV4> | undefined;
   /** SHA-256 of each distinct frame: a run sends the same bytes to every connection. */
   readonly #payloadHashes = new WeakMap<Uint8Array, string>();
@@ -52,7 +55,7 @@ export class SignedManagementApiPoster implements MessagePoster {
     const secure = this.#url.protocol === 'https:';
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets };
     this.#agent = secure ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
-    this.#send = secure ? httpsRequest : httpRequest;
+    this.#httpRequest = secure ? httpsRequest : httpRequest;
   }
 
   /** The request the SDK would send for PostToConnection, unsigned. */
@@ -82,8 +85,18 @@ export class SignedManagementApiPoster implements MessagePoster {
   async post(connectionId: string, data: Uint8Array, signal?: AbortSignal): Promise<void> {
     const signed = await this.sign(this.request(connectionId, data));
     signal?.throwIfAborted();
-    await new Promise<void>((resolve, reject) => {
-      const outgoing = this.#send(
+    await this.#postOnce(signed, data, signal, true);
+  }
+
+  #postOnce(
+    signed: HttpRequest,
+    data: Uint8Array,
+    signal: AbortSignal | undefined,
+    mayRetryStaleSocket: boolean,
+  ): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let answered = false;
+      const outgoing = this.#httpRequest(
         {
           agent: this.#agent,
           method: signed.method,
@@ -94,6 +107,7 @@ export class SignedManagementApiPoster implements MessagePoster {
           signal,
         },
         (response) => {
+          answered = true;
           const status = response.statusCode ?? 0;
           if (status >= 200 && status < 300) {
             // Drain, so the socket goes back to the pool.
@@ -105,7 +119,26 @@ export class SignedManagementApiPoster implements MessagePoster {
           readErrorBody(response).then((body) => reject(errorOf(status, response, body)), reject);
         },
       );
-      outgoing.once('error', reject);
+      outgoing.once('error', (error) => {
+        // A kept-alive socket the server closed while it sat idle in the pool fails the next
+        // request written on it, before any byte of answer: that request never reached API
+        // Gateway, so it is sent again, once and at once (as the SDK's retry strategy does with
+        // these errors), on the next socket the pool gives. A reset on a new socket, or after an
+        // answer began, may have been taken: it is not retried. Were API Gateway ever to reset
+        // after taking the frame, the client would get the same control frame twice, and the
+        // client helper takes a second suspend or resume as a no-op.
+        if (
+          mayRetryStaleSocket &&
+          outgoing.reusedSocket &&
+          !answered &&
+          !signal?.aborted &&
+          staleSocketCodes.has(errorCodeOf(error) ?? '')
+        ) {
+          resolve(this.#postOnce(signed, data, signal, false));
+          return;
+        }
+        reject(error);
+      });
       outgoing.end(data);
     });
   }

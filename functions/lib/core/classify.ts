@@ -24,9 +24,29 @@ export class PostTimeoutError extends Error {
 
 const timeoutNames = new Set(['PostTimeoutError', 'TimeoutError', 'AbortError', 'RequestTimeout']);
 const timeoutCodes = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ECONNRESET_TIMEOUT']);
+/**
+ * The HTTP connection to the Management API broke. Not a timeout: it says nothing of the client's
+ * connection (the seed's noproc or timeout), so a run of resets is `errors`, never
+ * `not_supported`. @smithy/node-http-handler renames these errors `TimeoutError` (so that its
+ * retry strategy retries them): the code is what tells them apart.
+ */
+const resetCodes = new Set(['ECONNRESET', 'EPIPE']);
+
+/**
+ * What `lastError` and the failure sample call the error. Node's system errors are plain `Error`s
+ * that only their `code` (`ECONNRESET`, `ECONNREFUSED`...) tells apart.
+ */
+function failureNameOf(error: unknown, code: string | undefined): string {
+  const name = errorNameOf(error);
+  if (code !== undefined && (name === undefined || name === 'Error' || resetCodes.has(code))) {
+    return code;
+  }
+  return name ?? 'Error';
+}
 
 export function classifyPostError(error: unknown): PostFailure {
-  const name = errorNameOf(error) ?? 'Error';
+  const code = errorCodeOf(error);
+  const name = failureNameOf(error, code);
   const message = errorMessageOf(error) ?? String(error);
   const status = httpStatusOf(error);
   const failure = (reason: FailureReason): PostFailure => ({ reason, name, status, message });
@@ -40,10 +60,9 @@ export function classifyPostError(error: unknown): PostFailure {
   }
   if (status === 413 || name === 'PayloadTooLargeException') return failure('tooLarge');
   // A timeout has no HTTP status: the request never got an answer.
-  if (status === undefined) {
-    const code = errorCodeOf(error) ?? '';
+  if (status === undefined && !resetCodes.has(code ?? '')) {
     const causeName = errorNameOf(causeOf(error)) ?? '';
-    if (timeoutNames.has(name) || timeoutCodes.has(code) || timeoutNames.has(causeName)) {
+    if (timeoutNames.has(name) || timeoutCodes.has(code ?? '') || timeoutNames.has(causeName)) {
       return failure('timedOut');
     }
   }

@@ -18,12 +18,14 @@ export type Invocation =
   | { trigger: 'manual'; hook: undefined; request: RunRequest };
 
 export const maxConnectionIds = 10_000;
+/** DynamoDB's limit on a partition key value (API Gateway's own ids are 16 characters). */
+export const maxConnectionIdBytes = 2_048;
 /** The most posts in flight a run takes (a Lambda has 1,024 file descriptors). */
 export const maxConcurrency = 900;
 
 const allowedFields = {
   dryRun: 'true or false',
-  connectionIds: `an array of 1 to ${maxConnectionIds} connection ids (non-empty strings)`,
+  connectionIds: `an array of 1 to ${maxConnectionIds} connection ids (non-empty strings of at most ${maxConnectionIdBytes} bytes)`,
   timeoutMs: 'a whole number of milliseconds from 10 to 60000',
   concurrency: 'a whole number from 1 to 900',
 } as const;
@@ -56,18 +58,27 @@ function wholeNumber(field: ManualField, value: unknown, min: number, max: numbe
 }
 
 function connectionIds(value: unknown): readonly string[] {
-  if (
-    !Array.isArray(value) ||
-    value.length === 0 ||
-    value.length > maxConnectionIds ||
-    !value.every((id) => typeof id === 'string' && id.length > 0)
-  ) {
+  if (!Array.isArray(value) || value.length === 0 || value.length > maxConnectionIds) {
     const shown = JSON.stringify(value);
     throw invalid(
       `connectionIds is ${shown.length > 80 ? `${shown.slice(0, 80)}...` : shown}; expected ${allowedFields.connectionIds}`,
     );
   }
+  value.forEach(checkConnectionId);
   return [...new Set(value as string[])];
+}
+
+/** An id DynamoDB would refuse as a key would fail the run with its raw error: say which. */
+function checkConnectionId(id: unknown, index: number): void {
+  if (typeof id !== 'string' || id.length === 0) {
+    throw invalid(`connectionIds[${index}] is ${JSON.stringify(id)}; expected a non-empty string`);
+  }
+  const bytes = Buffer.byteLength(id, 'utf8');
+  if (bytes > maxConnectionIdBytes) {
+    throw invalid(
+      `connectionIds[${index}] is ${bytes} bytes long in UTF-8; a DynamoDB key takes at most ${maxConnectionIdBytes} bytes`,
+    );
+  }
 }
 
 function isHookField(field: string): boolean {
