@@ -17,6 +17,7 @@ import {
   type DynamoDBFaultRule,
   startDynamoDBFaultProxy,
 } from '../support/dynamodb-fault-proxy.js';
+import { rejectionOf } from '../support/rejection.js';
 import {
   createTestTables,
   deleteTestTables,
@@ -61,15 +62,6 @@ describe('DynamoDB fault proxy with the real SDK client', () => {
         }),
       )
       .then((output) => output.Item);
-  const rejectionOf = async (promise: Promise<unknown>): Promise<Error> => {
-    try {
-      await promise;
-    } catch (error) {
-      if (error instanceof Error) return error;
-      throw new Error(`rejected with a non-Error: ${String(error)}`);
-    }
-    throw new Error('expected a rejection, got a result');
-  };
   const setRules = (...rules: DynamoDBFaultRule[]) => proxy.setRules(rules);
 
   beforeAll(async () => {
