@@ -11,7 +11,11 @@ export type Behaviour =
   | 'error'
   | 'hang'
   | 'forbidden'
-  | 'tooLarge';
+  | 'tooLarge'
+  /** The socket is destroyed without an answer (ECONNRESET at the client); nothing delivered. */
+  | 'reset'
+  /** Delivered at once, answered 200 only after the emulator's `lateMs` (past the client's timeout). */
+  | 'late';
 
 export type BehaviourMix = Partial<Record<Exclude<Behaviour, 'ok'>, number>>;
 
@@ -53,6 +57,9 @@ export const mixOrder = [
   'hang',
   'forbidden',
   'tooLarge',
+  // Appended, so that a mix without them gives every id the behaviour it had before.
+  'reset',
+  'late',
 ] as const satisfies readonly Exclude<Behaviour, 'ok'>[];
 
 /**

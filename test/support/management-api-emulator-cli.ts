@@ -28,6 +28,10 @@ const usage = `usage: management-api-emulator-cli [options]
   --hang F            fraction of ids never answered
   --forbidden F       fraction of ids answered 403
   --too-large F       fraction of ids answered 413
+  --reset F           fraction of ids whose socket is destroyed without an answer
+  --late F            fraction of ids delivered at once but answered only after --late-ms
+  --late-ms MS        how late a 'late' answer comes (default 1100)
+  --storm-ms MS       answer every post 429 for MS ms from the first post
   --exit-with-stdin   stop when stdin closes (the parent died)
   --help`;
 
@@ -40,6 +44,8 @@ const mixOptions = {
   hang: 'hang',
   forbidden: 'forbidden',
   'too-large': 'tooLarge',
+  reset: 'reset',
+  late: 'late',
 } as const satisfies Record<string, keyof BehaviourMix>;
 
 class UsageError extends Error {}
@@ -78,6 +84,8 @@ function parse(argv: string[]) {
     port,
     latencyMs: number('latency', values.latency, 0, 600_000) ?? 0,
     jitterMs: number('jitter', values.jitter, 0, 600_000) ?? 0,
+    lateMs: number('late-ms', values['late-ms'], 0, 600_000),
+    stormMs: number('storm-ms', values['storm-ms'], 0, 600_000),
     seed,
     exitWithStdin: values['exit-with-stdin'] ?? false,
     behaviourOf,
@@ -102,6 +110,10 @@ function parseArgsStrict(argv: string[]) {
       hang: { type: 'string' },
       forbidden: { type: 'string' },
       'too-large': { type: 'string' },
+      reset: { type: 'string' },
+      late: { type: 'string' },
+      'late-ms': { type: 'string' },
+      'storm-ms': { type: 'string' },
       'exit-with-stdin': { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -131,6 +143,8 @@ async function main(): Promise<void> {
     port: options.port,
     behaviourOf: options.behaviourOf,
     latencyMs,
+    lateMs: options.lateMs,
+    storm: options.stormMs === undefined ? undefined : { durationMs: options.stormMs },
   });
 
   let stopped = false;

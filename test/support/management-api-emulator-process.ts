@@ -3,7 +3,11 @@ import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Behaviour, type BehaviourMix, mixOrder } from './management-api-behaviours.js';
-import { controlPrefix, type EmulatorStats } from './management-api-emulator.js';
+import {
+  controlPrefix,
+  type EmulatorFaults,
+  type EmulatorStats,
+} from './management-api-emulator.js';
 
 // The Management API emulator in a child process of its own (management-api-emulator-cli.ts),
 // so that a benchmark measuring the CPU of its contenders does not pay for the emulator's; the
@@ -15,6 +19,10 @@ export interface EmulatorProcessOptions {
   jitterMs?: number;
   mix?: BehaviourMix;
   seed?: number;
+  /** How long a 'late' id waits before its 200 (the emulator's default: 1,100 ms). */
+  lateMs?: number;
+  /** A 429 storm of this many ms from the first post. */
+  stormMs?: number;
   /** How long to wait for the child to listen; default 20 s. */
   startTimeoutMs?: number;
 }
@@ -24,6 +32,9 @@ export interface EmulatorProcess {
   readonly pid: number;
   stats(): Promise<EmulatorStats>;
   delivered(): Promise<Map<string, number>>;
+  faults(): Promise<EmulatorFaults>;
+  /** Opens a 429 storm of `durationMs` now. */
+  startStorm(durationMs: number): Promise<void>;
   reset(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -37,6 +48,8 @@ const mixFlags: Record<Exclude<Behaviour, 'ok'>, string> = {
   hang: '--hang',
   forbidden: '--forbidden',
   tooLarge: '--too-large',
+  reset: '--reset',
+  late: '--late',
 };
 
 export const emulatorCliPath = fileURLToPath(
@@ -51,6 +64,8 @@ export async function startManagementApiEmulatorProcess(
   if (options.latencyMs !== undefined) args.push('--latency', String(options.latencyMs));
   if (options.jitterMs !== undefined) args.push('--jitter', String(options.jitterMs));
   if (options.seed !== undefined) args.push('--seed', String(options.seed));
+  if (options.lateMs !== undefined) args.push('--late-ms', String(options.lateMs));
+  if (options.stormMs !== undefined) args.push('--storm-ms', String(options.stormMs));
   for (const behaviour of mixOrder) {
     const fraction = options.mix?.[behaviour];
     if (fraction !== undefined) args.push(mixFlags[behaviour], String(fraction));
@@ -89,6 +104,15 @@ export async function startManagementApiEmulatorProcess(
           throw new Error(`emulator delivered answered ${response.status}`);
         }
         return parseDeliveredLines(response.body);
+      },
+      async faults() {
+        const response = await fetch(control('faults'));
+        if (!response.ok) throw new Error(`emulator faults answered ${response.status}`);
+        return (await response.json()) as EmulatorFaults;
+      },
+      async startStorm(durationMs) {
+        const response = await fetch(control(`storm?durationMs=${durationMs}`), { method: 'POST' });
+        if (!response.ok) throw new Error(`emulator storm answered ${response.status}`);
       },
       async reset() {
         const response = await fetch(control('reset'), { method: 'POST' });

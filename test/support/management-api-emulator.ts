@@ -16,7 +16,22 @@ export interface ManagementApiEmulatorOptions {
   /** Keep the body of every delivered post (memory grows with the frames). */
   recordFrames?: boolean;
   onPost?: (connectionId: string, body: string) => void;
+  /** How long a 'late' id waits before its 200; default 1,100 ms, just over the 1,000 ms timeout. */
+  lateMs?: number;
+  /**
+   * A 429 storm: every post in the window is answered LimitExceededException, whatever its id's
+   * behaviour. The window opens at the first post (the default) or at an instant (epoch ms).
+   */
+  storm?: StormWindow;
 }
+
+export interface StormWindow {
+  durationMs: number;
+  startsAt?: 'firstPost' | number;
+}
+
+/** Fault answers given, per kind: each id's behaviour other than ok, and the storm's 429s. */
+export type EmulatorFaults = Partial<Record<Exclude<Behaviour, 'ok'> | 'storm', number>>;
 
 export interface EmulatorStats {
   totalPosts: number;
@@ -33,6 +48,15 @@ export interface ManagementApiEmulator {
   framesTo(connectionId: string): string[];
   /** Delivered posts per connection id, for ids with at least one. */
   deliveredCounts(): ReadonlyMap<string, number>;
+  /**
+   * Ids that were delivered more than one frame of this `type` (the JSON field; needs
+   * recordFrames), with how many each got: the double-sent.
+   */
+  doubleSent(type: string): Map<string, number>;
+  /** Fault answers given since the start or the last reset. */
+  faults(): EmulatorFaults;
+  /** Opens a 429 storm now (or at `startsAt`, epoch ms) for `durationMs`. */
+  startStorm(durationMs: number, startsAt?: number): void;
   stats(): EmulatorStats;
   reset(): void;
   stop(): Promise<void>;
@@ -49,6 +73,37 @@ export async function startManagementApiEmulator(
   const latencyOf = typeof latencyOption === 'number' ? () => latencyOption : latencyOption;
   const recordFrames = options.recordFrames ?? false;
   const onPost = options.onPost;
+  const lateMs = options.lateMs ?? 1_100;
+  // The storm's window in epoch ms; a window waiting for the first post has no start yet.
+  let storm: { from: number | undefined; until: number; durationMs: number } | undefined;
+  const setStorm = (window: StormWindow | undefined) => {
+    if (window === undefined) {
+      storm = undefined;
+      return;
+    }
+    if (!(window.durationMs >= 0)) {
+      throw new RangeError(`storm.durationMs must be >= 0, got ${window.durationMs}`);
+    }
+    const from = typeof window.startsAt === 'number' ? window.startsAt : undefined;
+    storm = {
+      from,
+      until: from === undefined ? 0 : from + window.durationMs,
+      durationMs: window.durationMs,
+    };
+  };
+  setStorm(options.storm);
+  const inStorm = (now: number) => {
+    if (storm === undefined) return false;
+    if (storm.from === undefined) {
+      storm.from = now;
+      storm.until = now + storm.durationMs;
+    }
+    return now >= storm.from && now < storm.until;
+  };
+  let faults: EmulatorFaults = {};
+  const countFault = (kind: keyof EmulatorFaults) => {
+    faults[kind] = (faults[kind] ?? 0) + 1;
+  };
 
   const posts = new Map<string, number>();
   const delivered = new Map<string, number>();
@@ -72,23 +127,7 @@ export async function startManagementApiEmulator(
     res.end(body);
   };
 
-  const answer = (res: ServerResponse, id: string, behaviour: Behaviour, body: string) => {
-    switch (behaviour) {
-      case 'ok':
-        break;
-      case 'throttleOnce':
-        if (throttledOnce.has(id)) break;
-        throttledOnce.add(id);
-        return answerError(res, errorAnswers.throttle);
-      case 'goneEmpty':
-        res.writeHead(410, { 'content-length': 0 });
-        res.end();
-        return;
-      case 'hang':
-        return;
-      default:
-        return answerError(res, errorAnswers[behaviour]);
-    }
+  const recordDelivery = (id: string, body: string) => {
     totalDelivered++;
     delivered.set(id, (delivered.get(id) ?? 0) + 1);
     if (recordFrames) {
@@ -96,11 +135,46 @@ export async function startManagementApiEmulator(
       if (list) list.push(body);
       else frames.set(id, [body]);
     }
+  };
+
+  const answerOk = (res: ServerResponse) => {
     res.writeHead(200, {
       'content-length': 0,
       'x-amzn-requestid': `emulator-${++requestCounter}`,
     });
     res.end();
+  };
+
+  const answer = (res: ServerResponse, id: string, behaviour: Behaviour, body: string) => {
+    // throttleOnce counts only its 429; late counted when its frame was delivered.
+    if (behaviour !== 'ok' && behaviour !== 'throttleOnce' && behaviour !== 'late') {
+      countFault(behaviour);
+    }
+    switch (behaviour) {
+      case 'ok':
+        break;
+      case 'throttleOnce':
+        if (throttledOnce.has(id)) break;
+        throttledOnce.add(id);
+        countFault('throttleOnce');
+        return answerError(res, errorAnswers.throttle);
+      case 'goneEmpty':
+        res.writeHead(410, { 'content-length': 0 });
+        res.end();
+        return;
+      case 'hang':
+        return;
+      case 'reset':
+        res.socket?.destroy();
+        return;
+      case 'late':
+        // Delivered when the post arrived (handlePost); only the answer is late.
+        return answerOk(res);
+      default:
+        return answerError(res, errorAnswers[behaviour]);
+    }
+    recordDelivery(id, body);
+    answerOk(res);
   };
 
   const handlePost = (req: IncomingMessage, res: ServerResponse, id: string) => {
@@ -125,9 +199,24 @@ export async function startManagementApiEmulator(
       totalPosts++;
       posts.set(id, (posts.get(id) ?? 0) + 1);
       onPost?.(id, body);
+      if (inStorm(Date.now())) {
+        countFault('storm');
+        if (!closed) answerError(res, errorAnswers.throttle);
+        // The storm's 429 is not the id's own: a throttleOnce id still owes its one 429.
+        return;
+      }
       const behaviour = behaviourOf(id);
-      if (behaviour === 'hang') return;
-      const delay = latencyOf(id);
+      if (behaviour === 'hang') {
+        countFault('hang');
+        return;
+      }
+      let delay = latencyOf(id);
+      if (behaviour === 'late') {
+        // API Gateway writes the frame to the client, then answers: the client got it.
+        recordDelivery(id, body);
+        countFault('late');
+        delay = lateMs;
+      }
       if (delay <= 0) {
         answerIfOpen(behaviour, body);
         return;
@@ -163,6 +252,18 @@ export async function startManagementApiEmulator(
       res.end(body);
     } else if (route === 'POST reset') {
       reset();
+      res.writeHead(204);
+      res.end();
+    } else if (route === 'GET faults') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(faults));
+    } else if (route === 'POST storm') {
+      const query = new URL(req.url ?? '/', 'http://emulator').searchParams;
+      const durationMs = Number(query.get('durationMs'));
+      if (!Number.isFinite(durationMs) || durationMs < 0) {
+        return answerMessage(req, res, 400, 'POST storm needs ?durationMs= a number >= 0');
+      }
+      setStorm({ durationMs, startsAt: Date.now() });
       res.writeHead(204);
       res.end();
     } else if (route === 'GET delivered') {
@@ -207,6 +308,7 @@ export async function startManagementApiEmulator(
     delivered.clear();
     frames.clear();
     throttledOnce.clear();
+    faults = {};
     totalPosts = 0;
     totalDelivered = 0;
     maxInFlight = inFlight;
@@ -224,6 +326,16 @@ export async function startManagementApiEmulator(
     deliveredTo: (id) => delivered.get(id) ?? 0,
     framesTo: (id) => [...(frames.get(id) ?? [])],
     deliveredCounts: () => delivered,
+    doubleSent(type) {
+      const result = new Map<string, number>();
+      for (const [id, list] of frames) {
+        const count = list.filter((body) => frameTypeOf(body) === type).length;
+        if (count > 1) result.set(id, count);
+      }
+      return result;
+    },
+    faults: () => ({ ...faults }),
+    startStorm: (durationMs, startsAt = Date.now()) => setStorm({ durationMs, startsAt }),
     stats,
     reset,
     stop() {
@@ -232,6 +344,17 @@ export async function startManagementApiEmulator(
       return server.stop();
     },
   };
+}
+
+/** The `type` field of a JSON frame, or undefined for anything else. */
+export function frameTypeOf(body: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    const type = (parsed as { type?: unknown } | null)?.type;
+    return typeof type === 'string' ? type : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A JSON `{message}` answer to a request the emulator does not serve; its body is discarded. */
