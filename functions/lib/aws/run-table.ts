@@ -3,8 +3,20 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Clock, RunKind, RunLease, RunRecord, RunRecords } from '../core/ports.js';
+import type {
+  Clock,
+  HookClaim,
+  HookExecution,
+  HookExecutions,
+  HookStatus,
+  LifecycleHook,
+  RunKind,
+  RunLease,
+  RunRecord,
+  RunRecords,
+} from '../core/ports.js';
 import { isConditionFailure } from '../core/sdk-error.js';
 import { RunInProgressError } from '../errors.js';
 import { type DynamoDBClientOption, documentClientFrom } from './dynamodb.js';
@@ -12,7 +24,9 @@ import { translateRegistryError } from './registry-errors.js';
 
 // The Runs table: one record per run, kept 30 days, and one lease item that keeps a suspend and
 // a resume (or two of either) from running over each other. The lease ends with the run, or on
-// its own at `leaseUntil` if the Lambda that held it died.
+// its own at `leaseUntil` if the Lambda that held it died. And one item per CodeDeploy hook
+// execution, `hook#<LifecycleEventHookExecutionId>`, so that a repeat delivery of a hook's event
+// finds the first.
 
 export const leaseId = 'lease#channels';
 const recordLifetimeSeconds = 30 * 24 * 60 * 60;
@@ -104,3 +118,145 @@ export class DynamoDBRunRecords extends RunTable implements RunRecords {
 
 const translateRunTableError = (error: unknown, tableName: string) =>
   translateRegistryError(error, { tableName, variable: 'RUNS_TABLE' });
+
+export const hookExecutionKey = (hook: LifecycleHook) =>
+  `hook#${hook.lifecycleEventHookExecutionId}`;
+
+/**
+ * The hook executions of the Runs table, written with conditions only: the first delivery of a
+ * hook's event creates the item, a later one reads it, and only the invocation that holds it
+ * (`owner`) completes it.
+ */
+export class DynamoDBHookExecutions extends RunTable implements HookExecutions {
+  async claim(
+    hook: LifecycleHook,
+    claim: { kind: RunKind; owner: string; inProgressUntil: number },
+  ): Promise<HookClaim> {
+    const now = this.clock.now();
+    // The item can vanish between the refused write and the read (its TTL): then claim again.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await this.documentClient.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: {
+              runId: hookExecutionKey(hook),
+              kind: claim.kind,
+              ...hook,
+              execution: 'in_progress',
+              owner: claim.owner,
+              inProgressUntil: claim.inProgressUntil,
+              startedAt: new Date(now).toISOString(),
+              expiresAt: Math.ceil(now / 1000) + recordLifetimeSeconds,
+            },
+            ConditionExpression:
+              'attribute_not_exists(runId) OR (#execution = :inProgress AND #inProgressUntil < :now)',
+            ExpressionAttributeNames: {
+              '#execution': 'execution',
+              '#inProgressUntil': 'inProgressUntil',
+            },
+            ExpressionAttributeValues: { ':inProgress': 'in_progress', ':now': now },
+          }),
+        );
+        return { claimed: true };
+      } catch (error) {
+        if (!isConditionFailure(error)) throw translateRunTableError(error, this.tableName);
+      }
+      const execution = await this.#read(hook);
+      if (execution) return { claimed: false, execution };
+    }
+    throw new Error(
+      `The hook execution ${hookExecutionKey(hook)} was refused and then not found twice`,
+    );
+  }
+
+  async complete(
+    hook: LifecycleHook,
+    owner: string,
+    result: { status: HookStatus; response: Record<string, unknown> },
+  ): Promise<boolean> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { runId: hookExecutionKey(hook) },
+          UpdateExpression:
+            'SET #execution = :completed, #hookStatus = :status, #response = :response, #completedAt = :at',
+          ConditionExpression: '#owner = :owner AND #execution = :inProgress',
+          ExpressionAttributeNames: {
+            '#execution': 'execution',
+            '#hookStatus': 'hookStatus',
+            '#response': 'response',
+            '#completedAt': 'completedAt',
+            '#owner': 'owner',
+          },
+          ExpressionAttributeValues: {
+            ':completed': 'completed',
+            ':inProgress': 'in_progress',
+            ':status': result.status,
+            ':response': result.response,
+            ':owner': owner,
+            ':at': new Date(this.clock.now()).toISOString(),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw translateRunTableError(error, this.tableName);
+    }
+  }
+
+  async markReported(hook: LifecycleHook): Promise<void> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { runId: hookExecutionKey(hook) },
+          UpdateExpression: 'SET #execution = :reported, #reportedAt = :at',
+          // Never make an item out of nothing: without one there is no status to keep.
+          ConditionExpression: 'attribute_exists(runId)',
+          ExpressionAttributeNames: { '#execution': 'execution', '#reportedAt': 'reportedAt' },
+          ExpressionAttributeValues: {
+            ':reported': 'reported',
+            ':at': new Date(this.clock.now()).toISOString(),
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw translateRunTableError(error, this.tableName);
+    }
+  }
+
+  async #read(hook: LifecycleHook): Promise<HookExecution | undefined> {
+    const output = await this.documentClient
+      .send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { runId: hookExecutionKey(hook) },
+          ConsistentRead: true,
+        }),
+      )
+      .catch((error: unknown) => {
+        throw translateRunTableError(error, this.tableName);
+      });
+    const item = output.Item;
+    if (!item) return undefined;
+    return {
+      hook,
+      kind: item.kind === 'suspend' ? 'suspend' : 'resume',
+      state: executionStates.find((state) => state === item.execution) ?? 'in_progress',
+      inProgressUntil: typeof item.inProgressUntil === 'number' ? item.inProgressUntil : 0,
+      status:
+        item.hookStatus === 'Succeeded' || item.hookStatus === 'Failed'
+          ? item.hookStatus
+          : undefined,
+      response:
+        typeof item.response === 'object' && item.response !== null
+          ? (item.response as Record<string, unknown>)
+          : undefined,
+    };
+  }
+}
+
+const executionStates: readonly HookExecution['state'][] = ['in_progress', 'completed', 'reported'];
