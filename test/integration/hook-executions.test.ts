@@ -68,8 +68,6 @@ describe('DynamoDBHookExecutions against DynamoDB Local', () => {
         kind: 'resume',
         state: 'in_progress',
         inProgressUntil: inTenMinutes(),
-        status: undefined,
-        response: undefined,
       },
     });
     expect(await readItem(hook)).toMatchObject({
@@ -113,9 +111,12 @@ describe('DynamoDBHookExecutions against DynamoDB Local', () => {
     });
   });
 
-  it('marks a completed execution reported, and never makes an item out of nothing', async () => {
+  it('marks a completed execution reported, and never one in progress or one out of nothing', async () => {
     const hook = newHook();
     const store = executions();
+    const running = newHook();
+    await claimAs(store, running, 'first');
+    await store.markReported(running);
     await claimAs(store, hook, 'first');
     await store.complete(hook, 'first', { status: 'Failed', response: { state: 'failed' } });
 
@@ -130,6 +131,8 @@ describe('DynamoDBHookExecutions against DynamoDB Local', () => {
     });
     expect(await readItem(hook)).toMatchObject({ reportedAt: new Date(now).toISOString() });
     expect(await readItem(unknown)).toBeUndefined();
+    expect(await readItem(running)).toMatchObject({ execution: 'in_progress' });
+    expect(await readItem(running)).not.toHaveProperty('reportedAt');
   });
 
   it('lets a later delivery take over an execution whose holder is past its time (it died)', async () => {

@@ -33,7 +33,7 @@ const recordLifetimeSeconds = 30 * 24 * 60 * 60;
 
 export type RunTableOptions = { tableName: string; clock: Clock } & DynamoDBClientOption;
 
-/** What both views of the Runs table hold: the client, the table's name, the clock. */
+/** What every view of the Runs table holds: the client, the table's name, the clock. */
 abstract class RunTable {
   protected readonly documentClient: DynamoDBDocumentClient;
   protected readonly tableName: string;
@@ -214,10 +214,11 @@ export class DynamoDBHookExecutions extends RunTable implements HookExecutions {
           TableName: this.tableName,
           Key: { runId: hookExecutionKey(hook) },
           UpdateExpression: 'SET #execution = :reported, #reportedAt = :at',
-          // Never make an item out of nothing: without one there is no status to keep.
-          ConditionExpression: 'attribute_exists(runId)',
+          // Never an item out of nothing, nor one still in progress: it has no status to keep.
+          ConditionExpression: '#execution = :completed',
           ExpressionAttributeNames: { '#execution': 'execution', '#reportedAt': 'reportedAt' },
           ExpressionAttributeValues: {
+            ':completed': 'completed',
             ':reported': 'reported',
             ':at': new Date(this.clock.now()).toISOString(),
           },
@@ -242,21 +243,22 @@ export class DynamoDBHookExecutions extends RunTable implements HookExecutions {
       });
     const item = output.Item;
     if (!item) return undefined;
-    return {
-      hook,
-      kind: item.kind === 'suspend' ? 'suspend' : 'resume',
-      state: executionStates.find((state) => state === item.execution) ?? 'in_progress',
-      inProgressUntil: typeof item.inProgressUntil === 'number' ? item.inProgressUntil : 0,
-      status:
-        item.hookStatus === 'Succeeded' || item.hookStatus === 'Failed'
-          ? item.hookStatus
-          : undefined,
-      response:
-        typeof item.response === 'object' && item.response !== null
-          ? (item.response as Record<string, unknown>)
-          : undefined,
-    };
+    const kind = item.kind === 'suspend' ? 'suspend' : 'resume';
+    if (item.execution === 'in_progress') {
+      const until = typeof item.inProgressUntil === 'number' ? item.inProgressUntil : 0;
+      return { hook, kind, state: 'in_progress', inProgressUntil: until };
+    }
+    const { execution, hookStatus, response } = item;
+    if (
+      (execution === 'completed' || execution === 'reported') &&
+      (hookStatus === 'Succeeded' || hookStatus === 'Failed') &&
+      typeof response === 'object' &&
+      response !== null
+    ) {
+      return { hook, kind, state: execution, status: hookStatus, response };
+    }
+    throw new Error(
+      `The hook execution ${hookExecutionKey(hook)} in ${this.tableName} is neither in progress nor a stored status`,
+    );
   }
 }
-
-const executionStates: readonly HookExecution['state'][] = ['in_progress', 'completed', 'reported'];

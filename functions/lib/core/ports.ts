@@ -117,16 +117,19 @@ export interface HookReporter {
  * Idempotency's model): `in_progress` while an invocation does the work, `completed` once its
  * status is decided and stored, `reported` once CodeDeploy has it.
  */
-export interface HookExecution {
-  hook: LifecycleHook;
-  kind: RunKind;
-  state: 'in_progress' | 'completed' | 'reported';
-  /** Epoch ms after which an `in_progress` execution is taken to be dead and may be taken over. */
-  inProgressUntil: number;
-  /** Set from `completed` on: the status to report and what the invocation returned. */
-  status: HookStatus | undefined;
-  response: Record<string, unknown> | undefined;
-}
+export type HookExecution = { hook: LifecycleHook; kind: RunKind } & (
+  | {
+      state: 'in_progress';
+      /** Epoch ms after which the holder is taken to be dead, and a delivery may take over. */
+      inProgressUntil: number;
+    }
+  | {
+      state: 'completed' | 'reported';
+      status: HookStatus;
+      /** What the invocation that did the work returned. */
+      response: Record<string, unknown>;
+    }
+);
 
 export type HookClaim = { claimed: true } | { claimed: false; execution: HookExecution };
 
@@ -146,6 +149,6 @@ export interface HookExecutions {
     owner: string,
     result: { status: HookStatus; response: Record<string, unknown> },
   ): Promise<boolean>;
-  /** CodeDeploy has the status. */
+  /** CodeDeploy has the status of a `completed` execution; anything else is left as it is. */
   markReported(hook: LifecycleHook): Promise<void>;
 }
