@@ -53,3 +53,14 @@ export class RegistryNotDetectedError extends Error {
     this.name = 'RegistryNotDetectedError';
   }
 }
+
+/**
+ * CodeDeploy already has a status for this hook (`LifecycleEventAlreadyCompletedException`): an
+ * earlier report got in though its answer was lost, or the hook timed out. The status is in.
+ */
+export class HookAlreadyCompletedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'HookAlreadyCompletedError';
+  }
+}

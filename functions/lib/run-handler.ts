@@ -11,6 +11,7 @@ import { type Invocation, parseInvocation } from './core/events.js';
 import type {
   ChannelStore,
   Logger as CoreLogger,
+  HookExecutions,
   HookReporter,
   MessagePoster,
   RunKind,
@@ -32,6 +33,8 @@ export interface RunDependencies {
   poster: MessagePoster;
   lease: RunLease;
   records: RunRecords;
+  /** Where each CodeDeploy hook's execution is kept, so that a repeat delivery finds the first. */
+  hookExecutions: HookExecutions;
   storeFor(invocation: Invocation): ChannelStore;
 }
 
@@ -56,13 +59,17 @@ export function runEventHandler(options: RunEventHandlerOptions) {
   const reporter = options.reporter ?? new CodeDeployHookReporter();
   const logger = coreLogger(powertoolsLogger);
   let dependencies: RunDependencies | undefined;
+  const dependenciesOnce = () => {
+    dependencies ??= options.dependencies({ logger });
+    return dependencies;
+  };
 
   const handleRunEvent = async (
     event: unknown,
     context: Context,
     { signal }: { signal: AbortSignal },
   ): Promise<RunSummary> => {
-    dependencies ??= options.dependencies({ logger });
+    const dependencies = dependenciesOnce();
     const invocation = parseInvocation(event);
     const { config } = dependencies;
     const summary = await runChannels({
@@ -96,7 +103,14 @@ export function runEventHandler(options: RunEventHandlerOptions) {
     timeoutEarlyInMillis: 1_500,
   }).use(injectLambdaContext(powertoolsLogger));
   if (metrics) handler.use(logMetrics(metrics));
-  return handler.use(reportHookStatus({ kind: options.kind, reporter, logger }));
+  return handler.use(
+    reportHookStatus({
+      kind: options.kind,
+      reporter,
+      logger,
+      executions: () => dependenciesOnce().hookExecutions,
+    }),
+  );
 }
 
 /** The run's counts as CloudWatch metrics; `logMetrics` publishes them after the handler. */

@@ -495,6 +495,50 @@ describe('CodeDeploy emulator with the real SDK client', () => {
     ]);
   });
 
+  it('refuses a report of a hook that got its status another way', async () => {
+    const client = codeDeployClient({ endpoint: emulator.endpoint, maxAttempts: 1 });
+    emulator.completeHook('d-EXAMPLE', 'hook-timed-out', 'Failed');
+
+    const error = await rejectionOf(report(client, 'hook-timed-out'));
+
+    expect(error).toBeInstanceOf(LifecycleEventAlreadyCompletedException);
+    expect(error.name).toBe('LifecycleEventAlreadyCompletedException');
+    expect(emulator.statusOf('d-EXAMPLE', 'hook-timed-out')).toBe('Failed');
+    expect(emulator.calls).toEqual([]);
+  });
+
+  it('dropAnswers: the status is in, the answer is lost, and the SDK retry is told AlreadyCompleted', async () => {
+    const dropping = await startCodeDeployEmulator({ dropAnswers: 1 });
+    try {
+      const once = codeDeployClient({ endpoint: dropping.endpoint, maxAttempts: 1 });
+      const lost = await rejectionOf(report(once, 'hook-lost'));
+
+      expect(lost).not.toBeInstanceOf(LifecycleEventAlreadyCompletedException);
+      expect((lost as Error & { code?: string }).code).toBe('ECONNRESET');
+      expect(dropping.statusOf('d-EXAMPLE', 'hook-lost')).toBe('Succeeded');
+      expect(dropping.dropped.map((call) => call.lifecycleEventHookExecutionId)).toEqual([
+        'hook-lost',
+      ]);
+
+      dropping.reset();
+      const retrying = codeDeployClient({ endpoint: dropping.endpoint, maxAttempts: 3 });
+      const error = await rejectionOf(report(retrying, 'hook-retried', 'Failed'));
+
+      expect(error).toBeInstanceOf(LifecycleEventAlreadyCompletedException);
+      expect(dropping.calls.map((call) => call.status)).toEqual(['Failed']);
+      expect(dropping.dropped).toHaveLength(1);
+      expect(dropping.rejected.map((call) => call.errorType)).toEqual([
+        'LifecycleEventAlreadyCompletedException',
+      ]);
+
+      // The budget is spent: the next call is answered.
+      const output = await report(retrying, 'hook-answered');
+      expect(output.lifecycleEventHookExecutionId).toBe('hook-answered');
+    } finally {
+      await dropping.stop();
+    }
+  });
+
   it('refuses statuses a hook may not report', async () => {
     const client = codeDeployClient({ endpoint: emulator.endpoint, maxAttempts: 1 });
     const error = await rejectionOf(report(client, 'hook-1', 'InProgress'));

@@ -7,6 +7,7 @@ import {
   type CodeDeployEmulator,
   startCodeDeployEmulator,
 } from '../support/codedeploy-emulator.js';
+import { type DeployedHandler, importDeployedResume } from '../support/deployed-handler.js';
 import type { Behaviour } from '../support/management-api-behaviours.js';
 import {
   type ManagementApiEmulator,
@@ -51,15 +52,13 @@ const context = {
   getRemainingTimeInMillis: () => 900_000,
 } as unknown as Context;
 
-type Handler = (event: unknown, context: Context) => Promise<Record<string, unknown>>;
-
 describe('resume, as deployed, over 1,000 suspended connections', () => {
   let client: DynamoDBClient;
   let tables: TestTables;
   let managementApi: ManagementApiEmulator;
   let codeDeploy: CodeDeployEmulator;
-  let handler: Handler;
-  const saved = { ...process.env };
+  let handler: DeployedHandler;
+  let restoreEnvironment = () => {};
 
   beforeAll(async () => {
     const endpoint = inject('dynamodbEndpoint');
@@ -78,26 +77,15 @@ describe('resume, as deployed, over 1,000 suspended connections', () => {
         status: 'active' as const,
       })),
     ]);
-    Object.assign(process.env, {
-      CONNECTIONS_TABLE: tables.connectionsTable,
-      RUNS_TABLE: tables.runsTable,
-      WEBSOCKET_ENDPOINT: managementApi.endpoint,
-      // Generous: a loaded 2-core machine must not turn slow answers into timeouts.
-      POST_TIMEOUT_MS: '5000',
-      AWS_ENDPOINT_URL_DYNAMODB: endpoint,
-      AWS_ENDPOINT_URL_CODEDEPLOY: codeDeploy.endpoint,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_REGION: 'us-east-1',
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-      POWERTOOLS_METRICS_NAMESPACE: 'ws-channels-test',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-    });
-    ({ handler } = (await import('../../functions/resume.js')) as unknown as { handler: Handler });
+    ({ handler, restoreEnvironment } = await importDeployedResume(tables, {
+      dynamodb: endpoint,
+      websocket: managementApi.endpoint,
+      codeDeploy: codeDeploy.endpoint,
+    }));
   });
 
   afterAll(async () => {
-    process.env = saved;
+    restoreEnvironment();
     await managementApi?.stop();
     await codeDeploy?.stop();
     await deleteTestTables(client, tables);

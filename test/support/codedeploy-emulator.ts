@@ -27,6 +27,13 @@ export interface CodeDeployEmulatorOptions {
   failFirst?: number;
   /** 'internalFailure': 500 InternalFailure (default); 'throttling': 400 ThrottlingException. */
   failWith?: 'internalFailure' | 'throttling';
+  /**
+   * Accept the first N hook status calls that would be accepted (the status is in, the call is
+   * recorded), then destroy the socket instead of answering: a report whose answer was lost. The
+   * SDK sees a reset connection and retries, and its retry gets
+   * LifecycleEventAlreadyCompletedException.
+   */
+  dropAnswers?: number;
 }
 
 export interface CodeDeployEmulator {
@@ -35,8 +42,17 @@ export interface CodeDeployEmulator {
   readonly calls: readonly CodeDeployCall[];
   /** Calls answered with an error: injected failures and invalid requests. */
   readonly rejected: readonly RejectedCodeDeployCall[];
+  /** Accepted calls whose answer was dropped (`dropAnswers`); they are in `calls` too. */
+  readonly dropped: readonly CodeDeployCall[];
+  /** The status a hook has, whichever way it got it; undefined while it has none. */
+  statusOf(deploymentId: string, lifecycleEventHookExecutionId: string): string | undefined;
+  /**
+   * Gives a hook a status without a call (another invocation reported it, or it timed out), so
+   * that a report of it gets LifecycleEventAlreadyCompletedException, as from CodeDeploy.
+   */
+  completeHook(deploymentId: string, lifecycleEventHookExecutionId: string, status: string): void;
   waitForCalls(count: number, timeoutMs?: number): Promise<readonly CodeDeployCall[]>;
-  /** Forgets every call, and the failFirst budget starts again. */
+  /** Forgets every call and status, and the failFirst and dropAnswers budgets start again. */
   reset(): void;
   stop(): Promise<void>;
 }
@@ -46,6 +62,9 @@ const operation = 'PutLifecycleEventHookExecutionStatus';
 // CodeDeploy lists six statuses, but a hook may only report these two.
 const reportableStatuses = new Set(['Succeeded', 'Failed']);
 const maxBodyBytes = 1024 * 1024;
+
+const hookKey = (deploymentId: string, lifecycleEventHookExecutionId: string) =>
+  `${deploymentId}\n${lifecycleEventHookExecutionId}`;
 
 interface ErrorAnswer {
   httpStatus: number;
@@ -70,10 +89,13 @@ export async function startCodeDeployEmulator(
   options: CodeDeployEmulatorOptions = {},
 ): Promise<CodeDeployEmulator> {
   const failFirst = options.failFirst ?? 0;
+  const dropAnswers = options.dropAnswers ?? 0;
   const injectedFailure = injectedFailures[options.failWith ?? 'internalFailure'];
   const calls: CodeDeployCall[] = [];
   const rejected: RejectedCodeDeployCall[] = [];
-  const completedHooks = new Set<string>();
+  const dropped: CodeDeployCall[] = [];
+  // The status of each hook that has one, by hookKey.
+  const completedHooks = new Map<string, string>();
   const waiters = new Set<() => void>();
   let hookRequests = 0;
   let requestCounter = 0;
@@ -143,8 +165,8 @@ export async function startCodeDeployEmulator(
         body,
       );
     }
-    const hookKey = `${deploymentId}\n${lifecycleEventHookExecutionId}`;
-    if (completedHooks.has(hookKey)) {
+    const key = hookKey(deploymentId, lifecycleEventHookExecutionId);
+    if (completedHooks.has(key)) {
       return sendError(
         res,
         invalid(
@@ -154,9 +176,15 @@ export async function startCodeDeployEmulator(
         body,
       );
     }
-    completedHooks.add(hookKey);
-    calls.push({ deploymentId, lifecycleEventHookExecutionId, status, at: Date.now() });
+    completedHooks.set(key, status);
+    const call = { deploymentId, lifecycleEventHookExecutionId, status, at: Date.now() };
+    calls.push(call);
     for (const wake of waiters) wake();
+    if (dropped.length < dropAnswers) {
+      dropped.push(call);
+      res.socket?.destroy();
+      return;
+    }
     send(res, 200, { lifecycleEventHookExecutionId });
   };
 
@@ -222,6 +250,12 @@ export async function startCodeDeployEmulator(
     endpoint: server.url,
     calls,
     rejected,
+    dropped,
+    statusOf: (deploymentId, lifecycleEventHookExecutionId) =>
+      completedHooks.get(hookKey(deploymentId, lifecycleEventHookExecutionId)),
+    completeHook(deploymentId, lifecycleEventHookExecutionId, status) {
+      completedHooks.set(hookKey(deploymentId, lifecycleEventHookExecutionId), status);
+    },
     waitForCalls(count, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
         if (calls.length >= count) return resolve(calls);
@@ -246,6 +280,7 @@ export async function startCodeDeployEmulator(
     reset() {
       calls.length = 0;
       rejected.length = 0;
+      dropped.length = 0;
       completedHooks.clear();
       hookRequests = 0;
     },

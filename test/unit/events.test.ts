@@ -275,6 +275,11 @@ describe('hookOf', () => {
     ['a manual event', { dryRun: true }],
     ['half a hook', { DeploymentId: 'd-ABC' }],
     ['a hook with a numeric id', { DeploymentId: 'd-ABC', LifecycleEventHookExecutionId: 1 }],
+    ['a hook with an empty DeploymentId', { DeploymentId: '', LifecycleEventHookExecutionId: 'h' }],
+    [
+      'a hook with an empty LifecycleEventHookExecutionId',
+      { DeploymentId: 'd-ABC', LifecycleEventHookExecutionId: '' },
+    ],
   ])('returns undefined for %s', (_label, event) => {
     expect(hookOf(event)).toBeUndefined();
   });

@@ -6,7 +6,7 @@ import type { ChannelStore } from '../core/ports.js';
 import { systemClock } from '../core/ports.js';
 import type { RunDependencies } from '../run-handler.js';
 import { managementApiClient } from './management-api.js';
-import { DynamoDBRunLease, DynamoDBRunRecords } from './run-table.js';
+import { DynamoDBHookExecutions, DynamoDBRunLease, DynamoDBRunRecords } from './run-table.js';
 import { SignedManagementApiPoster } from './signed-poster.js';
 
 /** What a kind adds to the shared adapters: its store, made per invocation. */
@@ -17,8 +17,8 @@ export type StoreMaker = (made: {
 }) => ChannelStore;
 
 /**
- * The adapters suspend and resume share, on one DynamoDB client: the poster, both views of the
- * Runs table, and the kind's own store.
+ * The adapters suspend and resume share, on one DynamoDB client: the poster, the three views of
+ * the Runs table, and the kind's own store.
  */
 export function runDependencies(config: RunConfig, storeFor: StoreMaker): RunDependencies {
   const client = new DynamoDBClient({});
@@ -35,6 +35,7 @@ export function runDependencies(config: RunConfig, storeFor: StoreMaker): RunDep
     }),
     lease: new DynamoDBRunLease(table),
     records: new DynamoDBRunRecords(table),
+    hookExecutions: new DynamoDBHookExecutions(table),
     storeFor: (invocation) => storeFor({ client, config, invocation }),
   };
 }

@@ -151,13 +151,22 @@ function dryRunOf(value: unknown): boolean {
   return value;
 }
 
-/** The hook in an event, if it looks like one, even when the rest of the event is invalid. */
+/**
+ * The hook in an event, if it names one that can be reported to, even when the rest of the event
+ * is invalid. An empty id is no hook: CodeDeploy would refuse the report
+ * (`DeploymentIdRequiredException`), so there is nothing to tell it.
+ */
 export function hookOf(event: unknown): LifecycleHook | undefined {
   if (typeof event !== 'object' || event === null) return undefined;
   const fields = event as Record<string, unknown>;
   const deploymentId = fields.DeploymentId;
   const hookExecutionId = fields.LifecycleEventHookExecutionId;
-  if (typeof deploymentId === 'string' && typeof hookExecutionId === 'string') {
+  if (
+    typeof deploymentId === 'string' &&
+    deploymentId.length > 0 &&
+    typeof hookExecutionId === 'string' &&
+    hookExecutionId.length > 0
+  ) {
     return { deploymentId, lifecycleEventHookExecutionId: hookExecutionId };
   }
   return undefined;

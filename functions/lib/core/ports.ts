@@ -144,3 +144,44 @@ export interface LifecycleHook {
 export interface HookReporter {
   report(hook: LifecycleHook, status: HookStatus): Promise<void>;
 }
+
+/**
+ * One CodeDeploy hook execution, keyed on its LifecycleEventHookExecutionId (Powertools
+ * Idempotency's model): `in_progress` while an invocation does the work, `completed` once its
+ * status is decided and stored, `reported` once CodeDeploy has it.
+ */
+export type HookExecution = { hook: LifecycleHook; kind: RunKind } & (
+  | {
+      state: 'in_progress';
+      /** Epoch ms after which the holder is taken to be dead, and a delivery may take over. */
+      inProgressUntil: number;
+    }
+  | {
+      state: 'completed' | 'reported';
+      status: HookStatus;
+      /** What the invocation that did the work returned. */
+      response: Record<string, unknown>;
+    }
+);
+
+export type HookClaim = { claimed: true } | { claimed: false; execution: HookExecution };
+
+/** Where hook executions are kept, so that every delivery of a hook's event finds the first. */
+export interface HookExecutions {
+  /**
+   * Starts the execution for `owner` (one invocation) when the hook has none, or when its
+   * `in_progress` holder is past `inProgressUntil`; otherwise answers the execution there is.
+   */
+  claim(
+    hook: LifecycleHook,
+    claim: { kind: RunKind; owner: string; inProgressUntil: number },
+  ): Promise<HookClaim>;
+  /** Stores the decided status; false when `owner` no longer holds the execution (taken over). */
+  complete(
+    hook: LifecycleHook,
+    owner: string,
+    result: { status: HookStatus; response: Record<string, unknown> },
+  ): Promise<boolean>;
+  /** CodeDeploy has the status of a `completed` execution; anything else is left as it is. */
+  markReported(hook: LifecycleHook): Promise<void>;
+}
