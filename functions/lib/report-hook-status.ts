@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { hookOf } from './core/events.js';
 import {
   type Clock,
   type HookExecution,
@@ -14,6 +13,15 @@ import {
   systemClock,
 } from './core/ports.js';
 import type { RunSummary } from './core/run-summary.js';
+import {
+  explainUnreported,
+  type FailedRunResponse,
+  type RunResponse,
+  reportableHookOf,
+} from './hook-responses.js';
+
+export type { FailedRunResponse, RepeatedHookResponse, RunResponse } from './hook-responses.js';
+
 import { errorNameOf } from './core/sdk-error.js';
 
 // A middy middleware that gives a CodeDeploy lifecycle hook exactly one status, however often
@@ -46,31 +54,6 @@ export interface ReportHookStatusOptions {
   executions: () => HookExecutions;
   clock?: Clock;
 }
-
-/** What the handler returns when the run threw: the console shows it, CodeDeploy got Failed. */
-export interface FailedRunResponse {
-  kind: RunKind;
-  trigger: 'codedeploy';
-  deploymentId: string;
-  lifecycleEventHookExecutionId: string;
-  state: 'failed';
-  hookStatus: 'Failed';
-  error: { name: string; message: string };
-}
-
-/** What a repeat delivery returns while the first still runs: it did nothing, reported nothing. */
-export interface RepeatedHookResponse {
-  kind: RunKind;
-  trigger: 'codedeploy';
-  deploymentId: string;
-  lifecycleEventHookExecutionId: string;
-  state: 'running';
-  repeat: 'in_progress';
-  inProgressUntil: string;
-  message: string;
-}
-
-export type RunResponse = RunSummary | FailedRunResponse | RepeatedHookResponse;
 
 /**
  * Past the Lambda's remaining time an in-progress holder is dead. The margin covers clocks and
@@ -261,33 +244,4 @@ export function reportHookStatus(
       request.response = response;
     },
   };
-}
-
-function isDryRun(event: unknown): boolean {
-  return typeof event === 'object' && event !== null && 'dryRun' in event && event.dryRun === true;
-}
-
-/** The hook to give a status to: none for a console run, a dry run, or a hook without ids. */
-function reportableHookOf(event: unknown): LifecycleHook | undefined {
-  return isDryRun(event) ? undefined : hookOf(event);
-}
-
-/** Says why an event that names a hook gets no status. */
-function explainUnreported(logger: Logger, event: unknown): undefined {
-  if (typeof event !== 'object' || event === null) return undefined;
-  if (!('DeploymentId' in event) && !('LifecycleEventHookExecutionId' in event)) return undefined;
-  const hook = hookOf(event);
-  if (hook && isDryRun(event)) {
-    logger.info('A dry run of a CodeDeploy hook: nothing is reported to CodeDeploy.', { ...hook });
-    return undefined;
-  }
-  logger.error(
-    'The event names a CodeDeploy hook without a DeploymentId and a LifecycleEventHookExecutionId (non-empty strings): there is no hook to report to, so CodeDeploy is told nothing.',
-    {
-      deploymentId: 'DeploymentId' in event ? event.DeploymentId : undefined,
-      lifecycleEventHookExecutionId:
-        'LifecycleEventHookExecutionId' in event ? event.LifecycleEventHookExecutionId : undefined,
-    },
-  );
-  return undefined;
 }

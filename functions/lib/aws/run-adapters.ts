@@ -5,8 +5,9 @@ import { maxConcurrency } from '../core/events.js';
 import type { ChannelStore } from '../core/ports.js';
 import { systemClock } from '../core/ports.js';
 import type { RunDependencies } from '../run-handler.js';
+import { DynamoDBHookExecutions } from './hook-executions.js';
 import { managementApiClient } from './management-api.js';
-import { DynamoDBHookExecutions, DynamoDBRunLease, DynamoDBRunRecords } from './run-table.js';
+import { DynamoDBRunLease, DynamoDBRunRecords } from './run-table.js';
 import { SignedManagementApiPoster } from './signed-poster.js';
 
 /** What a kind adds to the shared adapters: its store, made per invocation. */
