@@ -1,7 +1,15 @@
+import { expireHookClaim, expireLease, runUntilKilled } from '../support/run-process.js';
 import { expectEqual, type FaultCase, hookEvent, idsWith } from './fault-case.js';
 
 // The cases of the fault suite (`npm run faults`, and test/integration/fault-suite.test.ts in
-// `npm test`). Each passes on today's code; add a case here when its fix lands.
+// `npm test`). Each passes on today's code; add a case here when its fix lands. The comment on
+// a case says what it showed before its fix.
+
+/** The summary a case's run returned (the last run's, by default). */
+const summaryOf = (
+  outcome: { runs: readonly { summary?: Record<string, unknown> }[] },
+  index = -1,
+) => outcome.runs.at(index)?.summary ?? {};
 
 export const faultCases: readonly FaultCase[] = [
   {
@@ -76,5 +84,203 @@ export const faultCases: readonly FaultCase[] = [
         ),
         [],
       ),
+  },
+  {
+    // Before: the ceilings were 50, 100 and 200 ms, so a post gave up after about 0.35 s; a 3 s
+    // storm left 49 to 79 % of 1,000 connections throttled, and the hook said Succeeded.
+    name: 'throttle storm of 3 s',
+    kind: 'resume',
+    connections: 300,
+    seed: 5,
+    emulator: { latencyMs: 5, storm: { durationMs: 3_000 } },
+    events: [hookEvent('hook-storm-3s')],
+    expect: (outcome) =>
+      expectEqual('done', outcome.invariant.counts.done, outcome.connectionIds.length),
+  },
+  {
+    // Before: with every result write failing, the run said ok, "300 of 300 connections
+    // resumed", and CodeDeploy got Succeeded, while all 300 stayed suspended.
+    name: 'every result write fails (throttled until the deadline)',
+    kind: 'resume',
+    connections: 300,
+    seed: 6,
+    lambdaTimeoutMs: 25_000,
+    settings: { FAIL_ON_ERROR_RATIO: '0.05' },
+    proxyRules: [
+      {
+        operations: ['BatchExecuteStatement'],
+        kind: 'statementErrors',
+        share: { all: true },
+        statementCode: 'ProvisionedThroughputExceeded',
+      },
+    ],
+    events: [hookEvent('hook-lost-writes')],
+    expect: (outcome) => {
+      const summary = summaryOf(outcome);
+      return expectEqual('counts', summary.counts, {
+        total: 300,
+        delivered: 0,
+        gone: 0,
+        timedOut: 0,
+        throttled: 0,
+        failed: 0,
+        unrecorded: 300,
+        skipped: 0,
+        remaining: 0,
+      })
+        .concat(expectEqual('outcome', summary.outcome, 'errors'))
+        .concat(
+          expectEqual('statuses', outcome.invariant.statusesPerHook, {
+            'hook-lost-writes': ['Failed'],
+          }),
+        );
+    },
+  },
+  {
+    // Before: marking dropped any statement error but a failed condition, and the total was
+    // reset to what was attempted: "40 of 40 connections suspended", ok, Succeeded, for 50.
+    name: 'suspend: DynamoDB throttles 1 in 5 marking statements',
+    kind: 'suspend',
+    connections: 50,
+    seed: 7,
+    proxyRules: [
+      {
+        operations: ['BatchExecuteStatement'],
+        kind: 'statementErrors',
+        share: { every: 5 },
+        statementCode: 'ProvisionedThroughputExceeded',
+      },
+    ],
+    events: [hookEvent('hook-marks')],
+    expect: (outcome) =>
+      expectEqual('done', outcome.invariant.counts.done, 50).concat(
+        expectEqual('counts', summaryOf(outcome).counts, {
+          total: 50,
+          delivered: 50,
+          gone: 0,
+          timedOut: 0,
+          throttled: 0,
+          failed: 0,
+          unrecorded: 0,
+          skipped: 0,
+          remaining: 0,
+        }),
+      ),
+  },
+  {
+    // Before: a failed page read rejected the whole run while other workers still posted; 384
+    // posts were in flight after the handler returned, and 9 clients that got the frame stayed
+    // suspended. Now the run stops dispatching, lets every post settle and be written, then fails.
+    name: 'a page read fails mid-run',
+    kind: 'resume',
+    connections: 2_500,
+    seed: 8,
+    emulator: { latencyMs: 20 },
+    settings: { SUSPEND_SHARDS: '1' },
+    run: async (context) => {
+      const run = context.runOnce(hookEvent('hook-read-fails'));
+      for (let poll = 0; poll < 3_000 && context.emulator.stats().totalPosts < 300; poll++) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      context.proxy.setRules([
+        { operations: ['Query'], kind: 'internalServerError', share: { all: true } },
+      ]);
+      await run;
+    },
+    expect: (outcome) =>
+      expectEqual('hook status', outcome.invariant.statusesPerHook, {
+        'hook-read-fails': ['Failed'],
+      }).concat(
+        expectEqual(
+          'left untouched, counted as not reached',
+          outcome.invariant.notDone.filter((verdict) => /^not reached/.test(verdict.reason ?? ''))
+            .length,
+          outcome.connectionIds.length - outcome.invariant.counts.done,
+        ),
+      ),
+  },
+  {
+    // Before: the second delivery lost the lease and reported Failed (the deployment rolled back).
+    name: 'hook delivered twice at once',
+    kind: 'resume',
+    connections: 200,
+    seed: 9,
+    emulator: { latencyMs: 10 },
+    run: async (context) => {
+      await Promise.all([
+        context.runOnce(hookEvent('hook-twice-at-once')),
+        context.runOnce(hookEvent('hook-twice-at-once')),
+      ]);
+    },
+    expect: (outcome) =>
+      expectEqual('done', outcome.invariant.counts.done, 200).concat(
+        expectEqual('statuses', outcome.invariant.statusesPerHook, {
+          'hook-twice-at-once': ['Succeeded'],
+        }),
+      ),
+  },
+  {
+    // Before: the report's answer was lost, the SDK's retry got AlreadyCompleted, the invocation
+    // failed, and Lambda ran the whole resume again minutes later.
+    name: "hook's answer lost, then delivered again",
+    kind: 'resume',
+    connections: 200,
+    seed: 10,
+    codeDeploy: { dropAnswers: 1 },
+    events: [hookEvent('hook-answer-lost'), hookEvent('hook-answer-lost')],
+    // The SDK's own retry of the lost answer is refused (the status is in); the second
+    // delivery finds the hook reported and calls CodeDeploy no more.
+    expect: (outcome) =>
+      expectEqual('done', outcome.invariant.counts.done, 200).concat(
+        expectEqual('statuses', outcome.invariant.statusesPerHook, {
+          'hook-answer-lost': ['Succeeded', 'Succeeded (LifecycleEventAlreadyCompletedException)'],
+        }),
+      ),
+  },
+  {
+    // A run killed with SIGKILL after 150 posts, its lease aged past its expiry, and the hook
+    // delivered again (Lambda's retry). Frames that went out before the kill but whose results
+    // were not written are sent again: at-least-once, allowed and reported.
+    name: 'run killed after 150 posts, then delivered again',
+    kind: 'resume',
+    connections: 400,
+    seed: 11,
+    emulator: { latencyMs: 10 },
+    atLeastOnce: true,
+    events: [hookEvent('hook-killed')],
+    run: async (context) => {
+      const killed = await runUntilKilled({
+        kind: 'resume',
+        env: context.env,
+        event: hookEvent('hook-killed'),
+        k: 150,
+        posts: () => context.emulator.stats().totalPosts,
+      });
+      context.runs.push(killed.exit);
+      // As if the killed invocation's time had run out, before Lambda's retry comes.
+      await expireLease(context.documentClient, context.tables);
+      await expireHookClaim(context.documentClient, context.tables, {
+        deploymentId: 'd-FAULTS',
+        lifecycleEventHookExecutionId: 'hook-killed',
+      });
+      await context.runOnce(hookEvent('hook-killed'));
+    },
+    expect: (outcome) =>
+      expectEqual('lost', outcome.invariant.counts.lost, 0).concat(
+        expectEqual('stuck', outcome.invariant.counts.stuck, 0),
+      ),
+  },
+  {
+    // Before: lowering SUSPEND_SHARDS while connections were suspended stranded those in the
+    // shards past the new setting, and resume said ok.
+    name: 'SUSPEND_SHARDS lowered from 16 to 4 while suspended',
+    kind: 'resume',
+    connections: 300,
+    seed: 12,
+    seedShards: 16,
+    settings: { SUSPEND_SHARDS: '4' },
+    events: [hookEvent('hook-shards')],
+    expect: (outcome) =>
+      expectEqual('done', outcome.invariant.counts.done, outcome.connectionIds.length),
   },
 ];

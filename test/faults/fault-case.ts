@@ -1,7 +1,8 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClientFrom } from '../../functions/lib/aws/dynamodb.js';
 import {
   type CodeDeployEmulator,
+  type CodeDeployEmulatorOptions,
   startCodeDeployEmulator,
 } from '../support/codedeploy-emulator.js';
 import {
@@ -62,6 +63,17 @@ export interface FaultCase {
   expect?: (outcome: CaseOutcome) => string[];
   /** Longest a run may take before it is killed and the case fails; 60 s by default. */
   runTimeoutMs?: number;
+  /** SUSPEND_SHARDS when the seeded connections were suspended; by default the run's setting. */
+  seedShards?: number;
+  /** What each run's context.getRemainingTimeInMillis() starts from; 900,000 by default. */
+  lambdaTimeoutMs?: number;
+  /** How the CodeDeploy emulator answers (dropped answers, failures). */
+  codeDeploy?: CodeDeployEmulatorOptions;
+  /**
+   * A run is killed mid-way: a client whose frame went out before the kill, but whose result
+   * was not yet written, gets it again from the next run. Allowed, and reported.
+   */
+  atLeastOnce?: boolean;
 }
 
 export interface CaseContext {
@@ -115,7 +127,11 @@ export async function runFaultCase(
       tables.connectionsTable,
       connectionIds.map((connectionId) =>
         faultCase.kind === 'resume'
-          ? suspendedItem(connectionId, 'suspend-before')
+          ? suspendedItem(
+              connectionId,
+              'suspend-before',
+              faultCase.seedShards ?? Number(faultCase.settings?.SUSPEND_SHARDS ?? 16),
+            )
           : { connectionId, status: 'active' as const },
       ),
     );
@@ -131,7 +147,7 @@ export async function runFaultCase(
       rules: faultCase.proxyRules,
     });
     stops.unshift(() => proxy.stop());
-    const codeDeploy = await startCodeDeployEmulator();
+    const codeDeploy = await startCodeDeployEmulator(faultCase.codeDeploy);
     stops.unshift(() => codeDeploy.stop());
 
     const env = runEnvironment({
@@ -143,7 +159,12 @@ export async function runFaultCase(
     });
     const runs: RunProcessExit[] = [];
     const runOnce = async (event: unknown = {}) => {
-      const run = startRunProcess({ kind: faultCase.kind, env, event });
+      const run = startRunProcess({
+        kind: faultCase.kind,
+        env,
+        event,
+        ...(faultCase.lambdaTimeoutMs ? { lambdaTimeoutMs: faultCase.lambdaTimeoutMs } : {}),
+      });
       const timer = setTimeout(() => void run.kill(), faultCase.runTimeoutMs ?? 60_000);
       try {
         const exit = await run.exited;
@@ -184,6 +205,10 @@ export async function runFaultCase(
       behaviourOf,
       codeDeploy,
       hookIds: [...new Set(hookIds)],
+      // What the runs' records counted as not written or not reached: those connections are
+      // in their old state for a counted reason (the next run reaches them).
+      ...(await countedInRunRecords(documentClient, tables)),
+      atLeastOnce: faultCase.atLeastOnce ?? false,
     });
     const faultsInjected =
       Object.values(emulator.faults()).reduce((sum, count) => sum + (count ?? 0), 0) +
@@ -209,6 +234,19 @@ export async function runFaultCase(
   } finally {
     for (const stop of stops) await stop().catch(() => undefined);
   }
+}
+
+/** The sums of counts.unrecorded and counts.remaining over every run record of the case. */
+async function countedInRunRecords(documentClient: DynamoDBDocumentClient, tables: TestTables) {
+  const output = await documentClient.send(new ScanCommand({ TableName: tables.runsTable }));
+  let unrecordedCounted = 0;
+  let remainingCounted = 0;
+  for (const item of output.Items ?? []) {
+    const counts = item.counts as { unrecorded?: number; remaining?: number } | undefined;
+    unrecordedCounted += Number(counts?.unrecorded ?? 0);
+    remainingCounted += Number(counts?.remaining ?? 0);
+  }
+  return { unrecordedCounted, remainingCounted };
 }
 
 /** Ids whose emulator behaviour is one of these. */

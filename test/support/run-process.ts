@@ -3,7 +3,9 @@ import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { hookExecutionKey } from '../../functions/lib/aws/hook-executions.js';
 import { leaseId } from '../../functions/lib/aws/run-table.js';
+import type { LifecycleHook } from '../../functions/lib/core/ports.js';
 import type { TestTables } from './tables.js';
 
 // A suspend or resume run in a child process (run-process-child.ts runs the deployed handler),
@@ -173,6 +175,26 @@ export async function expireLease(
       TableName: tables.runsTable,
       Key: { runId: leaseId },
       UpdateExpression: 'SET leaseUntil = :past',
+      ConditionExpression: 'attribute_exists(runId)',
+      ExpressionAttributeValues: { ':past': 0 },
+    }),
+  );
+}
+
+/**
+ * Ages the hook claim a killed run left, as if its Lambda's time had run out: Lambda's retry
+ * then takes the hook over through the same condition (`inProgressUntil < :now`) as in AWS.
+ */
+export async function expireHookClaim(
+  documentClient: DynamoDBDocumentClient,
+  tables: TestTables,
+  hook: LifecycleHook,
+): Promise<void> {
+  await documentClient.send(
+    new UpdateCommand({
+      TableName: tables.runsTable,
+      Key: { runId: hookExecutionKey(hook) },
+      UpdateExpression: 'SET inProgressUntil = :past',
       ConditionExpression: 'attribute_exists(runId)',
       ExpressionAttributeValues: { ':past': 0 },
     }),

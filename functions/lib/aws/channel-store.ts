@@ -73,9 +73,13 @@ export abstract class DynamoDBChannelStore implements ChannelStore {
     return targets;
   }
 
+  /** Looks, before the count, for what the reads need to know (resume: stray shards). */
+  protected async survey(): Promise<void> {}
+
   async count(run: RunIdentity): Promise<number> {
     try {
       if (this.#connectionIds) return (await this.#readSelected(run)).length;
+      await this.survey();
       const perSource = await Promise.all(
         this.reads(run, 'count').map(async (pages) => {
           let count = 0;

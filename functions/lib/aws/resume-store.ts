@@ -1,4 +1,4 @@
-import { paginateQuery, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { paginateQuery, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { ChannelTarget, RecordedResult, RunIdentity } from '../core/ports.js';
 import { type ChannelStoreOptions, DynamoDBChannelStore, type ReadPage } from './channel-store.js';
 import type { DynamoDBClientOption } from './dynamodb.js';
@@ -13,12 +13,16 @@ export interface ResumeStoreOptions extends ChannelStoreOptions {
   shards: number;
 }
 
+/** SUSPEND_SHARDS is at most this: shards past the setting are looked at up to here. */
+export const maxSuspendShards = 256;
 const suspendAttributes = ['suspendedBy', 'suspendedAt', 'suspendShard'];
 const attemptAttributes = ['resumeAttempts', 'lastError'];
 
 export class DynamoDBResumeStore extends DynamoDBChannelStore {
   readonly #indexName: string;
   readonly #shards: number;
+  /** Shards past SUSPEND_SHARDS that hold suspended connections: it was higher back then. */
+  #strayShards: number[] = [];
 
   constructor(options: ResumeStoreOptions & DynamoDBClientOption) {
     super(options, { defaultPageSize: 1_000, indexName: options.indexName });
@@ -26,15 +30,52 @@ export class DynamoDBResumeStore extends DynamoDBChannelStore {
     this.#shards = options.shards;
   }
 
+  /**
+   * Connections suspended while SUSPEND_SHARDS was higher sit in shards this run would not
+   * read: one tiny query per shard past the setting finds them, so that lowering the setting
+   * never strands a client (and the log says so).
+   */
+  protected override async survey(): Promise<void> {
+    const candidates = Array.from(
+      { length: maxSuspendShards - this.#shards },
+      (_, index) => this.#shards + index,
+    );
+    const found: number[] = [];
+    for (let start = 0; start < candidates.length; start += 16) {
+      const probes = candidates.slice(start, start + 16).map(async (shard) => {
+        const output = await this.documentClient.send(
+          new QueryCommand({ ...this.#query(shard), Select: 'COUNT', Limit: 1 }),
+        );
+        if ((output.Count ?? 0) > 0) found.push(shard);
+      });
+      await Promise.all(probes);
+    }
+    this.#strayShards = found.sort((a, b) => a - b);
+    if (found.length > 0) {
+      this.logger.warn(
+        `SUSPEND_SHARDS is ${this.#shards}, but shards ${found.join(', ')} hold suspended connections (it was higher when they were suspended); they are resumed too.`,
+        { shards: this.#shards, strayShards: found },
+      );
+    }
+  }
+
+  #query(shard: number): QueryCommandInput {
+    return {
+      TableName: this.tableName,
+      IndexName: this.#indexName,
+      KeyConditionExpression: '#shard = :shard',
+      ExpressionAttributeNames: { '#shard': 'suspendShard' },
+      ExpressionAttributeValues: { ':shard': shard },
+    };
+  }
+
   protected reads(_run: RunIdentity, select: 'items' | 'count'): AsyncIterable<ReadPage>[] {
-    return Array.from({ length: this.#shards }, (_, shard) => {
-      const query: QueryCommandInput = {
-        TableName: this.tableName,
-        IndexName: this.#indexName,
-        KeyConditionExpression: '#shard = :shard',
-        ExpressionAttributeNames: { '#shard': 'suspendShard' },
-        ExpressionAttributeValues: { ':shard': shard },
-      };
+    const shards = [
+      ...Array.from({ length: this.#shards }, (_, shard) => shard),
+      ...this.#strayShards,
+    ];
+    return shards.map((shard) => {
+      const query = this.#query(shard);
       return select === 'count'
         ? paginateQuery({ client: this.documentClient }, { ...query, Select: 'COUNT' })
         : paginateQuery(

@@ -20,7 +20,9 @@ async function holdingLease(run: Run, work: () => Promise<RunSummary>): Promise<
     return await work();
   } catch (error) {
     const failed = finish(run, 'failed', 'errors');
-    failed.counts.remaining = Math.max(0, failed.counts.total - run.tally.settled);
+    // What it read is counted as found; what it never reached is counted as remaining.
+    failed.counts.total = Math.max(run.counted ?? 0, run.tally.settled);
+    failed.counts.remaining = failed.counts.total - run.tally.settled;
     failed.hookStatus = 'Failed';
     failed.message = error instanceof Error ? error.message : String(error);
     logger.error(`${runTexts[kind].doing} websocket connections failed: ${failed.message}`, {
