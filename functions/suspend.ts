@@ -1,5 +1,4 @@
 import { runDependencies } from './lib/aws/run-adapters.js';
-import { DynamoDBSuspendStore } from './lib/aws/suspend-store.js';
 import { readRunConfig } from './lib/config.js';
 import { runEventHandler } from './lib/run-handler.js';
 
@@ -7,16 +6,5 @@ import { runEventHandler } from './lib/run-handler.js';
 // by this run and posts it the suspend frame. See README "Running it from the console".
 export const handler = runEventHandler({
   kind: 'suspend',
-  dependencies: ({ logger }) =>
-    runDependencies(
-      readRunConfig(),
-      ({ client, config, invocation }) =>
-        new DynamoDBSuspendStore({
-          shards: config.suspendShards,
-          client,
-          tableName: config.connectionsTable,
-          connectionIds: invocation.request.connectionIds,
-          logger,
-        }),
-    ),
+  dependencies: ({ logger }) => runDependencies('suspend', readRunConfig(), logger),
 });

@@ -36,6 +36,8 @@ export interface RunDependencies {
   /** Where each CodeDeploy hook's execution is kept, so that a repeat delivery finds the first. */
   hookExecutions: HookExecutions;
   storeFor(invocation: Invocation): ChannelStore;
+  /** Suspend only: the store of the resume that undoes a failed suspend (every suspended one). */
+  undoStoreFor?: () => ChannelStore;
 }
 
 export interface RunEventHandlerOptions {
@@ -82,6 +84,7 @@ export function runEventHandler(options: RunEventHandlerOptions) {
         failOnErrorRatio: config.failOnErrorRatio,
       },
       store: dependencies.storeFor(invocation),
+      undoStore: dependencies.undoStoreFor?.(),
       poster: dependencies.poster,
       lease: dependencies.lease,
       records: dependencies.records,

@@ -283,4 +283,27 @@ export const faultCases: readonly FaultCase[] = [
     expect: (outcome) =>
       expectEqual('done', outcome.invariant.counts.done, outcome.connectionIds.length),
   },
+  {
+    // Before: a failed BeforeAllowTraffic left every client it had suspended waiting for an
+    // AfterAllowTraffic that CodeDeploy never calls.
+    name: 'suspend fails (FAIL_ON_ERROR_RATIO): it resumes what it suspended',
+    kind: 'suspend',
+    connections: 200,
+    seed: 13,
+    mix: { error: 0.2 },
+    settings: { FAIL_ON_ERROR_RATIO: '0.05' },
+    events: [hookEvent('hook-undo')],
+    expect: (outcome) =>
+      expectEqual('statuses', outcome.invariant.statusesPerHook, { 'hook-undo': ['Failed'] })
+        .concat(expectEqual('done (still suspended)', outcome.invariant.counts.done, 0))
+        .concat(
+          expectEqual(
+            'left, undone',
+            outcome.invariant.notDone.filter(
+              (verdict) => verdict.reason === 'suspend failed; resumed by its undo',
+            ).length,
+            200 - idsWith(outcome, 'error').length,
+          ),
+        ),
+  },
 ];

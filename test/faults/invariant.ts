@@ -22,6 +22,9 @@ import type { TestTables } from '../support/tables.js';
 // |            | without a reason                               |                                                    |
 // | doubleSent | 2 or more frames of the run's kind             | the same                                           |
 //
+// A suspend that fails resumes what it suspended before it reports Failed (its undo): a client
+// with a resume frame (after its suspend frame, or none) and an active item is `left`.
+//
 // The invariant holds when no connection is lost, stuck or double-sent, and every hook got
 // exactly one accepted status.
 
@@ -106,12 +109,18 @@ export async function checkInvariant(input: InvariantInput): Promise<InvariantRe
     const frames = input
       .framesTo(connectionId)
       .filter((body) => frameTypeOf(body) === input.kind).length;
+    // A failed suspend resumes what it suspended (its undo): those clients also get a resume.
+    const undoFrames =
+      input.kind === 'suspend'
+        ? input.framesTo(connectionId).filter((body) => frameTypeOf(body) === 'resume').length
+        : 0;
     const verdict = classify(
       input.kind,
       connectionId,
       frames,
       items.get(connectionId),
       input.behaviourOf(connectionId),
+      undoFrames,
     );
     if (verdict.fate === 'stuck' && verdict.frames === 1 && unrecordedLeft > 0) {
       // Its frame went out, its result could not be written, and the summary counted it.
@@ -154,6 +163,7 @@ function classify(
   frames: number,
   item: Record<string, unknown> | undefined,
   behaviour: Behaviour,
+  undoFrames = 0,
 ): ConnectionVerdict {
   const state = item === undefined ? 'deleted' : String(item.status);
   const verdict = (fate: ConnectionFate, reason?: string): ConnectionVerdict => ({
@@ -179,6 +189,10 @@ function classify(
     return typeof item.lastError === 'string'
       ? verdict('left', item.lastError)
       : verdict('stuck', 'suspended without lastError');
+  }
+  if (!suspended && undoFrames === 1 && frames <= 1) {
+    // The suspend failed and undid itself: back to active, and told to go on.
+    return verdict('left', 'suspend failed; resumed by its undo');
   }
   if (frames === 1) {
     return suspended

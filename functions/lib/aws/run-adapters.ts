@@ -1,27 +1,21 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RunConfig } from '../config.js';
-import type { Invocation } from '../core/events.js';
 import { maxConcurrency } from '../core/events.js';
-import type { ChannelStore } from '../core/ports.js';
+import type { Logger, RunKind } from '../core/ports.js';
 import { systemClock } from '../core/ports.js';
 import type { RunDependencies } from '../run-handler.js';
 import { DynamoDBHookExecutions } from './hook-executions.js';
 import { managementApiClient } from './management-api.js';
+import { DynamoDBResumeStore } from './resume-store.js';
 import { DynamoDBRunLease, DynamoDBRunRecords } from './run-table.js';
 import { SignedManagementApiPoster } from './signed-poster.js';
-
-/** What a kind adds to the shared adapters: its store, made per invocation. */
-export type StoreMaker = (made: {
-  client: DynamoDBClient;
-  config: RunConfig;
-  invocation: Invocation;
-}) => ChannelStore;
+import { DynamoDBSuspendStore } from './suspend-store.js';
 
 /**
- * The adapters suspend and resume share, on one DynamoDB client: the poster, the three views of
- * the Runs table, and the kind's own store.
+ * The adapters of a suspend or resume run, on one DynamoDB client: the poster, the three views
+ * of the Runs table, the kind's store, and for suspend the resume store that undoes a failed one.
  */
-export function runDependencies(config: RunConfig, storeFor: StoreMaker): RunDependencies {
+export function runDependencies(kind: RunKind, config: RunConfig, logger: Logger): RunDependencies {
   const client = new DynamoDBClient({});
   const table = { client, tableName: config.runsTable, clock: systemClock };
   return {
@@ -37,6 +31,32 @@ export function runDependencies(config: RunConfig, storeFor: StoreMaker): RunDep
     lease: new DynamoDBRunLease(table),
     records: new DynamoDBRunRecords(table),
     hookExecutions: new DynamoDBHookExecutions(table),
-    storeFor: (invocation) => storeFor({ client, config, invocation }),
+    storeFor: (invocation) =>
+      kind === 'suspend'
+        ? new DynamoDBSuspendStore({
+            client,
+            tableName: config.connectionsTable,
+            shards: config.suspendShards,
+            connectionIds: invocation.request.connectionIds,
+            logger,
+          })
+        : resumeStore(client, config, logger, invocation.request.connectionIds),
+    ...(kind === 'suspend' ? { undoStoreFor: () => resumeStore(client, config, logger) } : {}),
   };
+}
+
+function resumeStore(
+  client: DynamoDBClient,
+  config: RunConfig,
+  logger: Logger,
+  connectionIds?: readonly string[],
+): DynamoDBResumeStore {
+  return new DynamoDBResumeStore({
+    client,
+    tableName: config.connectionsTable,
+    indexName: config.suspendedIndex,
+    shards: config.suspendShards,
+    connectionIds,
+    logger,
+  });
 }

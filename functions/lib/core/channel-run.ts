@@ -19,7 +19,7 @@ export { defaultRunId, type RunChannelsOptions, type RunSettings } from './run-s
 /** Runs one suspend or resume. Throws PreconditionFailedError (and the run record says failed). */
 export async function runChannels(options: RunChannelsOptions): Promise<RunSummary> {
   const run = beginRun(options);
-  const { logger, records, invocation } = options;
+  const { logger, invocation } = options;
 
   if (invocation.request.dryRun) {
     // Reads only: no lease, nothing posted or written.
@@ -33,24 +33,76 @@ export async function runChannels(options: RunChannelsOptions): Promise<RunSumma
     return finish(run, 'completed', total === 0 ? 'none' : 'dry_run');
   }
 
-  return holdingLease(run, async () => {
-    const total = await countTargets(run);
-    if (total === undefined) return finish(run, 'completed', 'not_detected');
-    run.counted = total;
-    if (total === 0) {
-      logger.info(runTexts[options.kind].none, { ...run.fields, outcome: 'none', total });
-      const summary = finish(run, 'completed', 'none');
-      await records.save(runRecordOf(summary));
+  return holdingLease(
+    run,
+    async () => {
+      const summary = await execute(run);
+      if (summary.hookStatus !== 'Failed') return summary;
+      summary.undo = await undoSuspend(run);
+      if (summary.undo) {
+        const { delivered, total } = summary.undo.counts;
+        summary.message += ` Resumed ${delivered} of ${total} suspended connections before reporting Failed.`;
+      }
       return summary;
-    }
-    await records.save({ ...run.fields, state: 'running', startedAt: isoAt(run.identity) });
-    logRunStart(logger, run.fields, total);
-    await postFrames(run, total);
-    const summary = decide(run);
-    logRunOutcome(logger, summary);
+    },
+    () => undoSuspend(run),
+  );
+}
+
+/** Count, post, record, decide: the run's work, under the lease. */
+async function execute(run: Run): Promise<RunSummary> {
+  const { logger, records, kind } = run.options;
+  const total = await countTargets(run);
+  if (total === undefined) return finish(run, 'completed', 'not_detected');
+  run.counted = total;
+  if (total === 0) {
+    logger.info(runTexts[kind].none, { ...run.fields, outcome: 'none', total });
+    const summary = finish(run, 'completed', 'none');
     await records.save(runRecordOf(summary));
     return summary;
+  }
+  await records.save({ ...run.fields, state: 'running', startedAt: isoAt(run.identity) });
+  logRunStart(logger, run.fields, total);
+  await postFrames(run, total);
+  const summary = decide(run);
+  logRunOutcome(logger, summary);
+  await records.save(runRecordOf(summary));
+  return summary;
+}
+
+/**
+ * A failed BeforeAllowTraffic means CodeDeploy never calls AfterAllowTraffic: before a suspend
+ * reports Failed, it resumes every suspended connection (its own, and any a run before it left
+ * behind), still under the lease, as a resume run of its own (`<runId>-undo`). If that fails
+ * too, the connections stay suspended for the next resume, and the log says so.
+ */
+async function undoSuspend(run: Run): Promise<RunSummary['undo']> {
+  const { kind, undoStore, logger } = run.options;
+  if (kind !== 'suspend' || !undoStore) return undefined;
+  const undo = beginRun({
+    ...run.options,
+    kind: 'resume',
+    store: undoStore,
+    undoStore: undefined,
+    newRunId: () => `${run.identity.runId}-undo`,
   });
+  logger.warn(
+    'The suspend failed: resuming the connections it suspended before reporting Failed.',
+    {
+      ...run.fields,
+      undoRunId: undo.identity.runId,
+    },
+  );
+  try {
+    const summary = await execute(undo);
+    return { runId: summary.runId, outcome: summary.outcome, counts: summary.counts };
+  } catch (error) {
+    logger.error(
+      'Could not resume the connections this suspend suspended; they stay suspended until the next resume.',
+      { ...run.fields, undoRunId: undo.identity.runId, error },
+    );
+    return { runId: undo.identity.runId, outcome: 'errors', counts: undo.tally.counts };
+  }
 }
 
 /** The number of targets; undefined when the registry lacks its index (the seed's not_detected). */

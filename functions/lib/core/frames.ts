@@ -64,5 +64,9 @@ export function frameEncoderFor(
     return () => bytes;
   }
   const encode = resumeFrameEncoder(run);
+  // Checked before any post: a frame too large for one connection is too large for all (a
+  // huge DeploymentId), a precondition failure, not 200 per-connection failures. Run ids are
+  // well under 64 characters.
+  encodeFrame({ type: 'resume', ...run, suspendRunId: 'x'.repeat(64) });
   return (target) => encode(target.suspendedBy);
 }

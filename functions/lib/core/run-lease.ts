@@ -8,11 +8,16 @@ import { runTexts } from './run-texts.js';
 // read, waited for a bounded time, released on every path; a failure on the way is written
 // into the run record before it goes on to the caller.
 
-export /**
- * Holds the lease while `work` runs. On any failure the run record says failed and the error
- * goes on to the caller (a hook reports Failed); the lease is released on every path.
+/**
+ * Holds the lease while `work` runs. On any failure the run record says failed, `onFailure`
+ * runs (still under the lease), and the error goes on to the caller (a hook reports Failed);
+ * the lease is released on every path.
  */
-async function holdingLease(run: Run, work: () => Promise<RunSummary>): Promise<RunSummary> {
+export async function holdingLease(
+  run: Run,
+  work: () => Promise<RunSummary>,
+  onFailure: () => Promise<unknown> = async () => undefined,
+): Promise<RunSummary> {
   const { lease, records, logger, kind } = run.options;
   const { runId } = run.identity;
   await acquireLease(run);
@@ -35,6 +40,7 @@ async function holdingLease(run: Run, work: () => Promise<RunSummary>): Promise<
       .catch((saveError: unknown) =>
         logger.error('Could not save the failed run record', { ...run.fields, error: saveError }),
       );
+    await onFailure();
     throw error;
   } finally {
     await lease.release(runId).catch((error: unknown) =>

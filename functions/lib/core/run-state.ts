@@ -31,6 +31,11 @@ export interface RunChannelsOptions {
   invocation: Invocation;
   settings: RunSettings;
   store: ChannelStore;
+  /**
+   * For a suspend run: the store of the resume that undoes it when it fails (every suspended
+   * connection), so that a failed BeforeAllowTraffic leaves no client suspended.
+   */
+  undoStore?: ChannelStore | undefined;
   poster: MessagePoster;
   lease: RunLease;
   records: RunRecords;

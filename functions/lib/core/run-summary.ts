@@ -38,6 +38,8 @@ export interface RunSummary extends RunFields {
   /** What a CodeDeploy hook reports for this run. */
   hookStatus: HookStatus;
   message: string;
+  /** A failed suspend: the resume run that undid it before it reported Failed. */
+  undo?: { runId: string; outcome: RunSummary['outcome']; counts: Counts } | undefined;
 }
 
 export interface SummaryInput {
