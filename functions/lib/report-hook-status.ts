@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import {
@@ -13,6 +12,7 @@ import {
   systemClock,
 } from './core/ports.js';
 import type { RunSummary } from './core/run-summary.js';
+import { hookOwnerOf } from './hook-owner.js';
 import {
   explainUnreported,
   type FailedRunResponse,
@@ -196,7 +196,7 @@ export function reportHookStatus(
       invocations.set(request, invocation);
       // Inside the invocation: a configuration error is reported as Failed by onError.
       invocation.executions = options.executions();
-      const owner = randomUUID();
+      const owner = hookOwnerOf(request.event, request.context);
       const remainingMs =
         typeof request.context?.getRemainingTimeInMillis === 'function'
           ? request.context.getRemainingTimeInMillis()
@@ -218,6 +218,8 @@ export function reportHookStatus(
       const invocation = invocations.get(request);
       const response = request.response;
       if (!invocation?.owner || !response || !('hookStatus' in response)) return;
+      // A part that handed over, or a continuation with nothing to do: the last part reports.
+      if (response.state === 'handed_over' || response.state === 'duplicate') return;
       await finish(invocation, response);
     },
     onError: async (request) => {

@@ -6,13 +6,15 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { CodeDeployHookReporter } from './aws/codedeploy-reporter.js';
 import type { RunConfig } from './config.js';
-import { runChannels } from './core/channel-run.js';
+import { type RunChannelsOptions, runChannels } from './core/channel-run.js';
+import { continuationEvent } from './core/continuation.js';
 import { type Invocation, parseInvocation } from './core/events.js';
 import type {
   ChannelStore,
   Logger as CoreLogger,
   HookExecutions,
   HookReporter,
+  Invoker,
   MessagePoster,
   RunKind,
   RunLease,
@@ -20,6 +22,7 @@ import type {
 } from './core/ports.js';
 import { systemClock } from './core/ports.js';
 import type { RunSummary } from './core/run-summary.js';
+import { hookOwnerFor } from './hook-owner.js';
 import { coreLogger } from './logger.js';
 import { type RunResponse, reportHookStatus } from './report-hook-status.js';
 
@@ -38,6 +41,8 @@ export interface RunDependencies {
   storeFor(invocation: Invocation): ChannelStore;
   /** Suspend only: the store of the resume that undoes a failed suspend (every suspended one). */
   undoStoreFor?: () => ChannelStore;
+  /** Starts the next part of a run that nears its deadline; without it, the run stops there. */
+  invoker?: Invoker;
 }
 
 export interface RunEventHandlerOptions {
@@ -91,6 +96,7 @@ export function runEventHandler(options: RunEventHandlerOptions) {
       logger,
       clock: systemClock,
       signal,
+      ...handOverThrough(dependencies.invoker, invocation, context),
       // Outside Lambda (tests, scripts) there is no deadline.
       remainingTimeMs: () =>
         typeof context?.getRemainingTimeInMillis === 'function'
@@ -127,4 +133,30 @@ export function addRunMetrics(metrics: Metrics, summary: RunSummary): void {
   metrics.addMetric('failed', MetricUnit.Count, counts.failed);
   metrics.addMetric('remaining', MetricUnit.Count, counts.remaining);
   metrics.addMetric('duration', MetricUnit.Milliseconds, summary.durationMs);
+}
+
+/**
+ * How a run hands over to its next part: an asynchronous invoke of this very function (its
+ * version or alias, from the context's ARN) with the continuation event, carrying the hook
+ * execution's owner so the last part reports. None outside Lambda (no context) or without an
+ * invoker.
+ */
+function handOverThrough(
+  invoker: Invoker | undefined,
+  invocation: Invocation,
+  context: Context | undefined,
+): Pick<RunChannelsOptions, 'handOver'> {
+  // The invoked ARN names the version or alias that runs now; where there is none (offline),
+  // the function's name.
+  const arn = context?.invokedFunctionArn;
+  const functionName =
+    typeof arn === 'string' && arn.startsWith('arn:') ? arn : context?.functionName;
+  if (!invoker || typeof functionName !== 'string' || functionName.length === 0) return {};
+  return {
+    handOver: (continuation) =>
+      invoker.invokeAsync(
+        functionName,
+        continuationEvent(invocation, { ...continuation, owner: hookOwnerFor(context) }),
+      ),
+  };
 }

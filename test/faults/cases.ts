@@ -306,4 +306,38 @@ export const faultCases: readonly FaultCase[] = [
           ),
         ),
   },
+  {
+    // Before: a resume that ran out of time (the Lambda's deadline, here with a rate cap) said
+    // incomplete and Succeeded, leaving suspended the clients it could have reached. Now each
+    // part hands over to a new invocation near its deadline; the last one reports, once.
+    name: 'resume outlasts its Lambda (rate cap): hands over, reports once',
+    kind: 'resume',
+    connections: 800,
+    seed: 14,
+    selfInvoke: true,
+    lambdaTimeoutMs: 20_000,
+    settings: { MAX_POSTS_PER_SECOND: '100' },
+    events: [hookEvent('hook-parts')],
+    runTimeoutMs: 40_000,
+    expect: (outcome) =>
+      expectEqual(
+        'done or left with a reason',
+        outcome.invariant.counts.done + outcome.invariant.counts.left,
+        800,
+      )
+        .concat(
+          expectEqual('statuses', outcome.invariant.statusesPerHook, {
+            'hook-parts': ['Succeeded'],
+          }),
+        )
+        .concat(expectEqual('last part', summaryOf(outcome).state, 'completed'))
+        .concat(
+          expectEqual(
+            'parts before the last handed over',
+            outcome.runs.length > 1 &&
+              outcome.runs.slice(0, -1).every((run) => run.summary?.state === 'handed_over'),
+            true,
+          ),
+        ),
+  },
 ];

@@ -10,6 +10,7 @@ import {
   type DynamoDBFaultRule,
   startDynamoDBFaultProxy,
 } from '../support/dynamodb-fault-proxy.js';
+import { startLambdaEmulator } from '../support/lambda-emulator.js';
 import {
   type Behaviour,
   type BehaviourMix,
@@ -69,6 +70,11 @@ export interface FaultCase {
   lambdaTimeoutMs?: number;
   /** How the CodeDeploy emulator answers (dropped answers, failures). */
   codeDeploy?: CodeDeployEmulatorOptions;
+  /**
+   * Runs hand over to their next part through the Lambda emulator: each asynchronous invoke
+   * starts the handler again in a process of its own, with the continuation event.
+   */
+  selfInvoke?: boolean;
   /**
    * A run is killed mid-way: a client whose frame went out before the kill, but whose result
    * was not yet written, gets it again from the next run. Allowed, and reported.
@@ -149,12 +155,25 @@ export async function runFaultCase(
     stops.unshift(() => proxy.stop());
     const codeDeploy = await startCodeDeployEmulator(faultCase.codeDeploy);
     stops.unshift(() => codeDeploy.stop());
+    // Parts a run handed over to, started by the Lambda emulator, until each has ended.
+    const handedOver = new Set<Promise<unknown>>();
+    let runOnceLater: (event: unknown) => Promise<unknown> = async () => undefined;
+    const lambda = faultCase.selfInvoke
+      ? await startLambdaEmulator({
+          onEvent: (invocation) => {
+            const part = runOnceLater(invocation.payload).finally(() => handedOver.delete(part));
+            handedOver.add(part);
+          },
+        })
+      : undefined;
+    if (lambda) stops.unshift(() => lambda.stop());
 
     const env = runEnvironment({
       tables,
       dynamodbEndpoint: proxy.endpoint,
       managementApiEndpoint: emulator.endpoint,
       codeDeployEndpoint: codeDeploy.endpoint,
+      ...(lambda ? { lambdaEndpoint: lambda.endpoint } : {}),
       settings: faultCase.settings,
     });
     const runs: RunProcessExit[] = [];
@@ -187,9 +206,14 @@ export async function runFaultCase(
       runOnce,
       runs,
     };
+    runOnceLater = runOnce;
     const events = faultCase.events ?? [{}];
     if (faultCase.run) await faultCase.run(context);
     else for (const event of events) await runOnce(event);
+    // Bounded: each part ends within its own run timeout, and a run has a few parts at most.
+    for (let round = 0; round < 50 && handedOver.size > 0; round++) {
+      await Promise.all(handedOver);
+    }
 
     const hookIds = events.flatMap((event) => {
       const hookId = (event as { LifecycleEventHookExecutionId?: unknown })

@@ -78,7 +78,7 @@ describe('the run stores against DynamoDB Local', () => {
         logger,
         ...options,
       });
-    const run: RunIdentity = { runId: 'resume-1', startedAt: Date.now() };
+    const run: RunIdentity = { runId: 'resume-1', startedAt: Date.now(), part: 1 };
 
     beforeEach(async () => {
       // Each test starts from the same registry: 250 suspended by suspend-A, 5 active.
@@ -264,7 +264,7 @@ describe('the run stores against DynamoDB Local', () => {
         pageSize: 9,
         logger,
       });
-      const run: RunIdentity = { runId: 'suspend-X', startedAt };
+      const run: RunIdentity = { runId: 'suspend-X', startedAt, part: 1 };
 
       const total = await store.count(run);
       const marked = await collect(store.pages(run, testSession().session));

@@ -90,6 +90,9 @@ export class InMemoryRunRecords implements RunRecords {
     this.saved.set(record.runId, record);
     this.saves.push({ runId: record.runId, state: record.state });
   }
+  async stateOf(runId: string) {
+    return this.saved.get(runId)?.state;
+  }
   async abandon(runId: string, reason: string) {
     const record = this.saved.get(runId);
     if (record?.state === 'running') this.saved.set(runId, { ...record, state: 'failed', reason });
@@ -98,18 +101,20 @@ export class InMemoryRunRecords implements RunRecords {
 
 /** The lease as DynamoDBRunLease keeps it: held until `untilMs`, then free for the next run. */
 export class InMemoryRunLease implements RunLease {
-  held: { runId: string; kind: RunKind; untilMs: number } | undefined;
+  held: { runId: string; kind: RunKind; untilMs: number; part: number } | undefined;
   /** Every run that asked for the lease, in order. */
   readonly requests: string[] = [];
   constructor(readonly now: () => number = Date.now) {}
-  async acquire(runId: string, kind: RunKind, untilMs: number) {
+  async acquire(runId: string, kind: RunKind, untilMs: number, part = 1) {
     this.requests.push(runId);
     const old = this.held;
-    if (old && old.untilMs >= this.now()) {
+    const laterPart = old?.runId === runId && old.part < part;
+    if (old && old.untilMs >= this.now() && !laterPart) {
       throw new RunInProgressError(`held by ${old.runId}`);
     }
-    this.held = { runId, kind, untilMs };
-    return old && { runId: old.runId, kind: old.kind, leaseUntil: old.untilMs };
+    this.held = { runId, kind, untilMs, part };
+    if (!old || old.runId === runId) return undefined;
+    return { runId: old.runId, kind: old.kind, leaseUntil: old.untilMs };
   }
   async release(runId: string) {
     if (this.held?.runId === runId) this.held = undefined;

@@ -27,7 +27,8 @@ export class InMemoryHookExecutions implements HookExecutions {
     const item = this.items.get(hook.lifecycleEventHookExecutionId);
     if (
       item === undefined ||
-      (item.execution.state === 'in_progress' && item.execution.inProgressUntil < this.now())
+      (item.execution.state === 'in_progress' &&
+        (item.execution.inProgressUntil < this.now() || item.owner === claim.owner))
     ) {
       this.items.set(hook.lifecycleEventHookExecutionId, {
         owner: claim.owner,

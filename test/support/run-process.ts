@@ -52,6 +52,8 @@ export function runEnvironment(parts: {
   dynamodbEndpoint: string;
   managementApiEndpoint: string;
   codeDeployEndpoint?: string;
+  /** Where a run hands over to its next part (the Lambda emulator). */
+  lambdaEndpoint?: string;
   /** POST_TIMEOUT_MS, CONCURRENCY, ... */
   settings?: Record<string, string>;
 }): Record<string, string> {
@@ -63,6 +65,8 @@ export function runEnvironment(parts: {
     AWS_ENDPOINT_URL_DYNAMODB: parts.dynamodbEndpoint,
     // Unused by a manual run; a closed port rather than AWS if a hook event comes without one.
     AWS_ENDPOINT_URL_CODEDEPLOY: parts.codeDeployEndpoint ?? 'http://127.0.0.1:9',
+    // Likewise for a run that hands over without the Lambda emulator: never AWS.
+    AWS_ENDPOINT_URL_LAMBDA: parts.lambdaEndpoint ?? 'http://127.0.0.1:9',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_REGION: 'us-east-1',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type RunChannelsOptions, runChannels } from '../../functions/lib/core/channel-run.js';
+import { type Continuation, continuationEvent } from '../../functions/lib/core/continuation.js';
 import { parseInvocation } from '../../functions/lib/core/events.js';
 import {
   PreconditionFailedError,
@@ -327,12 +328,96 @@ describe('runChannels (resume)', () => {
     expect(records.saved.get('resume-test')).toMatchObject({ state: 'failed' });
   });
 
+  it('hands over near its deadline; the next part goes on under the same run and reports the joined counts', async () => {
+    // Prepare: part 1 has time for about 30 posts; what it resumed leaves the registry.
+    const store = new InMemoryStore(targets(100));
+    const resumed = new Set<string>();
+    store.writeFate = (result) => {
+      resumed.add(result.target.connectionId);
+      return 'written';
+    };
+    const handedOver: Continuation[] = [];
+    let posted = 0;
+    const hook = { DeploymentId: 'd-1', LifecycleEventHookExecutionId: 'h-1' };
+    const { options, records, lease, poster } = setup({
+      store,
+      invocation: parseInvocation(hook),
+      poster: new ScriptedPoster(async () => {
+        posted++;
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }),
+      deadlineMarginMs: 10_000,
+      remainingTimeMs: () => (posted < 30 ? 600_000 : 5_000),
+      handOver: async (continuation) => {
+        handedOver.push(continuation);
+      },
+    });
+
+    // Act: part 1, then part 2 from the continuation event, then that event once more.
+    const first = await runChannels(options);
+    const next = handedOver[0];
+    if (!next) throw new Error('part 1 did not hand over');
+    const event = continuationEvent(parseInvocation(hook), next);
+    const second = await runChannels({
+      ...options,
+      store: new InMemoryStore(targets(100).filter((target) => !resumed.has(target.connectionId))),
+      invocation: parseInvocation(JSON.parse(JSON.stringify(event))),
+      remainingTimeMs: () => 600_000,
+    });
+    const again = await runChannels({ ...options, invocation: parseInvocation(event) });
+
+    // Assess
+    expect(first.state).toBe('handed_over');
+    expect(next).toMatchObject({ runId: 'resume-test', part: 2 });
+    expect(next.countsSoFar.delivered).toBe(first.counts.delivered);
+    expect(second).toMatchObject({
+      runId: 'resume-test',
+      state: 'completed',
+      outcome: 'ok',
+      counts: { total: 100, delivered: 100, remaining: 0 },
+      hookStatus: 'Succeeded',
+    });
+    expect(again.state).toBe('duplicate');
+    expect(poster.frames.size).toBe(100);
+    expect([...poster.frames.values()].every((frames) => frames.length === 1)).toBe(true);
+    expect(records.saves.map((save) => save.state)).toEqual([
+      'running',
+      'handed_over',
+      'running',
+      'completed',
+    ]);
+    expect(lease.held).toBeUndefined();
+  });
+
+  it("does not hand over past the hook's hour: it stops, and a hook reports Failed", async () => {
+    let posted = 0;
+    const { options } = setup({
+      store: new InMemoryStore(targets(100)),
+      invocation: parseInvocation({ DeploymentId: 'd-1', LifecycleEventHookExecutionId: 'h-1' }),
+      poster: new ScriptedPoster(async () => {
+        posted++;
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }),
+      deadlineMarginMs: 10_000,
+      remainingTimeMs: () => (posted < 30 ? 600_000 : 5_000),
+      handOverWithinMs: 0,
+      handOver: async () => {
+        throw new Error('must not be called');
+      },
+    });
+
+    const summary = await runChannels(options);
+
+    expect(summary).toMatchObject({ state: 'incomplete', hookStatus: 'Failed' });
+    expect(summary.message).toMatch(/not reached in time; the hook reports Failed/);
+  });
+
   it('waits a bounded time for a run that holds the lease, then gives up', async () => {
     const { options, records, lease, poster } = setup({
       store: new InMemoryStore(targets(3)),
       leaseWaitMs: 300,
     });
-    lease.held = { runId: 'suspend-other', kind: 'suspend', untilMs: Date.now() + 60_000 };
+    lease.held = { runId: 'suspend-other', kind: 'suspend', untilMs: Date.now() + 60_000, part: 1 };
 
     const startedAt = performance.now();
     await expect(runChannels(options)).rejects.toThrow(RunInProgressError);
@@ -346,7 +431,7 @@ describe('runChannels (resume)', () => {
     // Prepare: the suspend holds the lease and marks 1,500 connections; nothing is suspended yet.
     const store = new InMemoryStore([]);
     const { options, records, lease, poster } = setup({ store });
-    lease.held = { runId: 'suspend-1', kind: 'suspend', untilMs: Date.now() + 60_000 };
+    lease.held = { runId: 'suspend-1', kind: 'suspend', untilMs: Date.now() + 60_000, part: 1 };
     setTimeout(() => {
       store.targets.push(...targets(1_500));
       lease.held = undefined;
@@ -363,7 +448,7 @@ describe('runChannels (resume)', () => {
 
   it('takes over a lease whose holder died (its expiry has passed)', async () => {
     const { options, records, lease, poster } = setup({ store: new InMemoryStore(targets(3)) });
-    lease.held = { runId: 'suspend-dead', kind: 'suspend', untilMs: Date.now() - 1 };
+    lease.held = { runId: 'suspend-dead', kind: 'suspend', untilMs: Date.now() - 1, part: 1 };
     await records.save({ runId: 'suspend-dead', state: 'running' });
 
     const summary = await runChannels(options);

@@ -445,3 +445,59 @@ describe('reportHookStatus', () => {
     ).toThrow(/executions to be a function/);
   });
 });
+
+describe('a run that nears its deadline, through the handler', () => {
+  it('hands over to a new invocation, which reports the hook once, at the end', async () => {
+    // Prepare: 2,000 suspended connections; the first invocation has about 200 ms before its
+    // dispatch margin, the next one all the time it needs.
+    const all = targets(2_000);
+    const resumed = new Set<string>();
+    const events: unknown[] = [];
+    const dependencies: RunDependencies = {
+      ...inMemoryDependencies(),
+      poster: new ScriptedPoster(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }),
+      storeFor: () => {
+        const store = new InMemoryStore(all.filter((target) => !resumed.has(target.connectionId)));
+        store.writeFate = (result) => {
+          resumed.add(result.target.connectionId);
+          return 'written';
+        };
+        return store;
+      },
+      invoker: {
+        invokeAsync: async (functionName, payload) => {
+          expect(functionName).toBe('ws-channels-test-resume');
+          events.push(payload);
+        },
+      },
+    };
+    const handler = handlerWith(() => dependencies);
+    const startedAt = Date.now();
+    const nearDeadline = {
+      ...context(),
+      getRemainingTimeInMillis: () => 10_600 - (Date.now() - startedAt),
+    } as Context;
+
+    // Act
+    const first = await handler(hookEvent, nearDeadline);
+    const continuation = events[0];
+    const last = await handler(JSON.parse(JSON.stringify(continuation)), context());
+    const repeat = await handler(JSON.parse(JSON.stringify(continuation)), context());
+
+    // Assess
+    expect(first).toMatchObject({ state: 'handed_over', hookStatus: 'Succeeded' });
+    expect(events).toHaveLength(1);
+    expect(last).toMatchObject({
+      state: 'completed',
+      outcome: 'ok',
+      counts: { total: 2_000, delivered: 2_000 },
+    });
+    expect(repeat).toMatchObject({ state: 'completed' });
+    expect(resumed.size).toBe(2_000);
+    expect(statusCalls()).toEqual([
+      { deploymentId: 'd-ABC123', lifecycleEventHookExecutionId: 'hook-1', status: 'Succeeded' },
+    ]);
+  });
+});

@@ -44,13 +44,19 @@ export class DynamoDBHookExecutions extends RunTable implements HookExecutions {
               startedAt: new Date(now).toISOString(),
               expiresAt: Math.ceil(now / 1000) + recordLifetimeSeconds,
             },
+            // Free, past its holder's time, or held by this owner (a later part of its run).
             ConditionExpression:
-              'attribute_not_exists(runId) OR (#execution = :inProgress AND #inProgressUntil < :now)',
+              'attribute_not_exists(runId) OR (#execution = :inProgress AND (#inProgressUntil < :now OR #owner = :owner))',
             ExpressionAttributeNames: {
               '#execution': 'execution',
               '#inProgressUntil': 'inProgressUntil',
+              '#owner': 'owner',
             },
-            ExpressionAttributeValues: { ':inProgress': 'in_progress', ':now': now },
+            ExpressionAttributeValues: {
+              ':inProgress': 'in_progress',
+              ':now': now,
+              ':owner': claim.owner,
+            },
           }),
         );
         return { claimed: true };

@@ -18,6 +18,12 @@ export function translateRegistryError(
       { cause: error },
     );
   }
+  if (name === 'ValidationException' && /does not project/i.test(messageOf(error))) {
+    return new PreconditionFailedError(
+      `The index "${registry.indexName}" of "${registry.tableName}" does not project an attribute the run reads (${messageOf(error)}): give it the projection of infra/tables.yml (NonKeyAttributes suspendedBy, suspendedAt, resumeAttempts, lastAttemptRun).`,
+      { cause: error },
+    );
+  }
   if (
     registry.indexName !== undefined &&
     name === 'ValidationException' &&

@@ -16,7 +16,9 @@ export interface ResumeStoreOptions extends ChannelStoreOptions {
 /** SUSPEND_SHARDS is at most this: shards past the setting are looked at up to here. */
 export const maxSuspendShards = 256;
 const suspendAttributes = ['suspendedBy', 'suspendedAt', 'suspendShard'];
-const attemptAttributes = ['resumeAttempts', 'lastError'];
+// `lastAttemptRun`: the run that last tried it. A later part of the same run (a hand-over) skips
+// it, so one run tries each connection once; the next run tries it again.
+const attemptAttributes = ['resumeAttempts', 'lastError', 'lastAttemptRun'];
 
 export class DynamoDBResumeStore extends DynamoDBChannelStore {
   readonly #indexName: string;
@@ -69,13 +71,26 @@ export class DynamoDBResumeStore extends DynamoDBChannelStore {
     };
   }
 
-  protected reads(_run: RunIdentity, select: 'items' | 'count'): AsyncIterable<ReadPage>[] {
+  protected reads(run: RunIdentity, select: 'items' | 'count'): AsyncIterable<ReadPage>[] {
     const shards = [
       ...Array.from({ length: this.#shards }, (_, shard) => shard),
       ...this.#strayShards,
     ];
     return shards.map((shard) => {
-      const query = this.#query(shard);
+      // A later part of a run skips what an earlier part tried (and left suspended).
+      const query: QueryCommandInput =
+        run.part === 1
+          ? this.#query(shard)
+          : {
+              ...this.#query(shard),
+              FilterExpression:
+                'attribute_not_exists(#lastAttemptRun) OR #lastAttemptRun <> :runId',
+              ExpressionAttributeNames: {
+                '#shard': 'suspendShard',
+                '#lastAttemptRun': 'lastAttemptRun',
+              },
+              ExpressionAttributeValues: { ':shard': shard, ':runId': run.runId },
+            };
       return select === 'count'
         ? paginateQuery({ client: this.documentClient }, { ...query, Select: 'COUNT' })
         : paginateQuery(
@@ -97,7 +112,7 @@ export class DynamoDBResumeStore extends DynamoDBChannelStore {
     };
   }
 
-  protected statementFor({ target, failure }: RecordedResult): Statement {
+  protected statementFor({ target, failure }: RecordedResult, run: RunIdentity): Statement {
     const table = quoted(this.tableName);
     const condition =
       target.suspendedBy === null
@@ -122,10 +137,12 @@ export class DynamoDBResumeStore extends DynamoDBChannelStore {
     return {
       Statement:
         `UPDATE ${table} SET ${quoted('resumeAttempts')} = ? SET ${quoted('lastError')} = ? ` +
+        `SET ${quoted('lastAttemptRun')} = ? ` +
         `WHERE ${quoted('connectionId')} = ? AND ${condition.where}`,
       Parameters: [
         target.resumeAttempts + 1,
         `${failure.reason}: ${failure.name}${failure.status ? ` ${failure.status}` : ''}`,
+        run.runId,
         target.connectionId,
         ...condition.parameters,
       ],

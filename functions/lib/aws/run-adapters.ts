@@ -8,6 +8,7 @@ import { DynamoDBHookExecutions } from './hook-executions.js';
 import { managementApiClient } from './management-api.js';
 import { DynamoDBResumeStore } from './resume-store.js';
 import { DynamoDBRunLease, DynamoDBRunRecords } from './run-table.js';
+import { LambdaSelfInvoker } from './self-invoker.js';
 import { SignedManagementApiPoster } from './signed-poster.js';
 import { DynamoDBSuspendStore } from './suspend-store.js';
 
@@ -31,6 +32,7 @@ export function runDependencies(kind: RunKind, config: RunConfig, logger: Logger
     lease: new DynamoDBRunLease(table),
     records: new DynamoDBRunRecords(table),
     hookExecutions: new DynamoDBHookExecutions(table),
+    invoker: new LambdaSelfInvoker(),
     storeFor: (invocation) =>
       kind === 'suspend'
         ? new DynamoDBSuspendStore({

@@ -12,6 +12,7 @@ import type {
   RunLease,
   RunRecord,
   RunRecords,
+  RunState,
 } from '../core/ports.js';
 import { isConditionFailure } from '../core/sdk-error.js';
 import { RunInProgressError } from '../errors.js';
@@ -44,7 +45,12 @@ export abstract class RunTable {
 
 /** The lease item of the Runs table. */
 export class DynamoDBRunLease extends RunTable implements RunLease {
-  async acquire(runId: string, kind: RunKind, untilMs: number): Promise<ExpiredHolder | undefined> {
+  async acquire(
+    runId: string,
+    kind: RunKind,
+    untilMs: number,
+    part = 1,
+  ): Promise<ExpiredHolder | undefined> {
     const now = this.clock.now();
     try {
       const output = await this.documentClient.send(
@@ -56,16 +62,26 @@ export class DynamoDBRunLease extends RunTable implements RunLease {
             kind,
             acquiredAt: new Date(now).toISOString(),
             leaseUntil: untilMs,
+            part,
             expiresAt: Math.ceil(untilMs / 1000) + 3600,
           },
-          ConditionExpression: 'attribute_not_exists(runId) OR leaseUntil < :now',
-          ExpressionAttributeValues: { ':now': now },
+          // Free, expired, or (a later part of the run) held by the run's part before this one.
+          ConditionExpression:
+            part === 1
+              ? 'attribute_not_exists(runId) OR leaseUntil < :now'
+              : 'attribute_not_exists(runId) OR leaseUntil < :now OR (holder = :runId AND #part < :part)',
+          ...(part === 1
+            ? { ExpressionAttributeValues: { ':now': now } }
+            : {
+                ExpressionAttributeNames: { '#part': 'part' },
+                ExpressionAttributeValues: { ':now': now, ':runId': runId, ':part': part },
+              }),
           // An old lease that was still there had expired: its holder died while running.
           ReturnValues: 'ALL_OLD',
         }),
       );
       const old = output.Attributes;
-      if (!old || typeof old.holder !== 'string') return undefined;
+      if (!old || typeof old.holder !== 'string' || old.holder === runId) return undefined;
       return {
         runId: old.holder,
         kind: old.kind === 'suspend' ? 'suspend' : 'resume',
@@ -115,6 +131,24 @@ export class DynamoDBRunRecords extends RunTable implements RunRecords {
           },
         }),
       );
+    } catch (error) {
+      throw translateRunTableError(error, this.tableName);
+    }
+  }
+
+  async stateOf(runId: string): Promise<RunState | undefined> {
+    try {
+      const output = await this.documentClient.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { runId },
+          ProjectionExpression: '#state',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ConsistentRead: true,
+        }),
+      );
+      const state = output.Item?.state;
+      return typeof state === 'string' ? (state as RunState) : undefined;
     } catch (error) {
       throw translateRunTableError(error, this.tableName);
     }

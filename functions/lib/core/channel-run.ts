@@ -3,7 +3,7 @@ import { postToAll } from './bulk-post.js';
 import { frameEncoderFor } from './frames.js';
 import { attemptedCount, outcomeOf } from './outcome.js';
 import type { ChannelTarget, RunState } from './ports.js';
-import { holdingLease } from './run-lease.js';
+import { holdingLease, nothingToContinue } from './run-lease.js';
 import { beginRun, finish, isoAt, type Run, type RunChannelsOptions } from './run-state.js';
 import { type RunSummary, runRecordOf } from './run-summary.js';
 import { logRunOutcome, logRunProgress, logRunStart, runTexts } from './run-texts.js';
@@ -33,6 +33,14 @@ export async function runChannels(options: RunChannelsOptions): Promise<RunSumma
     return finish(run, 'completed', total === 0 ? 'none' : 'dry_run');
   }
 
+  if (invocation.continuation) {
+    // Lambda delivers an asynchronous event at least once: a part goes on only with a run
+    // that an earlier part handed over (or that another delivery of this part now runs, which
+    // the lease then refuses).
+    const state = await options.records.stateOf(run.identity.runId);
+    if (state !== 'handed_over' && state !== 'running') return nothingToContinue(run);
+  }
+
   return holdingLease(
     run,
     async () => {
@@ -54,8 +62,9 @@ async function execute(run: Run): Promise<RunSummary> {
   const { logger, records, kind } = run.options;
   const total = await countTargets(run);
   if (total === undefined) return finish(run, 'completed', 'not_detected');
-  run.counted = total;
-  if (total === 0) {
+  // A later part counts what is left; the parts before have counted the rest.
+  run.counted = run.tally.settled + total;
+  if (total === 0 && run.part === 1) {
     logger.info(runTexts[kind].none, { ...run.fields, outcome: 'none', total });
     const summary = finish(run, 'completed', 'none');
     await records.save(runRecordOf(summary));
@@ -63,10 +72,53 @@ async function execute(run: Run): Promise<RunSummary> {
   }
   await records.save({ ...run.fields, state: 'running', startedAt: isoAt(run.identity) });
   logRunStart(logger, run.fields, total);
-  await postFrames(run, total);
-  const summary = decide(run);
+  if (total > 0) await postFrames(run, total);
+  const summary = await handOverOrStop(run, decide(run));
+  // A part that handed over has saved its record before the next part could start.
+  if (summary.state === 'handed_over') return summary;
   logRunOutcome(logger, summary);
   await records.save(runRecordOf(summary));
+  return summary;
+}
+
+/**
+ * A run that neared its Lambda's deadline with connections left goes on in a new invocation of
+ * its own function, with its run id and its counts so far, as long as the hook's hour allows
+ * (it must report within an hour). A run that cannot go on leaves clients it could have
+ * reached: a hook says Failed then (a suspend undoes itself first).
+ */
+async function handOverOrStop(run: Run, summary: RunSummary): Promise<RunSummary> {
+  if (summary.state !== 'incomplete') return summary;
+  const { handOver, clock, records, logger } = run.options;
+  const withinMs = run.options.handOverWithinMs ?? 50 * 60_000;
+  const left = summary.counts.remaining;
+  if (handOver && clock.now() - run.identity.startedAt < withinMs) {
+    const handedOver = finish(run, 'handed_over', summary.outcome);
+    handedOver.message = `Part ${run.part} neared its Lambda's deadline: ${left} connections to go, handed over to part ${run.part + 1}.`;
+    await records.save(runRecordOf(handedOver));
+    try {
+      const { total: _total, remaining: _remaining, ...buckets } = run.tally.counts;
+      await handOver({
+        runId: run.identity.runId,
+        startedAt: run.identity.startedAt,
+        part: run.part + 1,
+        countsSoFar: { ...buckets, total: 0, remaining: 0 },
+        owner: null,
+      });
+      run.handedOver = true;
+      logger.info(handedOver.message, { ...run.fields, part: run.part, counts: handedOver.counts });
+      return handedOver;
+    } catch (error) {
+      logger.error('Could not hand the run over to a new invocation; it stops here.', {
+        ...run.fields,
+        error,
+      });
+    }
+  }
+  if (run.fields.trigger === 'codedeploy') {
+    summary.hookStatus = 'Failed';
+    summary.message += ` ${left} connections were not reached in time; the hook reports Failed.`;
+  }
   return summary;
 }
 

@@ -1,4 +1,5 @@
 import { InvalidEventError } from '../errors.js';
+import { type Continuation, hookOfContinuation, parseContinuation } from './continuation.js';
 import type { LifecycleHook } from './ports.js';
 
 // The two ways a suspend or resume run is invoked: by a CodeDeploy lifecycle hook, or by hand
@@ -13,9 +14,13 @@ export interface RunRequest {
   concurrency: number | undefined;
 }
 
-export type Invocation =
+export type Invocation = (
   | { trigger: 'codedeploy'; hook: LifecycleHook; request: RunRequest }
-  | { trigger: 'manual'; hook: undefined; request: RunRequest };
+  | { trigger: 'manual'; hook: undefined; request: RunRequest }
+) & {
+  /** Set when this invocation goes on with a run an earlier one handed over. */
+  continuation?: Continuation;
+};
 
 export const maxConnectionIds = 10_000;
 /** DynamoDB's limit on a partition key value (API Gateway's own ids are 16 characters). */
@@ -96,6 +101,8 @@ export function parseInvocation(event: unknown): Invocation {
       `The event is ${Array.isArray(event) ? 'an array' : typeof event}, not an object`,
     );
   }
+  const continued = parseContinuation(event);
+  if (continued) return continued;
   const fields = event as Record<string, unknown>;
   const names = Object.keys(fields);
 
@@ -158,6 +165,8 @@ function dryRunOf(value: unknown): boolean {
  */
 export function hookOf(event: unknown): LifecycleHook | undefined {
   if (typeof event !== 'object' || event === null) return undefined;
+  const continued = hookOfContinuation(event);
+  if (continued) return continued;
   const fields = event as Record<string, unknown>;
   const deploymentId = fields.DeploymentId;
   const hookExecutionId = fields.LifecycleEventHookExecutionId;

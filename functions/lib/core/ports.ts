@@ -45,6 +45,8 @@ export type RunKind = 'suspend' | 'resume';
 export interface RunIdentity {
   runId: string;
   startedAt: number;
+  /** 1, or 2 and more for the parts a run handed over to. */
+  part: number;
 }
 
 /** What became of one write: written, skipped by its condition, or lost after every retry. */
@@ -101,7 +103,17 @@ export interface RecorderSummary {
   calls: number;
 }
 
-export type RunState = 'running' | 'completed' | 'incomplete' | 'failed';
+/**
+ * `handed_over`: this part neared its deadline and a new invocation goes on with the run;
+ * `duplicate`: a continuation that found its run finished, or already continued: it did nothing.
+ */
+export type RunState =
+  | 'running'
+  | 'completed'
+  | 'incomplete'
+  | 'failed'
+  | 'handed_over'
+  | 'duplicate';
 
 /** What the Runs table keeps of a run. */
 export type RunRecord = Record<string, unknown> & { runId: string; state: RunState };
@@ -114,6 +126,8 @@ export interface RunRecords {
    * says running: a killed run's record does not say `running` for 30 days.
    */
   abandon(runId: string, reason: string): Promise<void>;
+  /** The state the run's record says, if it has one (a continuation checks it first). */
+  stateOf(runId: string): Promise<RunState | undefined>;
 }
 
 /** The run whose expired lease a new run took over. */
@@ -127,10 +141,21 @@ export interface ExpiredHolder {
 export interface RunLease {
   /**
    * Throws RunInProgressError when another run holds a lease that has not expired. Returns the
-   * holder whose expired lease it took over, if any.
+   * holder whose expired lease it took over, if any. Part 2 and later of a run take the lease
+   * their run holds, once each (a second delivery of the same part is refused).
    */
-  acquire(runId: string, kind: RunKind, untilMs: number): Promise<ExpiredHolder | undefined>;
+  acquire(
+    runId: string,
+    kind: RunKind,
+    untilMs: number,
+    part?: number,
+  ): Promise<ExpiredHolder | undefined>;
   release(runId: string): Promise<void>;
+}
+
+/** Invokes a function asynchronously (a run hands over to its next part this way). */
+export interface Invoker {
+  invokeAsync(functionName: string, payload: unknown): Promise<void>;
 }
 
 export type HookStatus = 'Succeeded' | 'Failed';
@@ -170,7 +195,8 @@ export type HookClaim = { claimed: true } | { claimed: false; execution: HookExe
 export interface HookExecutions {
   /**
    * Starts the execution for `owner` (one invocation) when the hook has none, or when its
-   * `in_progress` holder is past `inProgressUntil`; otherwise answers the execution there is.
+   * `in_progress` holder is past `inProgressUntil`, or is `owner` itself (a later part of its
+   * run, which extends it); otherwise answers the execution there is.
    */
   claim(
     hook: LifecycleHook,

@@ -18,9 +18,8 @@ export async function holdingLease(
   work: () => Promise<RunSummary>,
   onFailure: () => Promise<unknown> = async () => undefined,
 ): Promise<RunSummary> {
-  const { lease, records, logger, kind } = run.options;
-  const { runId } = run.identity;
-  await acquireLease(run);
+  const { records, logger, kind } = run.options;
+  if (!(await acquireLease(run))) return nothingToContinue(run);
   try {
     return await work();
   } catch (error) {
@@ -43,13 +42,19 @@ export async function holdingLease(
     await onFailure();
     throw error;
   } finally {
-    await lease.release(runId).catch((error: unknown) =>
-      logger.warn('Could not release the run lease; it expires on its own', {
-        ...run.fields,
-        error,
-      }),
-    );
+    // A part that handed over leaves the lease to the next part of its run.
+    if (!run.handedOver) await releaseLease(run);
   }
+}
+
+async function releaseLease(run: Run): Promise<void> {
+  const { lease, logger } = run.options;
+  await lease.release(run.identity.runId).catch((error: unknown) =>
+    logger.warn('Could not release the run lease; it expires on its own', {
+      ...run.fields,
+      error,
+    }),
+  );
 }
 
 /**
@@ -57,9 +62,9 @@ export async function holdingLease(
  * console run), waits with backoff for it to end, a bounded time, then gives up with its error.
  * A holder that died is found out when its lease expires, and its record is closed.
  */
-export async function acquireLease(run: Run): Promise<void> {
+export async function acquireLease(run: Run): Promise<boolean> {
   const { lease, records, logger, kind, clock } = run.options;
-  const { runId, startedAt } = run.identity;
+  const { runId } = run.identity;
   const margin = run.deadlineMarginMs;
   const giveUpAt =
     clock.now() +
@@ -68,14 +73,16 @@ export async function acquireLease(run: Run): Promise<void> {
     // The lease outlives the Lambda by a minute, so a crashed run never blocks the next for long.
     const leaseMs = Math.min(run.options.remainingTimeMs(), maxLambdaMs) + 60_000;
     try {
-      const expired = await lease.acquire(runId, kind, startedAt + leaseMs);
+      const expired = await lease.acquire(runId, kind, run.options.clock.now() + leaseMs, run.part);
       if (expired) {
         const reason = `Its Lambda stopped before the run ended; its lease expired at ${new Date(expired.leaseUntil).toISOString()} and ${runId} took over.`;
         logger.warn(`Run ${expired.runId} died while running.`, { ...run.fields, expired });
         await records.abandon(expired.runId, reason);
       }
-      return;
+      return true;
     } catch (error) {
+      // A later part refused: another delivery of it holds (or held) the run's lease.
+      if (error instanceof RunInProgressError && run.part > 1) return false;
       const wait = Math.min(5_000, 250 * 2 ** attempt);
       if (!(error instanceof RunInProgressError) || clock.now() + wait > giveUpAt) throw error;
       if (attempt === 0) {
@@ -87,4 +94,16 @@ export async function acquireLease(run: Run): Promise<void> {
       await sleep(wait);
     }
   }
+  return false;
+}
+
+/**
+ * A continuation whose run finished, or whose part another delivery of the same event runs:
+ * it does nothing (Lambda delivers an asynchronous event at least once).
+ */
+export function nothingToContinue(run: Run): RunSummary {
+  const summary = finish(run, 'duplicate', 'none');
+  summary.message = `Part ${run.part} of run ${run.identity.runId} has nothing to do: the run has finished, or another delivery of this part runs it.`;
+  run.options.logger.info(summary.message, { ...run.fields, part: run.part });
+  return summary;
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { BulkPostSummary } from './bulk-post.js';
+import type { Continuation } from './continuation.js';
 import type { Invocation } from './events.js';
 import type {
   ChannelStore,
@@ -51,6 +52,13 @@ export interface RunChannelsOptions {
   failureSampleSize?: number;
   progressIntervalMs?: number;
   newRunId?: (kind: RunKind, now: number) => string;
+  /**
+   * Starts the next part of the run in a new invocation (an asynchronous invoke of the same
+   * function); without it, a run that nears its deadline stops as `incomplete`.
+   */
+  handOver?: (continuation: Continuation) => Promise<void>;
+  /** A run hands over only this long after its first part started (the hook's hour). */
+  handOverWithinMs?: number;
 }
 
 export const maxLambdaMs = 15 * 60 * 1000;
@@ -71,20 +79,25 @@ export interface Run {
   deadlineMarginMs: number;
   posted?: BulkPostSummary;
   written: { skipped: number };
-  /** What the count said; the total of a run that stopped early. */
+  /** What the count said (with the parts before); the total of a run that stopped early. */
   counted?: number;
+  /** 1 for the first invocation of a run, 2 for the first continuation... */
+  part: number;
+  /** Set when this part handed over: the lease stays with the run for the next part. */
+  handedOver: boolean;
   session: StoreSession;
 }
 
 export function beginRun(options: RunChannelsOptions): Run {
   const { kind, invocation, settings } = options;
-  const startedAt = options.clock.now();
-  const runId = (options.newRunId ?? defaultRunId)(kind, startedAt);
+  const continued = invocation.continuation;
+  const startedAt = continued?.startedAt ?? options.clock.now();
+  const runId = continued?.runId ?? (options.newRunId ?? defaultRunId)(kind, startedAt);
   const timeoutMs = invocation.request.timeoutMs ?? settings.timeoutMs;
-  const tally = new RunTally(options.failureSampleSize ?? 20);
+  const tally = new RunTally(options.failureSampleSize ?? 20, continued?.countsSoFar);
   return {
     options,
-    identity: { runId, startedAt },
+    identity: { runId, startedAt, part: continued?.part ?? 1 },
     fields: {
       runId,
       kind,
@@ -98,6 +111,8 @@ export function beginRun(options: RunChannelsOptions): Run {
     // Enough for the posts in flight (with their throttling retries) and the last writes to end.
     deadlineMarginMs: options.deadlineMarginMs ?? 4 * timeoutMs + 10_000,
     written: { skipped: 0 },
+    part: continued?.part ?? 1,
+    handedOver: false,
     session: {
       keepRetrying: () => options.remainingTimeMs() > writeMarginMs,
       leftOut: (target, fate) => tally.leftOut(target.connectionId, fate),

@@ -21,13 +21,18 @@ export class RunTally {
   readonly failures: FailureSample[] = [];
   readonly #sampleSize: number;
 
-  constructor(sampleSize: number) {
+  /** `before`: what the earlier parts of a run counted; this part adds to it. */
+  constructor(sampleSize: number, before?: Counts) {
     if (!Number.isInteger(sampleSize) || sampleSize < 0) {
       throw new TypeError(
         `Expected the failure sample size to be an integer >= 0, got ${sampleSize}`,
       );
     }
     this.#sampleSize = sampleSize;
+    if (before) {
+      // The buckets go on; the total and the unreached are this part's to say.
+      Object.assign(this.counts, before, { total: 0, remaining: 0 });
+    }
   }
 
   /** A post settled and its result's write has a fate. */

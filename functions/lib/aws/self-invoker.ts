@@ -1,0 +1,30 @@
+import { InvokeCommand, LambdaClient, type LambdaClientConfig } from '@aws-sdk/client-lambda';
+import type { Invoker } from '../core/ports.js';
+
+// Starts the next part of a run: an asynchronous invoke (InvocationType Event) of the function's
+// own version or alias, so the next part runs the same code. The endpoint comes from the SDK's
+// own AWS_ENDPOINT_URL_LAMBDA when it is set (serverless-offline's invoke API), AWS otherwise.
+
+export class LambdaSelfInvoker implements Invoker {
+  readonly #client: LambdaClient;
+
+  constructor(options: { client?: LambdaClient; clientConfig?: LambdaClientConfig } = {}) {
+    this.#client = options.client ?? new LambdaClient({ maxAttempts: 6, ...options.clientConfig });
+  }
+
+  async invokeAsync(functionName: string, payload: unknown): Promise<void> {
+    const output = await this.#client.send(
+      new InvokeCommand({
+        FunctionName: functionName,
+        InvocationType: 'Event',
+        Payload: Buffer.from(JSON.stringify(payload), 'utf8'),
+      }),
+    );
+    // Lambda answers 202 when it has queued the event.
+    if (output.StatusCode !== undefined && output.StatusCode >= 300) {
+      throw new Error(
+        `Lambda answered ${output.StatusCode} to the asynchronous invoke of ${functionName}`,
+      );
+    }
+  }
+}

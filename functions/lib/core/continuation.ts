@@ -1,0 +1,120 @@
+import { InvalidEventError } from '../errors.js';
+import type { Invocation, RunRequest } from './events.js';
+import { type Counts, emptyCounts } from './outcome.js';
+import type { LifecycleHook } from './ports.js';
+
+// A run that nears its Lambda's deadline hands over to a new invocation of its own function
+// (an asynchronous invoke), with this event. The next part goes on under the same run id (the
+// same suspend marks, the same frames, the same record and lease), so the invocations make one
+// run with one set of counts. Where each shard stands is the registry itself: every connection
+// a part settled has left the set the next part reads (resumed, deleted, or marked with this
+// run's attempt), so the next part reads exactly what is left, whatever order the posts ended.
+
+export const continuationField = 'wsChannelsContinuation';
+
+export interface Continuation {
+  runId: string;
+  /** When the first part started (epoch ms): suspend's cut-off, and the hook's hour. */
+  startedAt: number;
+  /** 2 for the first continuation. */
+  part: number;
+  /** What the parts before counted, joined. */
+  countsSoFar: Counts;
+  /** The hook execution's owner (the first invocation's request id): it reports at the end. */
+  owner: string | null;
+}
+
+/** The event that continues `invocation`'s run as `continuation`. */
+export function continuationEvent(invocation: Invocation, continuation: Continuation) {
+  return {
+    [continuationField]: {
+      ...continuation,
+      hook: invocation.hook ?? null,
+      request: {
+        timeoutMs: invocation.request.timeoutMs ?? null,
+        concurrency: invocation.request.concurrency ?? null,
+        connectionIds: invocation.request.connectionIds ?? null,
+      },
+    },
+  };
+}
+
+/** The invocation a continuation event asks for; undefined when the event is not one. */
+export function parseContinuation(event: unknown): Invocation | undefined {
+  if (typeof event !== 'object' || event === null || !(continuationField in event)) {
+    return undefined;
+  }
+  const fields = (event as Record<string, unknown>)[continuationField];
+  const bad = (what: string) =>
+    new InvalidEventError(
+      `${continuationField}.${what} is missing or of the wrong type; this event is sent by ws-channels itself to continue a run, and is not meant to be written by hand.`,
+    );
+  if (typeof fields !== 'object' || fields === null) throw bad('(the object)');
+  const value = fields as Record<string, unknown>;
+  if (typeof value.runId !== 'string' || value.runId.length === 0) throw bad('runId');
+  if (typeof value.startedAt !== 'number') throw bad('startedAt');
+  if (typeof value.part !== 'number' || !Number.isInteger(value.part) || value.part < 2) {
+    throw bad('part');
+  }
+  const counts = countsOf(value.countsSoFar);
+  if (!counts) throw bad('countsSoFar');
+  const hook = hookOfContinuation(event);
+  const request = requestOf(value.request);
+  if (!request) throw bad('request');
+  const continuation: Continuation = {
+    runId: value.runId,
+    startedAt: value.startedAt,
+    part: value.part,
+    countsSoFar: counts,
+    owner: typeof value.owner === 'string' ? value.owner : null,
+  };
+  return hook
+    ? { trigger: 'codedeploy', hook, request, continuation }
+    : { trigger: 'manual', hook: undefined, request, continuation };
+}
+
+/** The hook a continuation event goes on with, if it has one. */
+export function hookOfContinuation(event: unknown): LifecycleHook | undefined {
+  if (typeof event !== 'object' || event === null || !(continuationField in event)) {
+    return undefined;
+  }
+  const fields = (event as Record<string, unknown>)[continuationField];
+  const hook =
+    typeof fields === 'object' && fields !== null ? (fields as { hook?: unknown }).hook : undefined;
+  if (typeof hook !== 'object' || hook === null) return undefined;
+  const { deploymentId, lifecycleEventHookExecutionId } = hook as Record<string, unknown>;
+  if (typeof deploymentId !== 'string' || deploymentId.length === 0) return undefined;
+  if (
+    typeof lifecycleEventHookExecutionId !== 'string' ||
+    lifecycleEventHookExecutionId.length === 0
+  ) {
+    return undefined;
+  }
+  return { deploymentId, lifecycleEventHookExecutionId };
+}
+
+function countsOf(value: unknown): Counts | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const counts = emptyCounts();
+  for (const key of Object.keys(counts) as (keyof Counts)[]) {
+    const count = (value as Record<string, unknown>)[key];
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) return undefined;
+    counts[key] = count;
+  }
+  return counts;
+}
+
+function requestOf(value: unknown): RunRequest | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { timeoutMs, concurrency, connectionIds } = value as Record<string, unknown>;
+  const numberOrUndefined = (field: unknown) => (typeof field === 'number' ? field : undefined);
+  const ids = Array.isArray(connectionIds)
+    ? connectionIds.filter((id): id is string => typeof id === 'string')
+    : undefined;
+  return {
+    dryRun: false,
+    timeoutMs: numberOrUndefined(timeoutMs),
+    concurrency: numberOrUndefined(concurrency),
+    connectionIds: ids,
+  };
+}

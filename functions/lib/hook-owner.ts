@@ -1,0 +1,34 @@
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+import { continuationField } from './core/continuation.js';
+
+/**
+ * Who holds a hook's execution: a new id per delivery (a repeat delivery never shares it, so it
+ * never runs the work again), or the id a continuation carries (the parts a run hands over to
+ * go on holding the execution, and the last part stores the status). The handler reads it with
+ * `hookOwnerFor(context)` to pass it on.
+ */
+export function hookOwnerOf(event: unknown, context: Context | undefined): string {
+  const owner = continuationOwnerOf(event) ?? randomUUID();
+  if (context) ownersByContext.set(context, owner);
+  return owner;
+}
+
+const ownersByContext = new WeakMap<object, string>();
+
+/** The owner of the hook execution this invocation holds, if it holds one. */
+export function hookOwnerFor(context: Context | undefined): string | null {
+  return (context && ownersByContext.get(context)) ?? null;
+}
+
+function continuationOwnerOf(event: unknown): string | undefined {
+  if (typeof event !== 'object' || event === null || !(continuationField in event)) {
+    return undefined;
+  }
+  const fields = (event as Record<string, unknown>)[continuationField];
+  const owner =
+    typeof fields === 'object' && fields !== null
+      ? (fields as { owner?: unknown }).owner
+      : undefined;
+  return typeof owner === 'string' && owner.length > 0 ? owner : undefined;
+}
