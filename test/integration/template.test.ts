@@ -1,10 +1,23 @@
+import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   asArray,
   type CloudFormationTemplate,
   iamStatements,
   packageTemplate,
+  packageTemplateWithoutDeploymentSettings,
+  websocketDeploymentIds,
+  websocketDeploymentNames,
 } from '../support/packaged-template.js';
+
+const { renameWebsocketDeployment } = createRequire(import.meta.url)(
+  '../../plugins/stage-redeploy.cjs',
+) as {
+  renameWebsocketDeployment: (
+    template: CloudFormationTemplate,
+    fail: (message: string) => never,
+  ) => { from: string; to: string } | undefined;
+};
 
 describe('the packaged CloudFormation template (osls package, offline, no credentials)', () => {
   let template: CloudFormationTemplate;
@@ -147,5 +160,83 @@ describe('the packaged CloudFormation template (osls package, offline, no creden
         NODE_OPTIONS: expect.stringContaining('--max-old-space-size='),
       });
     }
+  });
+
+  describe('the WebSocket deployment, named after the final routes and integrations (plugins/stage-redeploy.cjs)', () => {
+    let packagedAgain: CloudFormationTemplate;
+    let withoutDeploymentSettings: CloudFormationTemplate;
+
+    beforeAll(async () => {
+      packagedAgain = await packageTemplate('dev');
+      withoutDeploymentSettings = await packageTemplateWithoutDeploymentSettings('dev');
+    }, 240_000);
+
+    const deploymentId = (packaged: CloudFormationTemplate): string => {
+      const ids = websocketDeploymentIds(packaged);
+      expect(ids).toHaveLength(1);
+      return ids[0] ?? '';
+    };
+
+    it('gets a new id when the canary plugin points $default at the alias', () => {
+      // Without deploymentSettings the route calls the function itself: osls alone gave both the
+      // same id, so an existing stage kept that integration.
+      const uri = withoutDeploymentSettings.Resources.DefaultWebsocketsIntegration?.Properties;
+      expect(JSON.stringify(uri?.IntegrationUri)).not.toContain('DefaultLambdaFunctionAliasLive');
+      expect(deploymentId(template)).not.toBe(deploymentId(withoutDeploymentSettings));
+    });
+
+    it('keeps its id when the same service is packaged twice', () => {
+      expect(deploymentId(packagedAgain)).toBe(deploymentId(template));
+    });
+
+    it('is what the stage and every other reference name: no resource keeps the old name', () => {
+      for (const packaged of [template, withoutDeploymentSettings]) {
+        const id = deploymentId(packaged);
+        expect(id).toMatch(/^WebsocketsDeployment[0-9a-f]{64}$/);
+        expect(packaged.Resources.WebsocketsDeploymentStage?.Properties?.DeploymentId).toEqual({
+          Ref: id,
+        });
+        expect(websocketDeploymentNames(packaged)).toEqual([id]);
+      }
+    });
+
+    it('renames Ref, Fn::GetAtt, Fn::Sub and DependsOn; ignores no deployment; refuses two', () => {
+      const fail = (message: string): never => {
+        throw new Error(message);
+      };
+      const deployment = { Type: 'AWS::ApiGatewayV2::Deployment', Properties: { ApiId: 'abc' } };
+      const synthetic: CloudFormationTemplate = {
+        Resources: {
+          WebsocketsDeploymentOld: deployment,
+          WebsocketsDeploymentStage: {
+            Type: 'AWS::ApiGatewayV2::Stage',
+            Properties: { DeploymentId: { Ref: 'WebsocketsDeploymentOld' } },
+          },
+          Waiter: {
+            Type: 'AWS::CloudFormation::WaitConditionHandle',
+            DependsOn: 'WebsocketsDeploymentOld',
+          },
+        },
+        Outputs: {
+          Id: { Value: { 'Fn::GetAtt': ['WebsocketsDeploymentOld', 'DeploymentId'] } },
+          Short: { Value: { 'Fn::GetAtt': 'WebsocketsDeploymentOld.DeploymentId' } },
+          Sub: { Value: { 'Fn::Sub': '${WebsocketsDeploymentOld}/${WebsocketsDeploymentOld.X}' } },
+        },
+      };
+      const renamed = renameWebsocketDeployment(synthetic, fail);
+      expect(renamed?.from).toBe('WebsocketsDeploymentOld');
+      expect(websocketDeploymentNames(synthetic)).toEqual([renamed?.to]);
+
+      const noWebsockets: CloudFormationTemplate = { Resources: { Waiter: { Type: 'X' } } };
+      expect(renameWebsocketDeployment(noWebsockets, fail)).toBeUndefined();
+      expect(noWebsockets).toEqual({ Resources: { Waiter: { Type: 'X' } } });
+
+      const two = {
+        Resources: { WebsocketsDeploymentA: deployment, WebsocketsDeploymentB: deployment },
+      };
+      expect(() => renameWebsocketDeployment(two, fail)).toThrow(
+        /expected one WebSocket deployment .* found 2 \(WebsocketsDeploymentA, WebsocketsDeploymentB\)/,
+      );
+    });
   });
 });

@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
+import { parseDocument } from 'yaml';
 import { projectRoot } from '../../scripts/lib/local-stack.js';
 
 // `osls package` as a user runs it, with no AWS credentials, into a temporary folder.
@@ -25,7 +26,10 @@ export interface IamStatement {
   Resource: unknown;
 }
 
-export async function packageTemplate(stage = 'dev'): Promise<CloudFormationTemplate> {
+export async function packageTemplate(
+  stage = 'dev',
+  serviceDir = projectRoot,
+): Promise<CloudFormationTemplate> {
   const folder = await mkdtemp(join(tmpdir(), 'ws-channels-package-'));
   try {
     const environment: NodeJS.ProcessEnv = { ...process.env, SLS_TELEMETRY_DISABLED: '1' };
@@ -47,12 +51,52 @@ export async function packageTemplate(stage = 'dev'): Promise<CloudFormationTemp
         '--package',
         folder,
       ],
-      { cwd: projectRoot, env: environment, timeout: 120_000 },
+      { cwd: serviceDir, env: environment, timeout: 120_000 },
     );
     const text = await readFile(join(folder, 'cloudformation-template-update-stack.json'), 'utf8');
     return JSON.parse(text) as CloudFormationTemplate;
   } finally {
     await rm(folder, { recursive: true, force: true });
+  }
+}
+
+// Left out of a copy of the service: build and test output, and node_modules, which is linked.
+const notCopied = new Set([
+  '.git',
+  'node_modules',
+  '.serverless',
+  '.esbuild',
+  '.serverless-offline',
+  'bench-results',
+  'coverage',
+]);
+
+/**
+ * The template of the service as it would be without any `deploymentSettings`, so without the
+ * canary plugin's rewrite: packaged from a temporary copy whose serverless.yml lacks them.
+ */
+export async function packageTemplateWithoutDeploymentSettings(
+  stage = 'dev',
+): Promise<CloudFormationTemplate> {
+  const serviceDir = await mkdtemp(join(tmpdir(), 'ws-channels-service-'));
+  try {
+    await cp(projectRoot, serviceDir, {
+      recursive: true,
+      filter: (source) => !notCopied.has(relative(projectRoot, source).split(sep)[0] ?? ''),
+    });
+    await symlink(
+      await realpath(join(projectRoot, 'node_modules')),
+      join(serviceDir, 'node_modules'),
+    );
+    const config = parseDocument(await readFile(join(projectRoot, 'serverless.yml'), 'utf8'));
+    const functions = (config.toJS() as { functions?: Record<string, unknown> }).functions ?? {};
+    for (const name of Object.keys(functions)) {
+      config.deleteIn(['functions', name, 'deploymentSettings']);
+    }
+    await writeFile(join(serviceDir, 'serverless.yml'), String(config));
+    return await packageTemplate(stage, serviceDir);
+  } finally {
+    await rm(serviceDir, { recursive: true, force: true });
   }
 }
 
@@ -81,3 +125,15 @@ export function iamStatements(
 }
 
 export const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/** Logical ids of the template's AWS::ApiGatewayV2::Deployment resources. */
+export const websocketDeploymentIds = (template: CloudFormationTemplate): string[] =>
+  Object.keys(template.Resources).filter(
+    (logicalId) => template.Resources[logicalId]?.Type === 'AWS::ApiGatewayV2::Deployment',
+  );
+
+/** Every name of the form `WebsocketsDeployment…` used anywhere in the template but the stage's. */
+export function websocketDeploymentNames(template: CloudFormationTemplate): string[] {
+  const names = JSON.stringify(template).match(/WebsocketsDeployment[0-9A-Za-z]*/g) ?? [];
+  return [...new Set(names)].filter((name) => name !== 'WebsocketsDeploymentStage');
+}
