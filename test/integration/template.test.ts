@@ -174,4 +174,13 @@ describe('the packaged CloudFormation template (osls package, offline, no creden
       'logs:PutLogEvents',
     ]);
   });
+
+  it('gives the suspend function RESUME_EXPECTED_WITHIN_MS, 15 minutes unless set per stage', () => {
+    const variables = (
+      properties('SuspendLambdaFunction').Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+    expect(variables.RESUME_EXPECTED_WITHIN_MS).toBe('900000');
+  });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { pingMessage } from '../../client/ws-channels-client.js';
 import type { ConnectionRegistry, MessagePoster } from '../../functions/lib/core/ports.js';
 import {
   answerPing,
@@ -100,10 +101,14 @@ describe('answerPing', () => {
   it('answers 200 with no body: nothing goes back to the client', async () => {
     const response = await answerPing()({
       requestContext: { connectionId: 'abc=', routeKey: pingRouteKey },
-      body: '{"action":"ws-channels.ping"}',
+      body: pingMessage,
     });
 
     expect(response).toEqual({ statusCode: 200 });
+  });
+
+  it('is the route the client helper pings (its action)', () => {
+    expect(JSON.parse(pingMessage)).toEqual({ action: pingRouteKey });
   });
 
   it('rejects an event without a connection id', async () => {
