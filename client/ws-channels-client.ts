@@ -1,7 +1,9 @@
 // The client side of ws-channels: wraps any object with the standard WebSocket interface
 // (browser WebSocket, Node 22's global WebSocket, the `ws` package) so that messages the app sends
 // while the server has suspended the connection are held and sent, in order, once it resumes.
-// No dependencies: it uses only EventTarget, CustomEvent and the socket it is given.
+// While suspended it keeps the connection from being closed as idle, and it resumes on its own if
+// the resume frame has not come by the time the suspend frame gave.
+// No dependencies: it uses only EventTarget, CustomEvent, timers and the socket it is given.
 
 /** Sent by the server before a deployment: hold outgoing messages until `resume`. */
 export interface SuspendFrame {
@@ -9,6 +11,11 @@ export interface SuspendFrame {
   runId: string;
   deploymentId: string | null;
   at: string;
+  /**
+   * When the server expects to have resumed the connection at the latest (null: no such time).
+   * The client waits `resumeBy - at`, counted on its own clock from the frame's arrival.
+   */
+  resumeBy: string | null;
 }
 
 /** Sent by the server after the deployment: the connection may talk again. */
@@ -32,8 +39,8 @@ export type OutgoingMessage = string | ArrayBufferLike | Blob | ArrayBufferView;
 export interface WebSocketLike {
   readonly readyState: number;
   send(data: OutgoingMessage): void;
-  addEventListener(type: 'message' | 'open', listener: (event: unknown) => void): void;
-  removeEventListener(type: 'message' | 'open', listener: (event: unknown) => void): void;
+  addEventListener(type: 'message' | 'open' | 'close', listener: (event: unknown) => void): void;
+  removeEventListener(type: 'message' | 'open' | 'close', listener: (event: unknown) => void): void;
 }
 
 export type ChannelsState = 'active' | 'suspended';
@@ -45,13 +52,33 @@ export interface ChannelsClientOptions {
    * would lose a message nobody hears about.
    */
   maxQueued?: number;
+  /**
+   * While suspended, how often the client sends `pingMessage` so that API Gateway does not close
+   * the connection as idle (it does after 10 minutes without a message). Default 3 minutes, so a
+   * late or lost ping still leaves room; the first ping comes at a random point within the first
+   * interval, so that clients suspended together do not all ping at once. `Infinity`: never.
+   */
+  pingIntervalMs?: number;
 }
 
+/**
+ * The keep-alive message: ws-channels routes it (route key `ws-channels.ping`) to a function of
+ * its own that answers nothing; it never reaches the app's handler, which is mid-deployment.
+ */
+export const pingMessage = '{"action":"ws-channels.ping"}';
+
+/**
+ * Why the client resumed: the server's resume frame; the open of a socket given to `attach`; or
+ * the suspend frame's `resumeBy` passing with no resume frame (the server never resumed it).
+ */
+export type ResumeReason = 'frame' | 'reconnect' | 'resumeBy';
+
 export interface ResumeDetail {
-  /** The server's resume frame, or null when the client resumed by moving to a new socket. */
+  /** The server's resume frame; null when the client resumed on its own (see `reason`). */
   frame: ResumeFrame | null;
   /** How many held messages were sent when it resumed. */
   flushed: number;
+  reason: ResumeReason;
 }
 
 export interface OverflowDetail {
@@ -69,7 +96,10 @@ export interface SendErrorDetail {
 export interface ChannelsClientEventMap {
   /** The state went from active to suspended. */
   suspend: CustomEvent<SuspendFrame>;
-  /** The state went from suspended to active; held messages have been sent. */
+  /**
+   * The state went from suspended to active; held messages have been sent. `detail.reason` is
+   * `resumeBy` when no resume frame came in time and the client resumed on its own.
+   */
   resume: CustomEvent<ResumeDetail>;
   /** A message for the app (control frames never reach it); detail is the socket's `data`. */
   message: CustomEvent<unknown>;
@@ -92,6 +122,9 @@ export class ChannelsQueueFullError extends Error {
 
 // WebSocket.OPEN, written out: Node 20 has no global WebSocket to read it from.
 const OPEN = 1;
+
+// setTimeout takes at most this many milliseconds; a longer delay would fire at once.
+const maxTimerDelayMs = 2_147_483_647;
 
 // Control frames are about 150 bytes; longer messages are the app's and are not parsed twice.
 const maxControlFrameLength = 4096;
@@ -116,7 +149,11 @@ export function parseControlFrame(data: unknown): ControlFrame | null {
   if (typeof runId !== 'string' || typeof at !== 'string' || !isNullableString(deploymentId)) {
     return null;
   }
-  if (type === 'suspend') return { type, runId, deploymentId, at };
+  // Servers from before resumeBy leave it out: no time was given.
+  const resumeBy = fields.resumeBy === undefined ? null : fields.resumeBy;
+  if (type === 'suspend' && isNullableString(resumeBy)) {
+    return { type, runId, deploymentId, at, resumeBy };
+  }
   if (type === 'resume' && isNullableString(fields.suspendRunId)) {
     return { type, runId, suspendRunId: fields.suspendRunId, deploymentId, at };
   }
@@ -141,6 +178,7 @@ function isNullableString(value: unknown): value is string | null {
  */
 export class ChannelsClient extends EventTarget {
   readonly maxQueued: number;
+  readonly pingIntervalMs: number;
   #socket: WebSocketLike;
   #state: ChannelsState = 'active';
   #disposed = false;
@@ -152,6 +190,11 @@ export class ChannelsClient extends EventTarget {
   #flushing = false;
   // Set by attach() while suspended: the new socket's open is what resumes the client.
   #resumeOnOpen = false;
+  // Both run only while suspended on an open socket; every way out of that clears them.
+  #pingTimer: ReturnType<typeof setTimeout> | undefined;
+  #resumeByTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the client resumes on its own (its own clock, ms); undefined when not told. */
+  #resumeByDeadline: number | undefined;
 
   constructor(socket: WebSocketLike, options: ChannelsClientOptions = {}) {
     super();
@@ -166,6 +209,20 @@ export class ChannelsClient extends EventTarget {
       throw new TypeError('Expected `maxQueued` to be a positive integer or Infinity.');
     }
     this.maxQueued = maxQueued;
+    const pingIntervalMs = options.pingIntervalMs ?? 180_000;
+    if (
+      !(
+        pingIntervalMs === Number.POSITIVE_INFINITY ||
+        (Number.isInteger(pingIntervalMs) &&
+          pingIntervalMs > 0 &&
+          pingIntervalMs <= maxTimerDelayMs)
+      )
+    ) {
+      throw new TypeError(
+        'Expected `pingIntervalMs` to be a positive integer of milliseconds (at most 2^31 - 1) or Infinity.',
+      );
+    }
+    this.pingIntervalMs = pingIntervalMs;
     this.#socket = socket;
     this.#listen(socket);
   }
@@ -217,6 +274,8 @@ export class ChannelsClient extends EventTarget {
     this.#assertNotDisposed();
     // The same socket is the same connection: still suspended if it was.
     if (socket === this.#socket) return;
+    // The old connection needs no keep-alive; the new one is not suspended by the server.
+    this.#stopTimers();
     this.#unlisten(this.#socket);
     this.#socket = socket;
     this.#resumeOnOpen = this.#state === 'suspended';
@@ -230,6 +289,7 @@ export class ChannelsClient extends EventTarget {
   dispose(): OutgoingMessage[] {
     if (this.#disposed) return [];
     this.#disposed = true;
+    this.#stopTimers();
     this.#unlisten(this.#socket);
     const held = this.#queue.slice(this.#head);
     this.#queue = [];
@@ -276,13 +336,32 @@ export class ChannelsClient extends EventTarget {
   // Arrow functions: the same function object must be given to removeEventListener.
   readonly #onOpen = (): void => {
     if (this.#resumeOnOpen) {
-      this.#resumeOnOpen = false;
-      this.#state = 'active';
-      const flushed = this.#flush();
-      this.#dispatch('resume', { frame: null, flushed });
+      this.#resume(null, 'reconnect');
       return;
     }
     this.#flush();
+  };
+
+  // A closed connection needs no keep-alive, and `attach` (a new socket's open) resumes it.
+  readonly #onClose = (): void => {
+    this.#stopTimers();
+  };
+
+  readonly #resumeOnOwn = (): void => {
+    this.#resumeByTimer = undefined;
+    if (this.#state === 'suspended') this.#resume(null, 'resumeBy');
+  };
+
+  readonly #ping = (): void => {
+    // A ping is never held: it is only for the connection that is open now.
+    if (this.#socket.readyState === OPEN) {
+      try {
+        this.#socket.send(pingMessage);
+      } catch {
+        // Nothing for the app to do: the next ping tries again, and a closed socket says so itself.
+      }
+    }
+    this.#pingTimer = setTimeout(this.#ping, this.pingIntervalMs);
   };
 
   readonly #onMessage = (event: unknown): void => {
@@ -292,15 +371,14 @@ export class ChannelsClient extends EventTarget {
     if (frame === null) {
       this.#dispatch('message', data);
     } else if (frame.type === 'suspend') {
-      // A second suspend (another run) changes nothing: the client keeps holding messages.
+      // A second suspend (another run, e.g. another deployment group) only moves resumeBy later.
+      this.#armResumeBy(frame);
       if (this.#state === 'suspended') return;
       this.#state = 'suspended';
+      this.#startPinging();
       this.#dispatch('suspend', frame);
     } else if (this.#state === 'suspended') {
-      this.#resumeOnOpen = false;
-      this.#state = 'active';
-      const flushed = this.#flush();
-      this.#dispatch('resume', { frame, flushed });
+      this.#resume(frame, 'frame');
     } else {
       // A resume without a suspend (one that came before this client listened): nothing to undo,
       // but held messages, if a socket error left any, may go now.
@@ -308,9 +386,47 @@ export class ChannelsClient extends EventTarget {
     }
   };
 
+  #resume(frame: ResumeFrame | null, reason: ResumeReason): void {
+    this.#stopTimers();
+    this.#resumeOnOpen = false;
+    this.#state = 'active';
+    const flushed = this.#flush();
+    this.#dispatch('resume', { frame, flushed, reason });
+  }
+
+  #startPinging(): void {
+    if (this.pingIntervalMs === Number.POSITIVE_INFINITY) return;
+    clearTimeout(this.#pingTimer);
+    // The suspend frame itself was traffic, so the first ping may come any time in the interval.
+    this.#pingTimer = setTimeout(this.#ping, Math.floor(Math.random() * this.pingIntervalMs));
+  }
+
+  /** Resumes on its own `resumeBy - at` from now, unless an earlier frame gave a later time. */
+  #armResumeBy(frame: SuspendFrame): void {
+    if (frame.resumeBy === null) return;
+    const withinMs = Date.parse(frame.resumeBy) - Date.parse(frame.at);
+    // A time that does not parse is no promise to act on.
+    if (Number.isNaN(withinMs)) return;
+    const delay = Math.min(Math.max(withinMs, 0), maxTimerDelayMs);
+    const deadline = Date.now() + delay;
+    if (this.#resumeByDeadline !== undefined && this.#resumeByDeadline >= deadline) return;
+    clearTimeout(this.#resumeByTimer);
+    this.#resumeByDeadline = deadline;
+    this.#resumeByTimer = setTimeout(this.#resumeOnOwn, delay);
+  }
+
+  #stopTimers(): void {
+    clearTimeout(this.#pingTimer);
+    clearTimeout(this.#resumeByTimer);
+    this.#pingTimer = undefined;
+    this.#resumeByTimer = undefined;
+    this.#resumeByDeadline = undefined;
+  }
+
   #listen(socket: WebSocketLike): void {
     socket.addEventListener('message', this.#onMessage);
     socket.addEventListener('open', this.#onOpen);
+    socket.addEventListener('close', this.#onClose);
     // A socket that is already open sends no open event.
     if (socket.readyState === OPEN) this.#onOpen();
   }
@@ -318,6 +434,7 @@ export class ChannelsClient extends EventTarget {
   #unlisten(socket: WebSocketLike): void {
     socket.removeEventListener('message', this.#onMessage);
     socket.removeEventListener('open', this.#onOpen);
+    socket.removeEventListener('close', this.#onClose);
   }
 
   // Only an open socket: `ws` and browsers silently drop what is sent on a closing or closed one.

@@ -19,6 +19,8 @@ export interface RunConfig extends RouteConfig {
   maxPostsPerSecond: number | undefined;
   suspendShards: number;
   failOnErrorRatio: number | undefined;
+  /** How long after a suspend run starts its resume is expected (the suspend frame's resumeBy). */
+  resumeExpectedWithinMs: number;
 }
 
 export const configDefaults = {
@@ -26,6 +28,7 @@ export const configDefaults = {
   postTimeoutMs: 1000,
   concurrency: 100,
   suspendShards: 16,
+  resumeExpectedWithinMs: 15 * 60 * 1000,
 } as const;
 
 class EnvironmentReader {
@@ -157,6 +160,13 @@ export function readRunConfig(environment: Environment = process.env): RunConfig
         fallback: configDefaults.suspendShards,
       }) ?? configDefaults.suspendShards,
     failOnErrorRatio: reader.ratio('FAIL_ON_ERROR_RATIO'),
+    // At most 2 hours: API Gateway closes every connection by then, resumed or not.
+    resumeExpectedWithinMs:
+      reader.integer('RESUME_EXPECTED_WITHIN_MS', {
+        min: 1_000,
+        max: 2 * 60 * 60 * 1000,
+        fallback: configDefaults.resumeExpectedWithinMs,
+      }) ?? configDefaults.resumeExpectedWithinMs,
   };
   reader.finish();
   return config;

@@ -87,6 +87,7 @@ export function runEventHandler(options: RunEventHandlerOptions) {
         timeoutMs: config.postTimeoutMs,
         maxPostsPerSecond: config.maxPostsPerSecond,
         failOnErrorRatio: config.failOnErrorRatio,
+        resumeExpectedWithinMs: config.resumeExpectedWithinMs,
       },
       store: dependencies.storeFor(invocation),
       undoStore: dependencies.undoStoreFor?.(),

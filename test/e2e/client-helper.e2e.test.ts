@@ -95,6 +95,7 @@ describe('the client helper against the local stack', () => {
       runId: 'e2e-suspend',
       deploymentId: 'd-E2E',
       at: new Date().toISOString(),
+      resumeBy: null,
     };
     for (const { raw } of participants) await post(raw.connectionId, suspendFrame);
     await Promise.all(
@@ -197,6 +198,7 @@ describe('the client helper against the local stack', () => {
           runId: 'e2e-suspend-reconnect',
           deploymentId: null,
           at: new Date().toISOString(),
+          resumeBy: null,
         }),
       }),
     );

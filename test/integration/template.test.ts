@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { pingRouteKey } from '../../functions/lib/core/websocket-routes.js';
 import {
   asArray,
   type CloudFormationTemplate,
@@ -62,7 +63,7 @@ describe('the packaged CloudFormation template (osls package, offline, no creden
     expect(functions.length).toBeGreaterThanOrEqual(3);
     for (const [, resource] of functions) {
       expect(resource.Properties?.Runtime).toBe('nodejs22.x');
-      expect(['RegistryRole', 'ChannelsRunRole']).toContain(
+      expect(['RegistryRole', 'ChannelsRunRole', 'KeepaliveRole']).toContain(
         (resource.Properties?.Role as { 'Fn::GetAtt'?: string[] } | undefined)?.['Fn::GetAtt']?.[0],
       );
     }
@@ -238,5 +239,39 @@ describe('the packaged CloudFormation template (osls package, offline, no creden
         /expected one WebSocket deployment .* found 2 \(WebsocketsDeploymentA, WebsocketsDeploymentB\)/,
       );
     });
+  });
+
+  it('routes the keep-alive ping to a function of its own, outside the deployment, that may only log', () => {
+    const route = properties('wsDashchannelsPeriodpingWebsocketsRoute');
+    expect(route.RouteKey).toBe(pingRouteKey);
+    // No route response: API Gateway sends the client nothing back.
+    expect(route.RouteResponseSelectionExpression).toBeUndefined();
+    const uri = JSON.stringify(properties('PingWebsocketsIntegration').IntegrationUri);
+    expect(uri).toContain('PingLambdaFunction');
+    expect(uri).not.toContain('Alias');
+    expect(
+      Object.values(template.Resources).filter(
+        (resource) =>
+          resource.Type === 'AWS::CodeDeploy::DeploymentGroup' &&
+          JSON.stringify(resource).includes('Ping'),
+      ),
+    ).toEqual([]);
+    expect(properties('PingLambdaFunction').Role).toEqual({
+      'Fn::GetAtt': ['KeepaliveRole', 'Arn'],
+    });
+    const statements = iamStatements(template).filter(({ owner }) => owner === 'KeepaliveRole');
+    expect(statements.flatMap(({ statement }) => asArray(statement.Action)).sort()).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+    ]);
+  });
+
+  it('gives the suspend function RESUME_EXPECTED_WITHIN_MS, 15 minutes unless set per stage', () => {
+    const variables = (
+      properties('SuspendLambdaFunction').Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+    expect(variables.RESUME_EXPECTED_WITHIN_MS).toBe('900000');
   });
 });

@@ -30,6 +30,7 @@ describe('readRunConfig', () => {
       maxPostsPerSecond: undefined,
       suspendShards: 16,
       failOnErrorRatio: undefined,
+      resumeExpectedWithinMs: 900_000,
     });
   });
 
@@ -42,6 +43,7 @@ describe('readRunConfig', () => {
       SUSPEND_SHARDS: '32',
       FAIL_ON_ERROR_RATIO: '0.05',
       SUSPENDED_INDEX: 'by-shard',
+      RESUME_EXPECTED_WITHIN_MS: '5400000',
     });
     expect(config).toMatchObject({
       postTimeoutMs: 250,
@@ -50,6 +52,7 @@ describe('readRunConfig', () => {
       suspendShards: 32,
       failOnErrorRatio: 0.05,
       suspendedIndex: 'by-shard',
+      resumeExpectedWithinMs: 5_400_000,
     });
   });
 
@@ -81,6 +84,8 @@ describe('readRunConfig', () => {
     ['MAX_POSTS_PER_SECOND', '0x100', 'a whole number from 1 to 100000'],
     ['SUSPEND_SHARDS', '1_6', 'a whole number from 1 to 256'],
     ['SUSPEND_SHARDS', ' ', 'a whole number from 1 to 256'],
+    ['RESUME_EXPECTED_WITHIN_MS', '999', 'a whole number from 1000 to 7200000'],
+    ['RESUME_EXPECTED_WITHIN_MS', '7200001', 'a whole number from 1000 to 7200000'],
   ])('rejects %s=%j: whole numbers are plain decimal digits', (name, value, expected) => {
     const problems = problemsOf(() => readRunConfig({ ...valid, [name]: value }));
 

@@ -1,29 +1,56 @@
 import { describe, expect, it } from 'vitest';
 import {
   encodeFrame,
+  frameEncoderFor,
   maxMessageBytes,
+  resumeByOf,
   resumeFrameEncoder,
   type SuspendFrame,
 } from '../../functions/lib/core/frames.js';
 import { FrameTooLargeError, PreconditionFailedError } from '../../functions/lib/errors.js';
 
 const at = '2025-01-02T03:04:05.678Z';
+const resumeBy = '2025-01-02T03:19:05.678Z';
 const decode = (bytes: Uint8Array): unknown => JSON.parse(Buffer.from(bytes).toString('utf8'));
 
 describe('encodeFrame', () => {
   it('encodes a suspend frame as UTF-8 JSON with exactly its fields', () => {
     // Act
-    const bytes = encodeFrame({ type: 'suspend', runId: 'run-1', deploymentId: 'd-ABC', at });
+    const bytes = encodeFrame({
+      type: 'suspend',
+      runId: 'run-1',
+      deploymentId: 'd-ABC',
+      at,
+      resumeBy,
+    });
 
     // Assess
     expect(bytes).toBeInstanceOf(Uint8Array);
-    expect(decode(bytes)).toEqual({ type: 'suspend', runId: 'run-1', deploymentId: 'd-ABC', at });
+    expect(decode(bytes)).toEqual({
+      type: 'suspend',
+      runId: 'run-1',
+      deploymentId: 'd-ABC',
+      at,
+      resumeBy,
+    });
   });
 
   it('keeps a null deploymentId as null (a manual run)', () => {
-    const bytes = encodeFrame({ type: 'suspend', runId: 'run-1', deploymentId: null, at });
+    const bytes = encodeFrame({
+      type: 'suspend',
+      runId: 'run-1',
+      deploymentId: null,
+      at,
+      resumeBy: null,
+    });
 
-    expect(decode(bytes)).toEqual({ type: 'suspend', runId: 'run-1', deploymentId: null, at });
+    expect(decode(bytes)).toEqual({
+      type: 'suspend',
+      runId: 'run-1',
+      deploymentId: null,
+      at,
+      resumeBy: null,
+    });
     expect(Buffer.from(bytes).toString('utf8')).toContain('"deploymentId":null');
   });
 
@@ -46,11 +73,13 @@ describe('encodeFrame', () => {
   });
 
   it('encodes non-ASCII text as UTF-8', () => {
-    const bytes = encodeFrame({ type: 'suspend', runId: 'é✓', deploymentId: null, at });
+    const bytes = encodeFrame({ type: 'suspend', runId: 'é✓', deploymentId: null, at, resumeBy });
 
     expect((decode(bytes) as SuspendFrame).runId).toBe('é✓');
     expect(bytes.byteLength).toBe(
-      Buffer.byteLength(JSON.stringify({ type: 'suspend', runId: 'é✓', deploymentId: null, at })),
+      Buffer.byteLength(
+        JSON.stringify({ type: 'suspend', runId: 'é✓', deploymentId: null, at, resumeBy }),
+      ),
     );
   });
 
@@ -61,6 +90,7 @@ describe('encodeFrame', () => {
       runId: 'x'.repeat(132_000),
       deploymentId: null,
       at,
+      resumeBy,
     };
     const size = Buffer.byteLength(JSON.stringify(frame));
 
@@ -83,17 +113,17 @@ describe('encodeFrame', () => {
   it('accepts a frame of exactly 128 KB and rejects one byte more', () => {
     // Prepare: fill the runId so the encoded frame is exactly the limit.
     const overhead = Buffer.byteLength(
-      JSON.stringify({ type: 'suspend', runId: '', deploymentId: null, at }),
+      JSON.stringify({ type: 'suspend', runId: '', deploymentId: null, at, resumeBy }),
     );
     const runId = 'x'.repeat(maxMessageBytes - overhead);
 
     // Act
-    const bytes = encodeFrame({ type: 'suspend', runId, deploymentId: null, at });
+    const bytes = encodeFrame({ type: 'suspend', runId, deploymentId: null, at, resumeBy });
 
     // Assess
     expect(bytes.byteLength).toBe(maxMessageBytes);
     expect(() =>
-      encodeFrame({ type: 'suspend', runId: `${runId}x`, deploymentId: null, at }),
+      encodeFrame({ type: 'suspend', runId: `${runId}x`, deploymentId: null, at, resumeBy }),
     ).toThrow(FrameTooLargeError);
   });
 
@@ -104,6 +134,7 @@ describe('encodeFrame', () => {
       runId: 'é'.repeat(70_000),
       deploymentId: null,
       at,
+      resumeBy,
     };
 
     expect(() => encodeFrame(frame)).toThrow(FrameTooLargeError);
@@ -152,5 +183,64 @@ describe('resumeFrameEncoder', () => {
     const encode = resumeFrameEncoder({ runId: 'run-2', deploymentId: null, at });
 
     expect(() => encode('x'.repeat(132_000))).toThrow(FrameTooLargeError);
+  });
+});
+
+describe('resumeByOf', () => {
+  it('is the ISO time the given span after the run started', () => {
+    expect(resumeByOf(Date.parse(at), 15 * 60 * 1000)).toBe(resumeBy);
+  });
+
+  it('is null without a span', () => {
+    expect(resumeByOf(Date.parse(at), undefined)).toBeNull();
+  });
+});
+
+describe('frameEncoderFor', () => {
+  const target = { connectionId: 'c1', suspendedBy: 'run-1', resumeAttempts: 0 };
+
+  it('gives every target of a suspend run the same frame, with its resumeBy', () => {
+    // Act
+    const frameFor = frameEncoderFor('suspend', {
+      runId: 'run-1',
+      deploymentId: 'd-1',
+      at,
+      resumeBy,
+    });
+
+    // Assess
+    expect(decode(frameFor(target))).toEqual({
+      type: 'suspend',
+      runId: 'run-1',
+      deploymentId: 'd-1',
+      at,
+      resumeBy,
+    });
+    expect(frameFor({ connectionId: 'c2', suspendedBy: null, resumeAttempts: 0 })).toBe(
+      frameFor(target),
+    );
+  });
+
+  it('writes resumeBy as null when the run has none, so the field is always there', () => {
+    const frameFor = frameEncoderFor('suspend', { runId: 'run-1', deploymentId: null, at });
+
+    expect(Buffer.from(frameFor(target)).toString('utf8')).toContain('"resumeBy":null');
+  });
+
+  it('leaves resumeBy out of the resume frame', () => {
+    const frameFor = frameEncoderFor('resume', {
+      runId: 'run-2',
+      deploymentId: null,
+      at,
+      resumeBy,
+    });
+
+    expect(decode(frameFor(target))).toEqual({
+      type: 'resume',
+      runId: 'run-2',
+      suspendRunId: 'run-1',
+      deploymentId: null,
+      at,
+    });
   });
 });

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { pingMessage } from '../../client/ws-channels-client.js';
 import type { ConnectionRegistry, MessagePoster } from '../../functions/lib/core/ports.js';
 import {
+  answerPing,
   connectionLifetimeSeconds,
   echoMessage,
   expiryMarginSeconds,
+  pingRouteKey,
   registerConnection,
   unregisterConnection,
 } from '../../functions/lib/core/websocket-routes.js';
@@ -91,5 +94,24 @@ describe('echoMessage', () => {
     await expect(echoMessage({ poster: new RecordingPoster() })(event('a', 5))).rejects.toThrow(
       /body is not a string/,
     );
+  });
+});
+
+describe('answerPing', () => {
+  it('answers 200 with no body: nothing goes back to the client', async () => {
+    const response = await answerPing()({
+      requestContext: { connectionId: 'abc=', routeKey: pingRouteKey },
+      body: pingMessage,
+    });
+
+    expect(response).toEqual({ statusCode: 200 });
+  });
+
+  it('is the route the client helper pings (its action)', () => {
+    expect(JSON.parse(pingMessage)).toEqual({ action: pingRouteKey });
+  });
+
+  it('rejects an event without a connection id', async () => {
+    await expect(answerPing()({ requestContext: {} })).rejects.toThrow(InvalidEventError);
   });
 });

@@ -1,10 +1,11 @@
-import { describe, expect, expectTypeOf, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import type WsWebSocket from 'ws';
 import {
   ChannelsClient,
   ChannelsQueueFullError,
   type OutgoingMessage,
   parseControlFrame,
+  pingMessage,
   type ResumeDetail,
   type SuspendFrame,
   type WebSocketLike,
@@ -66,13 +67,15 @@ class FakeSocket extends EventTarget {
   }
 }
 
-const suspendFrame = (runId = 'run-s1'): SuspendFrame => ({
+const suspendFrame = (runId = 'run-s1', resumeBy: string | null = null): SuspendFrame => ({
   type: 'suspend',
   runId,
   deploymentId: 'd-ABC',
   at: '2026-01-01T00:00:00.000Z',
+  resumeBy,
 });
-const suspendText = (runId?: string) => JSON.stringify(suspendFrame(runId));
+const suspendText = (runId?: string, resumeBy?: string | null) =>
+  JSON.stringify(suspendFrame(runId, resumeBy));
 const resumeText = (suspendRunId: string | null = 'run-s1') =>
   JSON.stringify({
     type: 'resume',
@@ -212,6 +215,7 @@ describe('ChannelsClient: suspend and resume', () => {
             at: '2026-01-01T00:01:00.000Z',
           },
           flushed: 5,
+          reason: 'frame',
         } satisfies ResumeDetail,
       },
     ]);
@@ -425,7 +429,7 @@ describe('ChannelsClient: attach after a reconnect', () => {
     expect(client.state).toBe('active');
     expect(second.sent).toEqual(['a', 'b']);
     expect(events.map((event) => event.type)).toEqual(['suspend', 'resume']);
-    expect(events[1]?.detail).toEqual({ frame: null, flushed: 2 });
+    expect(events[1]?.detail).toEqual({ frame: null, flushed: 2, reason: 'reconnect' });
   });
 
   it('sends at once when the new socket is already open', () => {
@@ -505,6 +509,221 @@ describe('ChannelsClient: many messages', () => {
   });
 });
 
+describe('ChannelsClient: keep-alive while suspended', () => {
+  const minute = 60_000;
+  beforeEach(() => {
+    vi.useFakeTimers({ now: Date.parse('2026-01-01T00:00:00.000Z') });
+    // The first ping comes at random within the first interval: here, halfway.
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.useRealTimers();
+  });
+  const pings = (socket: FakeSocket) => socket.sent.filter((data) => data === pingMessage).length;
+
+  it('pings on its own route while suspended, every interval, never through the queue', () => {
+    // Prepare
+    const socket = new FakeSocket();
+    const client = new ChannelsClient(socket, { pingIntervalMs: minute });
+    const events = recordEvents(client);
+    socket.receive(suspendText());
+    client.send('held');
+
+    // Act
+    vi.advanceTimersByTime(minute / 2);
+    const first = pings(socket);
+    vi.advanceTimersByTime(3 * minute);
+
+    // Assess
+    expect(pingMessage).toBe('{"action":"ws-channels.ping"}');
+    expect(first).toBe(1);
+    expect(socket.sent).toEqual([pingMessage, pingMessage, pingMessage, pingMessage]);
+    expect(client.queued).toBe(1);
+    expect(events.map((event) => event.type)).toEqual(['suspend']);
+  });
+
+  it('pings every 3 minutes by default, well inside API Gateway idle timeout of 10 minutes', () => {
+    const socket = new FakeSocket();
+    const client = new ChannelsClient(socket);
+    socket.receive(suspendText());
+
+    vi.advanceTimersByTime(10 * minute);
+
+    expect(client.pingIntervalMs).toBe(180_000);
+    // At 1.5, 4.5, 7.5 minutes.
+    expect(pings(socket)).toBe(3);
+  });
+
+  it('never pings while active, and stops when the resume frame comes', () => {
+    const socket = new FakeSocket();
+    const client = new ChannelsClient(socket, { pingIntervalMs: minute });
+    vi.advanceTimersByTime(5 * minute);
+    expect(socket.sent).toEqual([]);
+
+    socket.receive(suspendText());
+    vi.advanceTimersByTime(minute);
+    socket.receive(resumeText());
+    vi.advanceTimersByTime(5 * minute);
+
+    expect(pings(socket)).toBe(1);
+    expect(client.state).toBe('active');
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('does not ping with pingIntervalMs Infinity, and rejects an interval a timer cannot take', () => {
+    const socket = new FakeSocket();
+    new ChannelsClient(socket, { pingIntervalMs: Infinity });
+    socket.receive(suspendText());
+    vi.advanceTimersByTime(60 * minute);
+    expect(socket.sent).toEqual([]);
+
+    for (const pingIntervalMs of [0, -1, 1.5, Number.NaN, 2 ** 31]) {
+      expect(() => new ChannelsClient(new FakeSocket(), { pingIntervalMs })).toThrow(
+        /pingIntervalMs/,
+      );
+    }
+  });
+
+  it('stops pinging and waiting when the socket closes; a failed ping is not the app`s concern', () => {
+    const socket = new FakeSocket();
+    const client = new ChannelsClient(socket, { pingIntervalMs: minute });
+    const events = recordEvents(client);
+    socket.receive(suspendText('run-s1', '2026-01-01T00:15:00.000Z'));
+    socket.onSend = () => {
+      throw new Error('socket buffer full');
+    };
+    vi.advanceTimersByTime(minute);
+    socket.onSend = undefined;
+    vi.advanceTimersByTime(minute);
+    expect(pings(socket)).toBe(1);
+
+    socket.close();
+    vi.advanceTimersByTime(60 * minute);
+
+    expect(vi.getTimerCount()).toBe(0);
+    expect(client.state).toBe('suspended');
+    expect(events.map((event) => event.type)).toEqual(['suspend']);
+  });
+});
+
+describe('ChannelsClient: resumeBy', () => {
+  const at = '2026-01-01T00:00:00.000Z';
+  const resumeBy = '2026-01-01T00:15:00.000Z';
+  const window = 15 * 60_000;
+  beforeEach(() => {
+    vi.useFakeTimers({ now: Date.parse(at) });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  /** Still suspended 1 ms before `ms` have passed, active at `ms`. */
+  const expectOwnResumeAfter = (client: ChannelsClient, ms: number) => {
+    vi.advanceTimersByTime(ms - 1);
+    expect(client.state).toBe('suspended');
+    vi.advanceTimersByTime(1);
+    expect(client.state).toBe('active');
+  };
+
+  it('resumes on its own when resumeBy passes with no resume, sends what it held and says why', () => {
+    // Prepare
+    const socket = new FakeSocket();
+    const client = new ChannelsClient(socket, { pingIntervalMs: Infinity });
+    const events = recordEvents(client);
+    socket.receive(suspendText('run-s1', resumeBy));
+    client.send('a');
+    client.send('b');
+
+    // Act
+    vi.advanceTimersByTime(window - 1);
+    const before = client.state;
+    vi.advanceTimersByTime(1);
+
+    // Assess
+    expect(before).toBe('suspended');
+    expect(client.state).toBe('active');
+    expect(socket.sent).toEqual(['a', 'b']);
+    expect(events).toEqual([
+      { type: 'suspend', detail: suspendFrame('run-s1', resumeBy) },
+      { type: 'resume', detail: { frame: null, flushed: 2, reason: 'resumeBy' } },
+    ]);
+    expect(vi.getTimerCount()).toBe(0);
+
+    // A resume frame that comes late changes nothing.
+    socket.receive(resumeText());
+    expect(events).toHaveLength(2);
+  });
+
+  it('counts `resumeBy - at` from the frame`s arrival on its own clock, whatever that clock says', () => {
+    // The client's clock is a day ahead of the server's: resumeBy is long past by that clock.
+    vi.setSystemTime(Date.parse(at) + 24 * 60 * 60_000);
+    const socket = new FakeSocket();
+    const client = new ChannelsClient(socket, { pingIntervalMs: Infinity });
+    socket.receive(suspendText('run-s1', resumeBy));
+
+    expectOwnResumeAfter(client, window);
+  });
+
+  it('does not resume on its own after the resume frame came', () => {
+    const socket = new FakeSocket();
+    const client = new ChannelsClient(socket);
+    const events = recordEvents(client);
+    socket.receive(suspendText('run-s1', resumeBy));
+    vi.advanceTimersByTime(window / 2);
+    socket.receive(resumeText());
+    vi.advanceTimersByTime(2 * window);
+
+    expect(events.map((event) => [event.type, (event.detail as ResumeDetail).reason])).toEqual([
+      ['suspend', undefined],
+      ['resume', 'frame'],
+    ]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('waits for the latest resumeBy of two suspend runs, and never shortens the wait', () => {
+    const socket = new FakeSocket();
+    const client = new ChannelsClient(socket, { pingIntervalMs: Infinity });
+    socket.receive(suspendText('run-s1', resumeBy));
+    vi.advanceTimersByTime(60_000);
+    // A second deployment group's suspend, a minute later, with the same window.
+    socket.receive(suspendText('run-s2', resumeBy));
+    socket.receive(suspendText('run-s3', '2026-01-01T00:01:00.000Z'));
+    socket.receive(suspendText('run-s4', null));
+
+    expectOwnResumeAfter(client, window);
+  });
+
+  it('waits for the resume frame alone when the suspend frame gives no time', () => {
+    const socket = new FakeSocket();
+    const client = new ChannelsClient(socket, { pingIntervalMs: Infinity });
+    socket.receive(suspendText('run-s1', null));
+    socket.receive(suspendText('run-s2', 'not a time'));
+    vi.advanceTimersByTime(2 * 60 * 60_000);
+    expect(client.state).toBe('suspended');
+  });
+
+  it('clears its timers on dispose and when it moves to a new socket (whose open resumes it)', () => {
+    const first = new FakeSocket();
+    const client = new ChannelsClient(first);
+    const events = recordEvents(client);
+    first.receive(suspendText('run-s1', resumeBy));
+    expect(vi.getTimerCount()).toBe(2);
+
+    const second = new FakeSocket(CONNECTING);
+    client.attach(second);
+    expect(vi.getTimerCount()).toBe(0);
+    vi.advanceTimersByTime(2 * window);
+    second.open();
+    expect(events.map((event) => event.type)).toEqual(['suspend', 'resume']);
+    expect(events[1]?.detail).toMatchObject({ reason: 'reconnect' });
+
+    second.receive(suspendText('run-s2', resumeBy));
+    expect(vi.getTimerCount()).toBe(2);
+    client.dispose();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
 describe('parseControlFrame', () => {
   it('reads the frames the server encodes (functions/lib/core/frames.ts)', () => {
     const suspend: serverFrames.SuspendFrame = {
@@ -512,6 +731,7 @@ describe('parseControlFrame', () => {
       runId: 'r1',
       deploymentId: null,
       at: '2026-01-01T00:00:00.000Z',
+      resumeBy: '2026-01-01T00:15:00.000Z',
     };
     const resume = serverFrames.resumeFrameEncoder({
       runId: 'r2',
@@ -543,6 +763,10 @@ describe('parseControlFrame', () => {
     ['an app object with type suspend but not our fields', '{"type":"suspend","room":"lobby"}'],
     ['a resume without suspendRunId', '{"type":"resume","runId":"r","deploymentId":null,"at":"t"}'],
     ['a numeric runId', '{"type":"suspend","runId":1,"deploymentId":null,"at":"t"}'],
+    [
+      'a suspend with a numeric resumeBy',
+      '{"type":"suspend","runId":"r","deploymentId":null,"at":"t","resumeBy":5}',
+    ],
     ['binary data', new Uint8Array([123, 125])],
     [
       'a long message',
@@ -564,6 +788,12 @@ describe('parseControlFrame', () => {
       parseControlFrame(
         ' {"type":"suspend","runId":"r","deploymentId":"d","at":"t","extra":{"x":1}}',
       ),
-    ).toEqual({ type: 'suspend', runId: 'r', deploymentId: 'd', at: 't' });
+    ).toEqual({ type: 'suspend', runId: 'r', deploymentId: 'd', at: 't', resumeBy: null });
+  });
+
+  it('reads a suspend frame without resumeBy (a server from before it) as one with no time', () => {
+    expect(
+      parseControlFrame('{"type":"suspend","runId":"r","deploymentId":null,"at":"t"}'),
+    ).toEqual({ type: 'suspend', runId: 'r', deploymentId: null, at: 't', resumeBy: null });
   });
 });

@@ -1,6 +1,6 @@
 import { RegistryNotDetectedError } from '../errors.js';
 import { postToAll } from './bulk-post.js';
-import { frameEncoderFor } from './frames.js';
+import { frameEncoderFor, resumeByOf } from './frames.js';
 import { attemptedCount, outcomeOf } from './outcome.js';
 import type { ChannelTarget, RunState } from './ports.js';
 import { holdingLease, nothingToContinue } from './run-lease.js';
@@ -179,6 +179,7 @@ async function postFrames(run: Run, total: number): Promise<void> {
     runId: run.identity.runId,
     deploymentId: run.fields.deploymentId,
     at: isoAt(run.identity),
+    resumeBy: resumeByOf(run.identity.startedAt, settings.resumeExpectedWithinMs),
   });
   try {
     run.posted = await postToAll<ChannelTarget>({

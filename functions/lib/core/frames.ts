@@ -12,6 +12,11 @@ export interface SuspendFrame {
   runId: string;
   deploymentId: string | null;
   at: string;
+  /**
+   * When resume is expected at the latest (`at` plus RESUME_EXPECTED_WITHIN_MS); past it the
+   * client helper resumes on its own. Null when the run was given no such time.
+   */
+  resumeBy: string | null;
 }
 
 export interface ResumeFrame {
@@ -51,22 +56,29 @@ export function resumeFrameEncoder(base: Omit<ResumeFrame, 'type' | 'suspendRunI
   };
 }
 
+/** The suspend frame's `resumeBy`: `withinMs` after the run started; null without a setting. */
+export function resumeByOf(startedAt: number, withinMs: number | undefined): string | null {
+  return withinMs === undefined ? null : new Date(startedAt + withinMs).toISOString();
+}
+
 /**
  * The frame each target of a run gets: suspend sends the same bytes to all; resume names the
  * suspend run that suspended each one. Encoded (and checked against the size limit) up front.
  */
 export function frameEncoderFor(
   kind: RunKind,
-  run: { runId: string; deploymentId: string | null; at: string },
+  run: { runId: string; deploymentId: string | null; at: string; resumeBy?: string | null },
 ): (target: ChannelTarget) => Uint8Array {
+  const { runId, deploymentId, at } = run;
   if (kind === 'suspend') {
-    const bytes = encodeFrame({ type: 'suspend', ...run });
+    const resumeBy = run.resumeBy ?? null;
+    const bytes = encodeFrame({ type: 'suspend', runId, deploymentId, at, resumeBy });
     return () => bytes;
   }
-  const encode = resumeFrameEncoder(run);
+  const encode = resumeFrameEncoder({ runId, deploymentId, at });
   // Checked before any post: a frame too large for one connection is too large for all (a
   // huge DeploymentId), a precondition failure, not 200 per-connection failures. Run ids are
   // well under 64 characters.
-  encodeFrame({ type: 'resume', ...run, suspendRunId: 'x'.repeat(64) });
+  encodeFrame({ type: 'resume', runId, deploymentId, at, suspendRunId: 'x'.repeat(64) });
   return (target) => encode(target.suspendedBy);
 }

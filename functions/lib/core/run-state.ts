@@ -25,6 +25,8 @@ export interface RunSettings {
   timeoutMs: number;
   maxPostsPerSecond: number | undefined;
   failOnErrorRatio: number | undefined;
+  /** Sets the suspend frame's resumeBy: this long after the run started (none when unset). */
+  resumeExpectedWithinMs?: number;
 }
 
 export interface RunChannelsOptions {

@@ -1,8 +1,9 @@
 import { InvalidEventError } from '../errors.js';
 import type { Clock, ConnectionRegistry, MessagePoster } from './ports.js';
 
-// The WebSocket route handlers: $connect registers, $disconnect removes, $default echoes.
-// They take the parts of the API Gateway event they need and return the route response.
+// The WebSocket route handlers: $connect registers, $disconnect removes, $default echoes,
+// ws-channels.ping answers nothing. They take the parts of the API Gateway event they need and
+// return the route response.
 
 /** API Gateway closes every WebSocket connection after 2 hours; the margin covers clock skew. */
 export const connectionLifetimeSeconds = 2 * 60 * 60;
@@ -65,6 +66,24 @@ export function echoMessage(deps: { poster: MessagePoster }) {
         ? Buffer.from(body ?? '', 'base64')
         : Buffer.from(body ?? '', 'utf8');
     await deps.poster.post(connectionId, data);
+    return ok;
+  };
+}
+
+/**
+ * The route key of the client helper's keep-alive (`{"action":"ws-channels.ping"}`): its own route
+ * and function, never the app's alias, so a ping is answered while the app is being deployed.
+ */
+export const pingRouteKey = 'ws-channels.ping';
+
+/**
+ * Answers a keep-alive ping with nothing: the message itself is the traffic that keeps API Gateway
+ * from closing the connection as idle (10 minutes with no message either way; README "The client
+ * helper"). No route response, so the client gets nothing back and nothing is posted.
+ */
+export function answerPing() {
+  return async (event: WebSocketRouteEvent): Promise<RouteResponse> => {
+    connectionIdOf(event);
     return ok;
   };
 }
