@@ -46,7 +46,14 @@ export const faultCases: readonly FaultCase[] = [
           (verdict) => hung.has(verdict.connectionId) && /^timedOut/.test(verdict.reason ?? ''),
         ).length,
         hung.size,
-      ).concat(expectEqual('left', left.length, hung.size));
+      ).concat(
+        // On a loaded machine a post can also answer just after its timeout: left the same way.
+        expectEqual(
+          'left for another reason than a timeout',
+          left.filter((verdict) => !/^timedOut/.test(verdict.reason ?? '')),
+          [],
+        ),
+      );
     },
   },
   {

@@ -109,6 +109,9 @@ export async function checkInvariant(input: InvariantInput): Promise<InvariantRe
     const frames = input
       .framesTo(connectionId)
       .filter((body) => frameTypeOf(body) === input.kind).length;
+    // A resume post that timed out but was delivered late (1 frame, the item suspended with a
+    // timedOut lastError) is `left`: the run could not know, and the next resume sends again.
+    //
     // A failed suspend resumes what it suspended (its undo): those clients also get a resume.
     const undoFrames =
       input.kind === 'suspend'
@@ -183,7 +186,12 @@ function classify(
   const suspended = item.status === 'suspended';
   if (kind === 'resume') {
     if (frames === 1) {
-      return suspended ? verdict('stuck', 'resumed, but the item says suspended') : verdict('done');
+      if (!suspended) return verdict('done');
+      // A post that timed out may still have been delivered (a just-late answer): the item
+      // says so, and the next resume sends again (at-least-once).
+      return typeof item.lastError === 'string' && item.lastError.startsWith('timedOut')
+        ? verdict('left', `${item.lastError} (the frame arrived late)`)
+        : verdict('stuck', 'resumed, but the item says suspended');
     }
     if (!suspended) return verdict('lost', 'never resumed, but the item says active');
     return typeof item.lastError === 'string'
