@@ -347,4 +347,31 @@ export const faultCases: readonly FaultCase[] = [
           ),
         ),
   },
+  {
+    // Suspend goes on in the same way: the next part marks and tells what is still active and
+    // older than the run, under the same run id.
+    name: 'suspend outlasts its Lambda (rate cap): hands over, reports once',
+    kind: 'suspend',
+    connections: 800,
+    seed: 15,
+    selfInvoke: true,
+    lambdaTimeoutMs: 20_000,
+    settings: { MAX_POSTS_PER_SECOND: '100' },
+    events: [hookEvent('hook-suspend-parts')],
+    runTimeoutMs: 40_000,
+    expect: (outcome) =>
+      expectEqual('done', outcome.invariant.counts.done, 800)
+        .concat(
+          expectEqual('statuses', outcome.invariant.statusesPerHook, {
+            'hook-suspend-parts': ['Succeeded'],
+          }),
+        )
+        .concat(
+          expectEqual(
+            'runs',
+            outcome.runs.map((run) => run.summary?.state),
+            ['handed_over', 'completed'],
+          ),
+        ),
+  },
 ];

@@ -284,6 +284,20 @@ describe('the run stores against DynamoDB Local', () => {
       expect(await read('new-0')).toMatchObject({ status: 'active' });
       expect(await read('earlier-1')).toMatchObject({ suspendedBy: 'suspend-earlier' });
 
+      // Marked but never told (the rest of a page when the run stopped): back to active.
+      const untold = (connectionId: string) => ({
+        connectionId,
+        suspendedBy: null,
+        resumeAttempts: 0,
+      });
+      await store.giveBack(run, testSession().session, [untold('old-8'), untold('earlier-1')]);
+      const unmarked = await read('old-8');
+      expect(unmarked).toMatchObject({ status: 'active' });
+      expect(unmarked).not.toHaveProperty('suspendedBy');
+      expect(unmarked).not.toHaveProperty('suspendShard');
+      // Another run's suspension is not this run's to give back.
+      expect(await read('earlier-1')).toMatchObject({ suspendedBy: 'suspend-earlier' });
+
       const recorder = store.recorder(run, testSession().session);
       await recorder.record(
         {

@@ -61,6 +61,33 @@ export class DynamoDBSuspendStore extends DynamoDBChannelStore {
   }
 
   /**
+   * Unmarks connections this run marked but never told (the rest of the page when it stopped):
+   * back to active, so that the next part or the next run suspends them, and so that nothing
+   * says suspended about a client that was never told.
+   */
+  async giveBack(
+    run: RunIdentity,
+    session: StoreSession,
+    targets: readonly ChannelTarget[],
+  ): Promise<void> {
+    const writer = this.writer(
+      session,
+      'Could not unmark connections that were not told to suspend',
+    );
+    const table = quoted(this.tableName);
+    for (const { connectionId } of targets) {
+      void writer.add({
+        Statement:
+          `UPDATE ${table} SET ${quoted('status')} = 'active' ` +
+          `REMOVE ${quoted('suspendedBy')} REMOVE ${quoted('suspendedAt')} REMOVE ${quoted('suspendShard')} ` +
+          `WHERE ${quoted('connectionId')} = ? AND ${quoted('suspendedBy')} = ?`,
+        Parameters: [connectionId, run.runId],
+      });
+    }
+    await writer.flush();
+  }
+
+  /**
    * Marks the page suspended by this run through the statement writer; hands out those marked.
    * A connection that disconnected or was suspended meanwhile is left out.
    */

@@ -62,7 +62,7 @@ export interface BulkPostOptions<Target> {
   random?: () => number;
 }
 
-export interface BulkPostSummary {
+export interface BulkPostSummary<Target = unknown> {
   dispatched: number;
   settled: number;
   delivered: number;
@@ -71,6 +71,8 @@ export interface BulkPostSummary {
   maxInFlight: number;
   /** The smallest the dispatch window became under throttling (the concurrency if never). */
   smallestWindow: number;
+  /** Targets handed out by the source but never posted (the rest of the page at a stop). */
+  untaken: readonly Target[];
   latency: { p50: number; p99: number; max: number };
 }
 
@@ -94,7 +96,7 @@ function checkInteger(name: string, value: number, min: number): void {
 
 export async function postToAll<Target>(
   options: BulkPostOptions<Target>,
-): Promise<BulkPostSummary> {
+): Promise<BulkPostSummary<Target>> {
   checkInteger('concurrency', options.concurrency, 1);
   checkInteger('timeoutMs', options.timeoutMs, 1);
   if (options.maxPostsPerSecond !== undefined) {
@@ -243,6 +245,7 @@ export async function postToAll<Target>(
     stoppedEarly,
     maxInFlight,
     smallestWindow: window.smallest,
+    untaken: queue.untaken(),
     latency: latencies.summary(),
   };
 }

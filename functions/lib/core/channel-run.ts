@@ -197,6 +197,8 @@ async function postFrames(run: Run, total: number): Promise<void> {
       onProgress: (progress) => logRunProgress(logger, run.fields, progress, total),
       progressIntervalMs: run.options.progressIntervalMs,
     });
+    const untaken = run.posted.untaken;
+    if (untaken.length > 0) await store.giveBack?.(run.identity, run.session, untaken);
   } finally {
     const written = await recorder.flush();
     run.written = { skipped: written.skipped };

@@ -75,6 +75,15 @@ export interface ChannelStore {
   pages(run: RunIdentity, session: StoreSession): AsyncIterable<readonly ChannelTarget[]>;
   /** Where the results go; writes are batched, `flush` waits for the last of them. */
   recorder(run: RunIdentity, session: StoreSession): ResultRecorder;
+  /**
+   * Takes back targets it handed out that the run never posted to (the rest of the page at a
+   * stop): a suspend store unmarks them, so that the next part, or the next run, finds them.
+   */
+  giveBack?(
+    run: RunIdentity,
+    session: StoreSession,
+    targets: readonly ChannelTarget[],
+  ): Promise<void>;
 }
 
 export interface RecordedResult {

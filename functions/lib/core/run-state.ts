@@ -4,6 +4,7 @@ import type { Continuation } from './continuation.js';
 import type { Invocation } from './events.js';
 import type {
   ChannelStore,
+  ChannelTarget,
   Clock,
   Logger,
   MessagePoster,
@@ -79,7 +80,7 @@ export interface Run {
   timeoutMs: number;
   concurrency: number;
   deadlineMarginMs: number;
-  posted?: BulkPostSummary;
+  posted?: BulkPostSummary<ChannelTarget>;
   written: { skipped: number };
   /** What the count said (with the parts before); the total of a run that stopped early. */
   counted?: number;

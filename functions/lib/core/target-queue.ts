@@ -7,6 +7,8 @@ export interface TargetQueue<Target> {
   next(): Promise<{ target: Target } | undefined>;
   /** Whether targets are left that nobody took. */
   hasMore(): boolean;
+  /** The targets of the page at hand that nobody took (after a stop). */
+  untaken(): readonly Target[];
   /** Ends the source's read early (deadline, failure); nothing to do once it is exhausted. */
   close(): Promise<void>;
 }
@@ -41,6 +43,7 @@ export function createTargetQueue<Target>(
       return undefined;
     },
     hasMore: () => !exhausted || pageIndex < page.length,
+    untaken: () => page.slice(pageIndex),
     async close() {
       if (!exhausted) await iterator.return?.();
     },
