@@ -582,8 +582,7 @@ describe('postToAll: refusal probe', () => {
 
   it('sends no post once the refusal probe has stopped the run (not even a throttled retry)', async () => {
     // Prepare: `busy` is throttled first and waits its backoff; meanwhile the 5 other targets
-    // are refused, which stops the run. Its retry must not be sent after that. (Concurrency 4:
-    // the throttle halves the dispatch window to 2, so another worker still posts meanwhile.)
+    // are refused, which stops the run. Its retry must not be sent after that.
     let refusals = 0;
     const postsAfterRefusal: string[] = [];
     let busyCalls = 0;
@@ -592,7 +591,7 @@ describe('postToAll: refusal probe', () => {
     // Act
     const error: unknown = await postToAll(
       baseOptions(new PagedSource(targets, 10), {
-        concurrency: 4,
+        concurrency: 2,
         timeoutMs: 200,
         backoff: { baseMs: 30, maxMs: 30 },
         random: () => 0.999_999,

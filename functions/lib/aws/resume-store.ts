@@ -1,4 +1,4 @@
-import { paginateQuery, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { paginateQuery, paginateScan, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { ChannelTarget, RecordedResult, RunIdentity } from '../core/ports.js';
 import { type ChannelStoreOptions, DynamoDBChannelStore, type ReadPage } from './channel-store.js';
 import type { DynamoDBClientOption } from './dynamodb.js';
@@ -13,8 +13,6 @@ export interface ResumeStoreOptions extends ChannelStoreOptions {
   shards: number;
 }
 
-/** SUSPEND_SHARDS is at most this: shards past the setting are looked at up to here. */
-export const maxSuspendShards = 256;
 const suspendAttributes = ['suspendedBy', 'suspendedAt', 'suspendShard'];
 // `lastAttemptRun`: the run that last tried it. A later part of the same run (a hand-over) skips
 // it, so one run tries each connection once; the next run tries it again.
@@ -34,29 +32,33 @@ export class DynamoDBResumeStore extends DynamoDBChannelStore {
 
   /**
    * Connections suspended while SUSPEND_SHARDS was higher sit in shards this run would not
-   * read: one tiny query per shard past the setting finds them, so that lowering the setting
-   * never strands a client (and the log says so).
+   * read. One Scan of the sparse index (suspended connections only; a few calls per 100,000,
+   * as many reads as the count) finds their shards, so that lowering the setting never strands
+   * a client, and the log says so.
    */
   protected override async survey(): Promise<void> {
-    const candidates = Array.from(
-      { length: maxSuspendShards - this.#shards },
-      (_, index) => this.#shards + index,
+    const found = new Set<number>();
+    const pages = paginateScan(
+      { client: this.documentClient },
+      {
+        TableName: this.tableName,
+        IndexName: this.#indexName,
+        ProjectionExpression: '#shard',
+        FilterExpression: '#shard >= :shards',
+        ExpressionAttributeNames: { '#shard': 'suspendShard' },
+        ExpressionAttributeValues: { ':shards': this.#shards },
+      },
     );
-    const found: number[] = [];
-    for (let start = 0; start < candidates.length; start += 16) {
-      const probes = candidates.slice(start, start + 16).map(async (shard) => {
-        const output = await this.documentClient.send(
-          new QueryCommand({ ...this.#query(shard), Select: 'COUNT', Limit: 1 }),
-        );
-        if ((output.Count ?? 0) > 0) found.push(shard);
-      });
-      await Promise.all(probes);
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        if (typeof item.suspendShard === 'number') found.add(item.suspendShard);
+      }
     }
-    this.#strayShards = found.sort((a, b) => a - b);
-    if (found.length > 0) {
+    this.#strayShards = [...found].sort((a, b) => a - b);
+    if (this.#strayShards.length > 0) {
       this.logger.warn(
-        `SUSPEND_SHARDS is ${this.#shards}, but shards ${found.join(', ')} hold suspended connections (it was higher when they were suspended); they are resumed too.`,
-        { shards: this.#shards, strayShards: found },
+        `SUSPEND_SHARDS is ${this.#shards}, but shards ${this.#strayShards.join(', ')} hold suspended connections (it was higher when they were suspended); they are resumed too.`,
+        { shards: this.#shards, strayShards: this.#strayShards },
       );
     }
   }

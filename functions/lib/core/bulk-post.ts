@@ -186,6 +186,7 @@ export async function postToAll<Target>(
       );
       if (failure?.reason === 'throttled') window.throttled();
       else if (!failure) window.delivered();
+      else window.answered();
       if (failure?.reason !== 'throttled' || attempt === throttleRetries) break;
       // Once the run stops (deadline, refusal), a throttled post is counted, not retried.
       if (!(await waitUntil(now() + throttleBackoff.delayFor(attempt)))) break;

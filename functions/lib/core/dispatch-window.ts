@@ -1,9 +1,11 @@
 // How many posts a run lets be in flight right now: additive increase, multiplicative decrease
-// (as TCP's congestion window). A 429 from the Management API means the account's shared rate
-// (10,000 requests/s, 2,500 in the newer regions, shared with the live app) or a client's buffer
-// is full; sending as fast as before only makes the storm last. So the window halves on a
-// throttle (at most once per `cooldownMs`, so one burst of 429s counts once) and grows by one
-// for every `window` deliveries, back up to the configured concurrency.
+// (as TCP's congestion window). A storm of 429s from the Management API means the account's
+// shared rate (10,000 requests/s, 2,500 in the newer regions, shared with the live app) is used
+// up; sending as fast as before only makes the storm last. But a single 429 also means one
+// client's buffer is full (DESIGN.md), which says nothing about the others. So the window halves
+// only when throttles are a real share of the recent answers (`stormShare` of a block of
+// `sampleSize` answers), at most once per `cooldownMs`; it grows by one for every `window`
+// deliveries, back up to the configured concurrency.
 
 export interface DispatchWindow {
   /** Posts allowed in flight now: 1 to the configured maximum. */
@@ -12,13 +14,21 @@ export interface DispatchWindow {
   readonly smallest: number;
   throttled(): void;
   delivered(): void;
+  /** Any other answer: it counts toward the share of throttles. */
+  answered(): void;
 }
 
-export function createDispatchWindow(options: {
+export interface DispatchWindowOptions {
   max: number;
   cooldownMs?: number;
+  /** Answers in a block: the share of throttles is taken over the latest block. */
+  sampleSize?: number;
+  /** The share of a block's answers that must be throttles for the window to halve. */
+  stormShare?: number;
   now?: () => number;
-}): DispatchWindow {
+}
+
+export function createDispatchWindow(options: DispatchWindowOptions): DispatchWindow {
   const { max } = options;
   if (!Number.isInteger(max) || max < 1) {
     throw new TypeError(`Expected max to be an integer >= 1, got ${max}`);
@@ -27,11 +37,31 @@ export function createDispatchWindow(options: {
   if (!Number.isFinite(cooldownMs) || cooldownMs < 0) {
     throw new TypeError(`Expected cooldownMs to be a number >= 0, got ${cooldownMs}`);
   }
+  const sampleSize = options.sampleSize ?? 100;
+  const stormShare = options.stormShare ?? 0.2;
+  if (!Number.isInteger(sampleSize) || sampleSize < 1) {
+    throw new TypeError(`Expected sampleSize to be an integer >= 1, got ${sampleSize}`);
+  }
+  if (!(stormShare > 0 && stormShare <= 1)) {
+    throw new TypeError(`Expected stormShare to be a number in (0, 1], got ${stormShare}`);
+  }
   const now = options.now ?? Date.now;
   let size = max;
   let smallest = max;
   let growth = 0;
   let lastDecrease = Number.NEGATIVE_INFINITY;
+  // Answers and throttles of the current block; a new block starts when it is full or the
+  // window halves.
+  let answers = 0;
+  let throttles = 0;
+  const count = (throttle: boolean) => {
+    if (answers >= sampleSize) {
+      answers = 0;
+      throttles = 0;
+    }
+    answers++;
+    if (throttle) throttles++;
+  };
   return {
     get size() {
       return Math.floor(size);
@@ -40,20 +70,28 @@ export function createDispatchWindow(options: {
       return Math.floor(smallest);
     },
     throttled() {
+      count(true);
+      if (throttles < stormShare * sampleSize) return;
       const current = now();
       if (current - lastDecrease < cooldownMs) return;
       lastDecrease = current;
       size = Math.max(1, size / 2);
       smallest = Math.min(smallest, size);
       growth = 0;
+      answers = 0;
+      throttles = 0;
     },
     delivered() {
+      count(false);
       if (size >= max) return;
       growth++;
       if (growth >= size) {
         growth = 0;
         size = Math.min(max, size + 1);
       }
+    },
+    answered() {
+      count(false);
     },
   };
 }
