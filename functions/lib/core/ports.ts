@@ -212,29 +212,23 @@ export interface HookExecutions {
   markReported(hook: LifecycleHook): Promise<void>;
 }
 
-/**
- * The deployment window as the Runs table keeps it (`window#deployment`): open from the start of
- * a suspend to the end of the resume that resumes everyone, and never past `openUntil`.
- */
+/** The deployment window (`window#deployment`): open from a suspend's start to the end of the resume. */
 export interface DeploymentWindowState {
-  /** The suspend run that opened it (or last extended it). */
+  /** The suspend run that opened it (or last moved its bound). */
   openedBy: string;
   /** Epoch ms past which the window counts as closed, whoever left it open. */
   openUntil: number;
-  /** The CodeDeploy deployments whose BeforeAllowTraffic ran in this window and whose resume has not. */
+  /** The CodeDeploy deployments whose BeforeAllowTraffic ran in it and whose resume has not. */
   deployments: readonly string[];
 }
 
-/**
- * The window in which new connections are held (the seed's suspended acceptors) and sibling
- * deployment groups of one stack share one suspend and one resume.
- */
+/** Holds new connections (the seed's suspended acceptors) and joins sibling deployment groups. */
 export interface DeploymentWindow {
-  /** The window as stored (a window past `openUntil` included), or undefined when there is none. */
+  /** The window as stored (also past `openUntil`); undefined when there is none. */
   read(): Promise<DeploymentWindowState | undefined>;
   /**
-   * Opens the window for a suspend run, or joins the one open: its deployment (if any) is added,
-   * and `openUntil` moves later, never earlier. A window past its bound is replaced by a new one.
+   * Opens the window for a suspend run, or joins the open one: its deployment (if any) is added,
+   * `openUntil` moves later, never earlier. A window past its bound is replaced.
    */
   open(opening: {
     runId: string;
@@ -242,14 +236,8 @@ export interface DeploymentWindow {
     now: number;
     openUntil: number;
   }): Promise<void>;
-  /**
-   * Removes a deployment from the window (atomically), and answers the window as it is after
-   * (undefined when there is none).
-   */
+  /** Removes a deployment, atomically; answers the window as it is after (undefined: none). */
   leave(deploymentId: string): Promise<DeploymentWindowState | undefined>;
-  /**
-   * Closes the window. Unless `force`, only when no deployment is left in it (a sibling that
-   * joined meanwhile keeps it open); answers whether it is closed now.
-   */
+  /** Closes it; unless `force`, only when no deployment is left in it. True when closed now. */
   close(options: { force: boolean }): Promise<boolean>;
 }
