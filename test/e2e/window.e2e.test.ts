@@ -1,14 +1,10 @@
 import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
 import { ChannelsClient, type ReconnectDetail } from '../../client/ws-channels-client.js';
 import { invokeRun } from '../../scripts/lib/invoke.js';
-import {
-  type CodeDeployEmulator,
-  startCodeDeployEmulator,
-} from '../support/codedeploy-emulator.js';
-import { useLocalStack } from '../support/stack-fixture.js';
+import { useLocalStackWithCodeDeploy } from '../support/stack-fixture.js';
 import { scanConnectionIds, type TestClient, waitUntil } from '../support/ws-clients.js';
 
 // New connections during a deployment window, in serverless-offline with real `ws` clients:
@@ -21,18 +17,8 @@ import { scanConnectionIds, type TestClient, waitUntil } from '../support/ws-cli
 const windowOpenForMs = 4_000;
 
 describe('a client that connects during the deployment window', () => {
-  let codeDeploy: CodeDeployEmulator;
-  beforeAll(async () => {
-    codeDeploy = await startCodeDeployEmulator();
-  });
-  afterAll(() => codeDeploy?.stop());
-  const localStack = useLocalStack({
-    environment: () => ({
-      AWS_ENDPOINT_URL_CODEDEPLOY: codeDeploy.endpoint,
-      // serverless-offline then logs each message it receives ("message:<text>").
-      SLS_LOG_LEVEL: 'debug',
-    }),
-  });
+  // serverless-offline logs each message it receives ("message:<text>") at debug level.
+  const { localStack, codeDeploy } = useLocalStackWithCodeDeploy({ SLS_LOG_LEVEL: 'debug' });
 
   it('is refused while the window is open, gets in after resume with the helper, and its messages reach $default only then, in order', async () => {
     // Prepare: three clients connected before the deployment.
@@ -120,6 +106,6 @@ describe('a client that connects during the deployment window', () => {
     );
     const ids = await scanConnectionIds(documentClient, stack.connectionsTable);
     expect(ids.size).toBe(before.length + 1);
-    expect(codeDeploy.calls.map((call) => call.status)).toEqual(['Succeeded', 'Succeeded']);
+    expect(codeDeploy().calls.map((call) => call.status)).toEqual(['Succeeded', 'Succeeded']);
   });
 });
