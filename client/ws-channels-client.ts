@@ -2,7 +2,9 @@
 // (browser WebSocket, Node 22's global WebSocket, the `ws` package) so that messages the app sends
 // while the server has suspended the connection are held and sent, in order, once it resumes.
 // While suspended it keeps the connection from being closed as idle, and it resumes on its own if
-// the resume frame has not come by the time the suspend frame gave.
+// the resume frame has not come by the time the suspend frame gave. Given a socket factory, it
+// connects again after a close, with exponential backoff and full jitter, until it gets in (while
+// a deployment is under way the server refuses new connections).
 // No dependencies: it uses only EventTarget, CustomEvent, timers and the socket it is given.
 
 /** Sent by the server before a deployment: hold outgoing messages until `resume`. */
@@ -39,9 +41,18 @@ export type OutgoingMessage = string | ArrayBufferLike | Blob | ArrayBufferView;
 export interface WebSocketLike {
   readonly readyState: number;
   send(data: OutgoingMessage): void;
-  addEventListener(type: 'message' | 'open' | 'close', listener: (event: unknown) => void): void;
-  removeEventListener(type: 'message' | 'open' | 'close', listener: (event: unknown) => void): void;
+  addEventListener(
+    type: 'message' | 'open' | 'close' | 'error',
+    listener: (event: unknown) => void,
+  ): void;
+  removeEventListener(
+    type: 'message' | 'open' | 'close' | 'error',
+    listener: (event: unknown) => void,
+  ): void;
 }
+
+/** Makes a new socket to the same server: what the client calls to connect again. */
+export type SocketFactory = () => WebSocketLike;
 
 export type ChannelsState = 'active' | 'suspended';
 
@@ -59,6 +70,25 @@ export interface ChannelsClientOptions {
    * interval, so that clients suspended together do not all ping at once. `Infinity`: never.
    */
   pingIntervalMs?: number;
+  /**
+   * With a socket factory: how long to wait before connecting again after a close. The n-th
+   * attempt in a row waits a random time up to `min(maxDelayMs, firstDelayMs * 2^(n-1))` (full
+   * jitter, so that clients refused together do not come back together); a socket that opens
+   * starts the count again. Defaults: 500 ms, 30 s.
+   */
+  retry?: { firstDelayMs?: number; maxDelayMs?: number };
+}
+
+export interface ReconnectDetail {
+  /** 1 for the first attempt after a socket closed, 2 for the next if that one failed too... */
+  attempt: number;
+  /** How long the client waits before it makes the next socket. */
+  delayMs: number;
+  /**
+   * The socket closed before it ever opened: the server refused the connection (during a
+   * deployment, ws-channels' $connect does; browsers cannot tell that from a network error).
+   */
+  refused: boolean;
 }
 
 /**
@@ -105,8 +135,13 @@ export interface ChannelsClientEventMap {
   message: CustomEvent<unknown>;
   /** `send` refused a message because the queue is full (and threw). */
   overflow: CustomEvent<OverflowDetail>;
-  /** The socket threw while held messages were sent; they stay queued for the next try. */
+  /**
+   * The socket threw while held messages were sent (they stay queued for the next try), or the
+   * socket factory threw (the client tries again after the next delay).
+   */
   error: CustomEvent<SendErrorDetail>;
+  /** Given a socket factory: the socket closed, and the client connects again after `delayMs`. */
+  reconnect: CustomEvent<ReconnectDetail>;
 }
 
 /** Thrown by `send` when `maxQueued` messages are already held. */
@@ -169,8 +204,11 @@ function isNullableString(value: unknown): value is string | null {
  * and once each, when it resumes. Messages sent while the socket is not open (still connecting, or
  * closed and waiting for `attach`) are held the same way.
  *
+ * Given a socket factory instead of a socket, it connects again whenever the socket closes (refused
+ * or dropped), with backoff and jitter, until `dispose()`.
+ *
  * @example
- * const channel = new ChannelsClient(new WebSocket(url));
+ * const channel = new ChannelsClient(() => new WebSocket(url));
  * channel.addEventListener('suspend', () => showBanner('Updating…'));
  * channel.addEventListener('resume', (event) => hideBanner(event.detail.flushed));
  * channel.addEventListener('message', (event) => render(event.detail));
@@ -179,7 +217,14 @@ function isNullableString(value: unknown): value is string | null {
 export class ChannelsClient extends EventTarget {
   readonly maxQueued: number;
   readonly pingIntervalMs: number;
+  readonly retry: { firstDelayMs: number; maxDelayMs: number };
   #socket: WebSocketLike;
+  /** Set when the client was given a factory: it reconnects by itself. */
+  readonly #connect: SocketFactory | undefined;
+  /** Attempts in a row that have not opened a socket; 0 once one opens. */
+  #attempt = 0;
+  #openedSocket = false;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #state: ChannelsState = 'active';
   #disposed = false;
   // A queue with a moving head: shift() on a large array copies it each time.
@@ -196,12 +241,19 @@ export class ChannelsClient extends EventTarget {
   /** When the client resumes on its own (its own clock, ms); undefined when not told. */
   #resumeByDeadline: number | undefined;
 
-  constructor(socket: WebSocketLike, options: ChannelsClientOptions = {}) {
+  constructor(socket: WebSocketLike | SocketFactory, options: ChannelsClientOptions = {}) {
     super();
-    assertSocket(socket);
     if (typeof options !== 'object' || options === null) {
       throw new TypeError('Expected `options` to be an object.');
     }
+    const firstDelayMs = options.retry?.firstDelayMs ?? 500;
+    const maxDelayMs = options.retry?.maxDelayMs ?? 30_000;
+    if (!isDelay(firstDelayMs) || !isDelay(maxDelayMs) || firstDelayMs > maxDelayMs) {
+      throw new TypeError(
+        'Expected `retry.firstDelayMs` and `retry.maxDelayMs` to be whole numbers of milliseconds (at most 2^31 - 1), the first no greater than the second.',
+      );
+    }
+    this.retry = { firstDelayMs, maxDelayMs };
     const maxQueued = options.maxQueued ?? 10_000;
     if (
       !(maxQueued === Number.POSITIVE_INFINITY || (Number.isInteger(maxQueued) && maxQueued > 0))
@@ -223,8 +275,11 @@ export class ChannelsClient extends EventTarget {
       );
     }
     this.pingIntervalMs = pingIntervalMs;
-    this.#socket = socket;
-    this.#listen(socket);
+    this.#connect = typeof socket === 'function' ? socket : undefined;
+    const first = typeof socket === 'function' ? socket() : socket;
+    assertSocket(first);
+    this.#socket = first;
+    this.#listen(first);
   }
 
   /** `suspended` from a suspend frame until a resume frame (or the open of an attached socket). */
@@ -274,6 +329,9 @@ export class ChannelsClient extends EventTarget {
     this.#assertNotDisposed();
     // The same socket is the same connection: still suspended if it was.
     if (socket === this.#socket) return;
+    // A socket from the app replaces the one the client was about to make.
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
     // The old connection needs no keep-alive; the new one is not suspended by the server.
     this.#stopTimers();
     this.#unlisten(this.#socket);
@@ -290,6 +348,8 @@ export class ChannelsClient extends EventTarget {
     if (this.#disposed) return [];
     this.#disposed = true;
     this.#stopTimers();
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
     this.#unlisten(this.#socket);
     const held = this.#queue.slice(this.#head);
     this.#queue = [];
@@ -335,6 +395,8 @@ export class ChannelsClient extends EventTarget {
 
   // Arrow functions: the same function object must be given to removeEventListener.
   readonly #onOpen = (): void => {
+    this.#attempt = 0;
+    this.#openedSocket = true;
     if (this.#resumeOnOpen) {
       this.#resume(null, 'reconnect');
       return;
@@ -345,6 +407,40 @@ export class ChannelsClient extends EventTarget {
   // A closed connection needs no keep-alive, and `attach` (a new socket's open) resumes it.
   readonly #onClose = (): void => {
     this.#stopTimers();
+    if (this.#connect && !this.#disposed && this.#retryTimer === undefined) this.#reconnectLater();
+  };
+
+  // The close that follows an error reconnects; the listener only keeps `ws` from throwing an
+  // 'error' that nobody listens to.
+  readonly #onError = (): void => {};
+
+  /** Waits a random time up to the attempt's cap (full jitter), then makes the next socket. */
+  #reconnectLater(): void {
+    this.#attempt++;
+    const cap = Math.min(
+      this.retry.maxDelayMs,
+      this.retry.firstDelayMs * 2 ** Math.min(this.#attempt - 1, 30),
+    );
+    const delayMs = Math.floor(Math.random() * cap);
+    const refused = !this.#openedSocket;
+    this.#retryTimer = setTimeout(this.#reconnectNow, delayMs);
+    this.#dispatch('reconnect', { attempt: this.#attempt, delayMs, refused });
+  }
+
+  readonly #reconnectNow = (): void => {
+    this.#retryTimer = undefined;
+    const connect = this.#connect;
+    if (this.#disposed || !connect) return;
+    let next: WebSocketLike;
+    try {
+      next = connect();
+      assertSocket(next);
+    } catch (error) {
+      this.#dispatch('error', { error, queued: this.queued });
+      this.#reconnectLater();
+      return;
+    }
+    this.attach(next);
   };
 
   readonly #resumeOnOwn = (): void => {
@@ -424,9 +520,11 @@ export class ChannelsClient extends EventTarget {
   }
 
   #listen(socket: WebSocketLike): void {
+    this.#openedSocket = false;
     socket.addEventListener('message', this.#onMessage);
     socket.addEventListener('open', this.#onOpen);
     socket.addEventListener('close', this.#onClose);
+    if (this.#connect) socket.addEventListener('error', this.#onError);
     // A socket that is already open sends no open event.
     if (socket.readyState === OPEN) this.#onOpen();
   }
@@ -435,6 +533,7 @@ export class ChannelsClient extends EventTarget {
     socket.removeEventListener('message', this.#onMessage);
     socket.removeEventListener('open', this.#onOpen);
     socket.removeEventListener('close', this.#onClose);
+    if (this.#connect) socket.removeEventListener('error', this.#onError);
   }
 
   // Only an open socket: `ws` and browsers silently drop what is sent on a closing or closed one.
@@ -492,6 +591,10 @@ export class ChannelsClient extends EventTarget {
   #assertNotDisposed(): void {
     if (this.#disposed) throw new Error('The ChannelsClient was disposed.');
   }
+}
+
+function isDelay(value: number): boolean {
+  return Number.isInteger(value) && value >= 0 && value <= maxTimerDelayMs;
 }
 
 function assertSocket(socket: unknown): asserts socket is WebSocketLike {

@@ -1,13 +1,17 @@
+import { once } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import WebSocket from 'ws';
 import { invokeRun } from './lib/invoke.js';
 import { freePorts, type LocalStack, startLocalStack } from './lib/local-stack.js';
 import { runTable, table } from './lib/report.js';
 import { connectClient, type TestClient } from './lib/ws-clients.js';
 
 // `npm run demo`: the whole deployment cycle on the local stack, in one command. Starts the
-// stack on free ports, connects 50 clients, closes 5, runs suspend, connects 3 new clients, runs
-// resume, prints what each run did and what each client received, and stops everything.
+// stack on free ports, connects 50 clients, closes 5, runs suspend, shows a new client refused
+// while the deployment window is open, runs resume, connects 3 new clients, prints what each run
+// did and what each client received, and stops everything.
 
 const connected = 50;
 const closing = 5;
@@ -93,19 +97,22 @@ async function main(): Promise<void> {
       `${open.filter(({ client }) => typesOf(client).includes('suspend')).length} of ${open.length} open clients got the suspend frame.`,
     );
 
-    step(`Connecting ${late} new clients (opened after suspend: never suspended, never resumed)`);
+    step('Connecting a new client while the deployment window is open');
+    console.log(await refusal(stack.websocketUrl));
+
+    step('Running resume (after the shift): it closes the window');
+    const resume = await invokeRun(target, 'resume');
+    await waitForFrames(open, 'resume');
+
+    step(`Connecting ${late} new clients (never suspended, never resumed)`);
     for (let index = 0; index < late; index++) {
       const client = await connectClient(
         stack.websocketUrl,
         documentClient,
         stack.connectionsTable,
       );
-      clients.push({ name: `new client ${index + 1}`, client, note: 'opened after suspend' });
+      clients.push({ name: `new client ${index + 1}`, client, note: 'opened after resume' });
     }
-
-    step('Running resume (after the shift)');
-    const resume = await invokeRun(target, 'resume');
-    await waitForFrames(open, 'resume');
     // A moment for any frame still on its way, so the table shows everything.
     await new Promise((resolve) => setTimeout(resolve, 300));
 
@@ -129,6 +136,25 @@ async function main(): Promise<void> {
   } finally {
     step('Stopping everything the demo started');
     await stopAll();
+  }
+}
+
+/** What $connect answers a new connection during the window (NEW_CONNECTIONS_DURING_DEPLOYMENT). */
+async function refusal(url: string): Promise<string> {
+  const socket = new WebSocket(url);
+  // Ending a refused handshake emits an error, which ws throws if nobody listens.
+  socket.on('error', () => {});
+  try {
+    const answer = await Promise.race([
+      once(socket, 'unexpected-response').then(
+        ([, response]) =>
+          `Refused with ${(response as IncomingMessage).statusCode}: held until the window closes (the client helper tries again with backoff).`,
+      ),
+      once(socket, 'open').then(() => 'Let in: NEW_CONNECTIONS_DURING_DEPLOYMENT is allow.'),
+    ]);
+    return answer;
+  } finally {
+    socket.terminate();
   }
 }
 

@@ -1,3 +1,4 @@
+import { type NewConnectionsPolicy, newConnectionsPolicies } from './core/deployment-window.js';
 import { ConfigurationError } from './errors.js';
 
 // Configuration comes from the environment, is read once per cold start by the composition
@@ -9,6 +10,13 @@ export type Environment = Readonly<Record<string, string | undefined>>;
 export interface RouteConfig {
   connectionsTable: string;
   websocketEndpoint: string;
+}
+
+/** The configuration of $connect: the registry, and the gate of the deployment window. */
+export interface ConnectConfig extends RouteConfig {
+  runsTable: string;
+  /** What $connect does with a new connection while a deployment window is open. */
+  newConnectionsDuringDeployment: NewConnectionsPolicy;
 }
 
 export interface RunConfig extends RouteConfig {
@@ -29,6 +37,7 @@ export const configDefaults = {
   concurrency: 100,
   suspendShards: 16,
   resumeExpectedWithinMs: 15 * 60 * 1000,
+  newConnectionsDuringDeployment: 'hold',
 } as const;
 
 class EnvironmentReader {
@@ -86,6 +95,17 @@ class EnvironmentReader {
     return value;
   }
 
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.environment[name]?.trim();
+    if (!raw) return fallback;
+    const value = allowed.find((candidate) => candidate === raw);
+    if (value === undefined) {
+      this.problems.push(`${name} is "${raw}"; expected one of ${allowed.join(', ')}`);
+      return fallback;
+    }
+    return value;
+  }
+
   websocketEndpoint(name: string): string {
     const raw = this.requiredString(name);
     if (!raw) return '';
@@ -131,6 +151,22 @@ function readRoute(reader: EnvironmentReader): RouteConfig {
 export function readRouteConfig(environment: Environment = process.env): RouteConfig {
   const reader = new EnvironmentReader(environment);
   const config = readRoute(reader);
+  reader.finish();
+  return config;
+}
+
+/** The configuration of the $connect handler. */
+export function readConnectConfig(environment: Environment = process.env): ConnectConfig {
+  const reader = new EnvironmentReader(environment);
+  const config: ConnectConfig = {
+    ...readRoute(reader),
+    runsTable: reader.requiredString('RUNS_TABLE'),
+    newConnectionsDuringDeployment: reader.oneOf(
+      'NEW_CONNECTIONS_DURING_DEPLOYMENT',
+      newConnectionsPolicies,
+      configDefaults.newConnectionsDuringDeployment,
+    ),
+  };
   reader.finish();
   return config;
 }

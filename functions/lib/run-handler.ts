@@ -12,6 +12,7 @@ import { type Invocation, parseInvocation } from './core/events.js';
 import type {
   ChannelStore,
   Logger as CoreLogger,
+  DeploymentWindow,
   HookExecutions,
   HookReporter,
   Invoker,
@@ -43,6 +44,8 @@ export interface RunDependencies {
   undoStoreFor?: () => ChannelStore;
   /** Starts the next part of a run that nears its deadline; without it, the run stops there. */
   invoker?: Invoker;
+  /** The deployment window that holds new connections and joins sibling deployment groups. */
+  window?: DeploymentWindow;
 }
 
 export interface RunEventHandlerOptions {
@@ -94,6 +97,7 @@ export function runEventHandler(options: RunEventHandlerOptions) {
       poster: dependencies.poster,
       lease: dependencies.lease,
       records: dependencies.records,
+      window: dependencies.window,
       logger,
       clock: systemClock,
       signal,

@@ -90,6 +90,21 @@ describe('the packaged CloudFormation template (osls package, offline, no creden
     }
   });
 
+  it("lets the registry handlers read only the deployment window's item of the Runs table", () => {
+    const reads = iamStatements(template).filter(
+      ({ owner, statement }) =>
+        owner === 'RegistryRole' && JSON.stringify(statement.Resource).includes('RunsTable'),
+    );
+    expect(reads.map(({ statement }) => statement.Action)).toEqual(['dynamodb:GetItem']);
+    expect(reads[0]?.statement.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['window#deployment'] },
+    });
+    expect(
+      (properties('ConnectLambdaFunction').Environment as { Variables: Record<string, unknown> })
+        .Variables,
+    ).toMatchObject({ RUNS_TABLE: expect.anything(), NEW_CONNECTIONS_DURING_DEPLOYMENT: 'hold' });
+  });
+
   it('scopes execute-api:ManageConnections to this API and stage', () => {
     const manage = iamStatements(template).filter(({ statement }) =>
       asArray(statement.Action).includes('execute-api:ManageConnections'),

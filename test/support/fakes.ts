@@ -1,6 +1,8 @@
 import type {
   ChannelStore,
   ChannelTarget,
+  DeploymentWindow,
+  DeploymentWindowState,
   Logger,
   MessagePoster,
   RecordedResult,
@@ -142,3 +144,47 @@ export const targets = (count: number, suspendedBy: string | null = 'suspend-1')
     suspendedBy,
     resumeAttempts: 0,
   }));
+
+/** The deployment window as DynamoDBDeploymentWindow keeps it: one item, a set of deployments. */
+export class InMemoryDeploymentWindow implements DeploymentWindow {
+  state: DeploymentWindowState | undefined;
+  /** Every call, in order, for tests of who opened, left and closed. */
+  readonly calls: string[] = [];
+  async read() {
+    return this.state && { ...this.state, deployments: [...this.state.deployments] };
+  }
+  async open(opening: {
+    runId: string;
+    deploymentId: string | null;
+    now: number;
+    openUntil: number;
+  }) {
+    this.calls.push(`open ${opening.runId}`);
+    const joined = opening.deploymentId === null ? [] : [opening.deploymentId];
+    const old = this.state;
+    if (!old || old.openUntil <= opening.now) {
+      this.state = { openedBy: opening.runId, openUntil: opening.openUntil, deployments: joined };
+      return;
+    }
+    this.state = {
+      openedBy: old.openUntil < opening.openUntil ? opening.runId : old.openedBy,
+      openUntil: Math.max(old.openUntil, opening.openUntil),
+      deployments: [...new Set([...old.deployments, ...joined])],
+    };
+  }
+  async leave(deploymentId: string) {
+    this.calls.push(`leave ${deploymentId}`);
+    if (!this.state) return undefined;
+    this.state = {
+      ...this.state,
+      deployments: this.state.deployments.filter((id) => id !== deploymentId),
+    };
+    return this.read();
+  }
+  async close(options: { force: boolean }) {
+    this.calls.push(options.force ? 'close (force)' : 'close');
+    if (this.state && !options.force && this.state.deployments.length > 0) return false;
+    this.state = undefined;
+    return true;
+  }
+}

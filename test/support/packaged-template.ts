@@ -24,6 +24,7 @@ export interface IamStatement {
   Effect: string;
   Action: string | string[];
   Resource: unknown;
+  Condition?: unknown;
 }
 
 export async function packageTemplate(

@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { InvokeTarget } from '../../scripts/lib/invoke.js';
 import { freePorts, type LocalStack, startLocalStack } from '../../scripts/lib/local-stack.js';
+import { type CodeDeployEmulator, startCodeDeployEmulator } from './codedeploy-emulator.js';
 import { connectClient, type TestClient } from './ws-clients.js';
 
 // Each end-to-end file runs against a local stack of its own on free ports. `useLocalStack`
@@ -60,6 +61,30 @@ export function useLocalStack(options: LocalStackOptions = {}): () => StackFixtu
     if (!fixture) throw new Error('the local stack did not start');
     return fixture;
   };
+}
+
+/**
+ * A local stack whose hooks report to a CodeDeploy emulator (AWS_ENDPOINT_URL_CODEDEPLOY): the
+ * emulator starts before the stack and stops after it.
+ */
+export function useLocalStackWithCodeDeploy(environment: Record<string, string> = {}): {
+  localStack: () => StackFixture;
+  codeDeploy: () => CodeDeployEmulator;
+} {
+  let emulator: CodeDeployEmulator | undefined;
+  // Registered before the stack's hooks, so it starts before the stack and stops after it.
+  beforeAll(async () => {
+    emulator = await startCodeDeployEmulator();
+  });
+  afterAll(() => emulator?.stop());
+  const codeDeploy = () => {
+    if (!emulator) throw new Error('the CodeDeploy emulator did not start');
+    return emulator;
+  };
+  const localStack = useLocalStack({
+    environment: () => ({ ...environment, AWS_ENDPOINT_URL_CODEDEPLOY: codeDeploy().endpoint }),
+  });
+  return { localStack, codeDeploy };
 }
 
 async function startStackFixture(

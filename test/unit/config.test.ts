@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readRouteConfig, readRunConfig } from '../../functions/lib/config.js';
+import { readConnectConfig, readRouteConfig, readRunConfig } from '../../functions/lib/config.js';
 import { ConfigurationError } from '../../functions/lib/errors.js';
 
 const valid = {
@@ -147,5 +147,35 @@ describe('readRouteConfig', () => {
     expect(() => readRouteConfig({ WEBSOCKET_ENDPOINT: 'http://localhost:3001' })).toThrow(
       'Invalid configuration: CONNECTIONS_TABLE is not set',
     );
+  });
+});
+
+describe('readConnectConfig', () => {
+  it('holds new connections during a deployment by default', () => {
+    expect(readConnectConfig(valid)).toMatchObject({
+      runsTable: 'runs',
+      newConnectionsDuringDeployment: 'hold',
+    });
+  });
+
+  it.each(['hold', 'allow', ' allow '])('takes NEW_CONNECTIONS_DURING_DEPLOYMENT "%s"', (value) => {
+    expect(
+      readConnectConfig({ ...valid, NEW_CONNECTIONS_DURING_DEPLOYMENT: value })
+        .newConnectionsDuringDeployment,
+    ).toBe(value.trim());
+  });
+
+  it('names the setting, the value and the allowed ones, with every other problem', () => {
+    const problems = problemsOf(() =>
+      readConnectConfig({
+        CONNECTIONS_TABLE: 't',
+        WEBSOCKET_ENDPOINT: 'http://localhost:3001',
+        NEW_CONNECTIONS_DURING_DEPLOYMENT: 'refuse',
+      }),
+    );
+    expect(problems).toEqual([
+      'RUNS_TABLE is not set',
+      'NEW_CONNECTIONS_DURING_DEPLOYMENT is "refuse"; expected one of hold, allow',
+    ]);
   });
 });

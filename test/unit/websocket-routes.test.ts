@@ -6,11 +6,13 @@ import {
   connectionLifetimeSeconds,
   echoMessage,
   expiryMarginSeconds,
+  heldDuringDeployment,
   pingRouteKey,
   registerConnection,
   unregisterConnection,
 } from '../../functions/lib/core/websocket-routes.js';
 import { InvalidEventError } from '../../functions/lib/errors.js';
+import { InMemoryDeploymentWindow } from '../support/fakes.js';
 
 class InMemoryRegistry implements ConnectionRegistry {
   readonly items = new Map<string, { connectedAt: number; expiresAt: number }>();
@@ -32,6 +34,65 @@ class RecordingPoster implements MessagePoster {
 const event = (connectionId: unknown, body?: unknown) => ({
   requestContext: { connectionId, routeKey: '$default' },
   body,
+});
+
+describe('registerConnection behind the deployment window (NEW_CONNECTIONS_DURING_DEPLOYMENT)', () => {
+  const now = 1_700_000_000_000;
+  const gated = (newConnections: 'hold' | 'allow') => {
+    const registry = new InMemoryRegistry();
+    const window = new InMemoryDeploymentWindow();
+    let reads = 0;
+    const counted = {
+      read: () => {
+        reads++;
+        return window.read();
+      },
+    };
+    const handler = registerConnection({
+      registry,
+      clock: { now: () => now },
+      gate: { window: counted, newConnections },
+    });
+    return { registry, window, handler, reads: () => reads };
+  };
+
+  it('hold: refuses a connection while the window is open, with a 4xx, and registers nothing', async () => {
+    const { registry, window, handler } = gated('hold');
+    window.state = { openedBy: 'suspend-1', openUntil: now + 60_000, deployments: ['d-1'] };
+
+    const response = await handler(event('new='));
+
+    expect(response).toEqual(heldDuringDeployment);
+    expect(response.statusCode).toBeGreaterThanOrEqual(400);
+    expect(response.statusCode).toBeLessThan(500);
+    expect(registry.items.size).toBe(0);
+  });
+
+  it('hold: lets it in once the window is closed', async () => {
+    const { registry, window, handler } = gated('hold');
+    window.state = { openedBy: 'suspend-1', openUntil: now + 60_000, deployments: [] };
+    await window.close({ force: true });
+
+    expect(await handler(event('new='))).toEqual({ statusCode: 200 });
+    expect(registry.items.has('new=')).toBe(true);
+  });
+
+  it('hold: a window past its bound (its run died) counts as closed', async () => {
+    const { registry, window, handler } = gated('hold');
+    window.state = { openedBy: 'suspend-dead', openUntil: now, deployments: ['d-dead'] };
+
+    expect(await handler(event('new='))).toEqual({ statusCode: 200 });
+    expect(registry.items.has('new=')).toBe(true);
+  });
+
+  it('allow: registers it during the window, without reading the window', async () => {
+    const { registry, window, handler, reads } = gated('allow');
+    window.state = { openedBy: 'suspend-1', openUntil: now + 60_000, deployments: ['d-1'] };
+
+    expect(await handler(event('new='))).toEqual({ statusCode: 200 });
+    expect(registry.items.has('new=')).toBe(true);
+    expect(reads()).toBe(0);
+  });
 });
 
 describe('registerConnection', () => {

@@ -4,6 +4,7 @@ import { maxConcurrency } from '../core/events.js';
 import type { Logger, RunKind } from '../core/ports.js';
 import { systemClock } from '../core/ports.js';
 import type { RunDependencies } from '../run-handler.js';
+import { DynamoDBDeploymentWindow } from './deployment-window.js';
 import { DynamoDBHookExecutions } from './hook-executions.js';
 import { managementApiClient } from './management-api.js';
 import { DynamoDBResumeStore } from './resume-store.js';
@@ -13,8 +14,8 @@ import { SignedManagementApiPoster } from './signed-poster.js';
 import { DynamoDBSuspendStore } from './suspend-store.js';
 
 /**
- * The adapters of a suspend or resume run, on one DynamoDB client: the poster, the three views
- * of the Runs table, the kind's store, and for suspend the resume store that undoes a failed one.
+ * The adapters of a suspend or resume run, on one DynamoDB client: the poster, the four views
+ * of the Runs table (lease, records, hook executions, deployment window), the kind's store, and for suspend the resume store that undoes a failed one.
  */
 export function runDependencies(kind: RunKind, config: RunConfig, logger: Logger): RunDependencies {
   const client = new DynamoDBClient({});
@@ -32,6 +33,7 @@ export function runDependencies(kind: RunKind, config: RunConfig, logger: Logger
     lease: new DynamoDBRunLease(table),
     records: new DynamoDBRunRecords(table),
     hookExecutions: new DynamoDBHookExecutions(table),
+    window: new DynamoDBDeploymentWindow(table),
     invoker: new LambdaSelfInvoker(),
     storeFor: (invocation) =>
       kind === 'suspend'

@@ -7,6 +7,7 @@ import { holdingLease, nothingToContinue } from './run-lease.js';
 import { beginRun, finish, isoAt, type Run, type RunChannelsOptions } from './run-state.js';
 import { type RunSummary, runRecordOf } from './run-summary.js';
 import { logRunOutcome, logRunProgress, logRunStart, runTexts } from './run-texts.js';
+import { closeWindowAfter, enterWindow, leaveWindowAfterUndo } from './run-window.js';
 
 // One suspend or resume run, the seed's SuspendChannels / ResumeChannels, read top to bottom:
 // take the lease (waiting a bounded time for a run of the other kind to end), count the
@@ -41,7 +42,11 @@ export async function runChannels(options: RunChannelsOptions): Promise<RunSumma
     if (state !== 'handed_over' && state !== 'running') return nothingToContinue(run);
   }
 
-  return holdingLease(
+  // The deployment window: a suspend opens it; a resume whose siblings still shift ends here.
+  const leftToSiblings = await enterWindow(run);
+  if (leftToSiblings) return leftToSiblings;
+
+  const summary = await holdingLease(
     run,
     async () => {
       const summary = await execute(run);
@@ -55,6 +60,8 @@ export async function runChannels(options: RunChannelsOptions): Promise<RunSumma
     },
     () => undoSuspend(run),
   );
+  await closeWindowAfter(run, summary);
+  return summary;
 }
 
 /** Count, post, record, decide: the run's work, under the lease. */
@@ -147,12 +154,14 @@ async function undoSuspend(run: Run): Promise<RunSummary['undo']> {
   );
   try {
     const summary = await execute(undo);
+    await leaveWindowAfterUndo(run, summary.state === 'completed');
     return { runId: summary.runId, outcome: summary.outcome, counts: summary.counts };
   } catch (error) {
     logger.error(
       'Could not resume the connections this suspend suspended; they stay suspended until the next resume.',
       { ...run.fields, undoRunId: undo.identity.runId, error },
     );
+    await leaveWindowAfterUndo(run, false);
     return { runId: undo.identity.runId, outcome: 'errors', counts: undo.tally.counts };
   }
 }

@@ -6,6 +6,7 @@ import type {
   ChannelStore,
   ChannelTarget,
   Clock,
+  DeploymentWindow,
   Logger,
   MessagePoster,
   RunIdentity,
@@ -62,6 +63,11 @@ export interface RunChannelsOptions {
   handOver?: (continuation: Continuation) => Promise<void>;
   /** A run hands over only this long after its first part started (the hook's hour). */
   handOverWithinMs?: number;
+  /**
+   * The deployment window (run-window.ts): a suspend opens it, the resume of the last sibling
+   * deployment closes it. Without it, every resume resumes everyone and nothing holds new clients.
+   */
+  window?: DeploymentWindow;
 }
 
 export const maxLambdaMs = 15 * 60 * 1000;

@@ -40,6 +40,8 @@ export interface RunSummary extends RunFields {
   message: string;
   /** A failed suspend: the resume run that undid it before it reported Failed. */
   undo?: { runId: string; outcome: RunSummary['outcome']; counts: Counts } | undefined;
+  /** A resume that left the resuming to these sibling deployments, still shifting traffic. */
+  siblingDeployments?: string[];
 }
 
 export interface SummaryInput {
@@ -106,5 +108,6 @@ export function runRecordOf(summary: RunSummary): RunRecord {
     failures: summary.failures,
     hookStatus: summary.hookStatus,
     message: summary.message,
+    ...(summary.siblingDeployments ? { siblingDeployments: summary.siblingDeployments } : {}),
   };
 }

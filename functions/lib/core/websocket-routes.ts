@@ -1,5 +1,6 @@
 import { InvalidEventError } from '../errors.js';
-import type { Clock, ConnectionRegistry, MessagePoster } from './ports.js';
+import { isWindowOpen, type NewConnectionsPolicy } from './deployment-window.js';
+import type { Clock, ConnectionRegistry, DeploymentWindow, MessagePoster } from './ports.js';
 
 // The WebSocket route handlers: $connect registers, $disconnect removes, $default echoes,
 // ws-channels.ping answers nothing. They take the parts of the API Gateway event they need and
@@ -32,9 +33,33 @@ export function connectionIdOf(event: WebSocketRouteEvent | null | undefined): s
   return connectionId;
 }
 
-export function registerConnection(deps: { registry: ConnectionRegistry; clock: Clock }) {
+/**
+ * The answer to a connection held during a deployment window. Any status outside 2xx makes API
+ * Gateway refuse the WebSocket handshake with it; 429 is the 4xx clients already read as "try
+ * again later, with backoff". Browsers see only a socket that closes (1006) before it opens,
+ * which the client helper's `connectWithRetry` takes the same way.
+ */
+export const heldDuringDeployment: RouteResponse = {
+  statusCode: 429,
+  body: 'A deployment is under way: connect again in a few seconds.',
+};
+
+export function registerConnection(deps: {
+  registry: ConnectionRegistry;
+  clock: Clock;
+  /** The $connect gate: the seed's suspended acceptors. Without it every connection gets in. */
+  gate?: { window: Pick<DeploymentWindow, 'read'>; newConnections: NewConnectionsPolicy };
+}) {
   return async (event: WebSocketRouteEvent): Promise<RouteResponse> => {
     const connectionId = connectionIdOf(event);
+    const { gate } = deps;
+    // Read at each connect (consistently): a window opened a moment ago holds this connection.
+    if (
+      gate?.newConnections === 'hold' &&
+      isWindowOpen(await gate.window.read(), deps.clock.now())
+    ) {
+      return heldDuringDeployment;
+    }
     const connectedAt = deps.clock.now();
     const expiresAt =
       Math.floor(connectedAt / 1000) + connectionLifetimeSeconds + expiryMarginSeconds;
