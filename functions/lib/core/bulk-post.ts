@@ -11,9 +11,9 @@ import { postWithTimeout } from './timed-post.js';
 // One mechanism for posting a control frame to many connections, used by suspend and resume:
 // a fixed pool of workers pulls targets from a paged source (so the set is streamed, never held
 // whole), each post bounded by a timeout enforced with an abort signal, throttled posts retried
-// with jittered backoff that reaches seconds, a dispatch window that halves on throttling and
-// grows back, an optional rate cap, and a stop check before every dispatch (the Lambda's
-// deadline). Results go to a sink that may push back by returning a promise.
+// with jittered backoff that reaches seconds, a dispatch window that halves in a storm of 429s,
+// an optional rate cap, and a stop check before every dispatch (the Lambda's deadline). Results
+// go to a sink that may push back by returning a promise.
 //
 // One shared stop: whatever stops the run (the deadline, the handler's signal, a failed page
 // read, a failed result write), no new post is dispatched, and every post already dispatched
@@ -58,6 +58,7 @@ export interface BulkPostOptions<Target> {
   refusalProbeSize?: number;
   onProgress?: (progress: BulkPostProgress) => void;
   progressIntervalMs?: number;
+  /** Injectable for tests: the clock and the backoff's random numbers. */
   now?: () => number;
   random?: () => number;
 }
@@ -76,14 +77,11 @@ export interface BulkPostSummary<Target = unknown> {
   latency: { p50: number; p99: number; max: number };
 }
 
-const defaults = {
-  // A throttled post outlasts a storm of 5 s: with equal jitter the 7 waits add up to 5.15 s at
-  // least (half of 100 + 200 + ... + 3,200 + 4,000 + 4,000 ms) and 10.3 s at most.
-  throttleRetries: 7,
-  backoff: { baseMs: 100, maxMs: 4_000 },
-  refusalProbeSize: 5,
-  progressIntervalMs: 5_000,
-};
+// A throttled post outlasts a storm of 5 s: with equal jitter the 7 waits add up to 5.15 s at
+// least (half of 100 + 200 + ... + 3,200 + 4,000 + 4,000 ms) and 10.3 s at most.
+const defaults = { throttleRetries: 7, backoff: { baseMs: 100, maxMs: 4_000 } };
+const defaultRefusalProbeSize = 5;
+const defaultProgressIntervalMs = 5_000;
 
 /** The longest a worker sleeps between two looks at the stop (rate cap, full window). */
 const stopCheckMs = 50;
@@ -99,9 +97,8 @@ export async function postToAll<Target>(
 ): Promise<BulkPostSummary<Target>> {
   checkInteger('concurrency', options.concurrency, 1);
   checkInteger('timeoutMs', options.timeoutMs, 1);
-  if (options.maxPostsPerSecond !== undefined) {
-    checkInteger('maxPostsPerSecond', options.maxPostsPerSecond, 1);
-  }
+  const { maxPostsPerSecond } = options;
+  if (maxPostsPerSecond !== undefined) checkInteger('maxPostsPerSecond', maxPostsPerSecond, 1);
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const throttleRetries = options.throttleRetries ?? defaults.throttleRetries;
@@ -109,7 +106,7 @@ export async function postToAll<Target>(
   const backoff = options.backoff ?? defaults.backoff;
   // Equal jitter: the retries of many throttled posts spread, and their sum has a floor.
   const throttleBackoff = createBackoff({ ...backoff, jitter: 'equal', random });
-  const refusalProbe = createRefusalProbe(options.refusalProbeSize ?? defaults.refusalProbeSize);
+  const refusalProbe = createRefusalProbe(options.refusalProbeSize ?? defaultRefusalProbeSize);
   const window = createDispatchWindow({ max: options.concurrency, now });
   const startedAt = now();
 
@@ -226,7 +223,7 @@ export async function postToAll<Target>(
   const progressTimer = options.onProgress
     ? setInterval(() => {
         options.onProgress?.({ settled, delivered, inFlight, elapsedMs: now() - startedAt });
-      }, options.progressIntervalMs ?? defaults.progressIntervalMs)
+      }, options.progressIntervalMs ?? defaultProgressIntervalMs)
     : undefined;
   progressTimer?.unref?.();
   try {

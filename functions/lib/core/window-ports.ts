@@ -1,0 +1,31 @@
+// The port of the deployment window, apart from the others for size; ports.ts re-exports it.
+
+/** The deployment window (`window#deployment`): open from a suspend's start to the end of the resume. */
+export interface DeploymentWindowState {
+  /** The suspend run that opened it (or last moved its bound). */
+  openedBy: string;
+  /** Epoch ms past which the window counts as closed, whoever left it open. */
+  openUntil: number;
+  /** The CodeDeploy deployments whose BeforeAllowTraffic ran in it and whose resume has not. */
+  deployments: readonly string[];
+}
+
+/** Holds new connections (the seed's suspended acceptors) and joins sibling deployment groups. */
+export interface DeploymentWindow {
+  /** The window as stored (also past `openUntil`); undefined when there is none. */
+  read(): Promise<DeploymentWindowState | undefined>;
+  /**
+   * Opens the window for a suspend run, or joins the open one: its deployment (if any) is added,
+   * `openUntil` moves later, never earlier. A window past its bound is replaced.
+   */
+  open(opening: {
+    runId: string;
+    deploymentId: string | null;
+    now: number;
+    openUntil: number;
+  }): Promise<void>;
+  /** Removes a deployment, atomically; answers the window as it is after (undefined: none). */
+  leave(deploymentId: string): Promise<DeploymentWindowState | undefined>;
+  /** Closes it; unless `force`, only when no deployment is left in it. True when closed now. */
+  close(options: { force: boolean }): Promise<boolean>;
+}
