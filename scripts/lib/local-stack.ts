@@ -89,6 +89,8 @@ export async function startLocalStack(
     /** Extra AWS_* variables for the functions (serverless-offline passes AWS_* through). */
     environment?: Record<string, string>;
     readyTimeoutMs?: number;
+    /** More options for `osls offline start`, e.g. `--useInProcess`. */
+    offlineArgs?: readonly string[];
     /** Echo the stack's output (for `npm start`). */
     onOutput?: (text: string) => void;
   } = {},
@@ -99,7 +101,14 @@ export async function startLocalStack(
   const awsEnvironment = localAwsEnvironment(ports);
   const child = spawn(
     process.execPath,
-    [`${projectRoot}node_modules/osls/bin/serverless.js`, 'offline', 'start', '--stage', stage],
+    [
+      `${projectRoot}node_modules/osls/bin/serverless.js`,
+      'offline',
+      'start',
+      '--stage',
+      stage,
+      ...(options.offlineArgs ?? []),
+    ],
     {
       cwd: projectRoot,
       // Its own process group, so stop() ends osls and the DynamoDB Local java it started.

@@ -51,6 +51,11 @@ export interface CodeDeployEmulator {
    * that a report of it gets LifecycleEventAlreadyCompletedException, as from CodeDeploy.
    */
   completeHook(deploymentId: string, lifecycleEventHookExecutionId: string, status: string): void;
+  /**
+   * Answers the next `count` status calls for this hook with the injected failure (`failWith`),
+   * however valid: a CodeDeploy outage that outlasts the reporter's retries fails the invocation.
+   */
+  failNextCallsFor(lifecycleEventHookExecutionId: string, count: number): void;
   waitForCalls(count: number, timeoutMs?: number): Promise<readonly CodeDeployCall[]>;
   /** Forgets every call and status, and the failFirst and dropAnswers budgets start again. */
   reset(): void;
@@ -97,6 +102,8 @@ export async function startCodeDeployEmulator(
   // The status of each hook that has one, by hookKey.
   const completedHooks = new Map<string, string>();
   const waiters = new Set<() => void>();
+  // Failures still to answer, by lifecycleEventHookExecutionId (failNextCallsFor).
+  const failuresFor = new Map<string, number>();
   let hookRequests = 0;
   let requestCounter = 0;
 
@@ -138,6 +145,14 @@ export async function startCodeDeployEmulator(
       unknown
     >;
     const { deploymentId, lifecycleEventHookExecutionId, status } = fields;
+    const failuresLeft =
+      typeof lifecycleEventHookExecutionId === 'string'
+        ? (failuresFor.get(lifecycleEventHookExecutionId) ?? 0)
+        : 0;
+    if (failuresLeft > 0 && typeof lifecycleEventHookExecutionId === 'string') {
+      failuresFor.set(lifecycleEventHookExecutionId, failuresLeft - 1);
+      return sendError(res, injectedFailure, body);
+    }
     if (typeof deploymentId !== 'string' || deploymentId === '') {
       return sendError(
         res,
@@ -256,6 +271,9 @@ export async function startCodeDeployEmulator(
     completeHook(deploymentId, lifecycleEventHookExecutionId, status) {
       completedHooks.set(hookKey(deploymentId, lifecycleEventHookExecutionId), status);
     },
+    failNextCallsFor(lifecycleEventHookExecutionId, count) {
+      failuresFor.set(lifecycleEventHookExecutionId, count);
+    },
     waitForCalls(count, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
         if (calls.length >= count) return resolve(calls);
@@ -282,6 +300,7 @@ export async function startCodeDeployEmulator(
       rejected.length = 0;
       dropped.length = 0;
       completedHooks.clear();
+      failuresFor.clear();
       hookRequests = 0;
     },
     stop: server.stop,

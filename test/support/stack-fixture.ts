@@ -30,6 +30,8 @@ export interface LocalStackOptions {
    * file's earlier `beforeAll` hooks, so it can name an emulator those started.
    */
   environment?: Record<string, string> | (() => Record<string, string>);
+  /** More options for `osls offline start`. */
+  offlineArgs?: readonly string[];
 }
 
 /** Starts the stack before the tests of the enclosing suite and stops it after them. */
@@ -39,7 +41,10 @@ export function useLocalStack(options: LocalStackOptions = {}): () => StackFixtu
 
   beforeAll(async () => {
     const { environment } = options;
-    starting = startStackFixture(typeof environment === 'function' ? environment() : environment);
+    starting = startStackFixture(
+      typeof environment === 'function' ? environment() : environment,
+      options.offlineArgs,
+    );
     fixture = await starting;
   });
 
@@ -67,7 +72,10 @@ export function useLocalStack(options: LocalStackOptions = {}): () => StackFixtu
  * A local stack whose hooks report to a CodeDeploy emulator (AWS_ENDPOINT_URL_CODEDEPLOY): the
  * emulator starts before the stack and stops after it.
  */
-export function useLocalStackWithCodeDeploy(environment: Record<string, string> = {}): {
+export function useLocalStackWithCodeDeploy(
+  environment: Record<string, string> = {},
+  options: Pick<LocalStackOptions, 'offlineArgs'> = {},
+): {
   localStack: () => StackFixture;
   codeDeploy: () => CodeDeployEmulator;
 } {
@@ -82,6 +90,7 @@ export function useLocalStackWithCodeDeploy(environment: Record<string, string> 
     return emulator;
   };
   const localStack = useLocalStack({
+    ...options,
     environment: () => ({ ...environment, AWS_ENDPOINT_URL_CODEDEPLOY: codeDeploy().endpoint }),
   });
   return { localStack, codeDeploy };
@@ -89,8 +98,9 @@ export function useLocalStackWithCodeDeploy(environment: Record<string, string> 
 
 async function startStackFixture(
   environment: Record<string, string> | undefined,
+  offlineArgs: readonly string[] | undefined,
 ): Promise<StackFixture & { stop(): Promise<void> }> {
-  const stack = await startLocalStack({ ports: await freePorts(), environment });
+  const stack = await startLocalStack({ ports: await freePorts(), environment, offlineArgs });
   const documentClient = DynamoDBDocumentClient.from(
     new DynamoDBClient({
       endpoint: stack.awsEnvironment.AWS_ENDPOINT_URL_DYNAMODB,
