@@ -1,0 +1,100 @@
+import WebSocket from 'ws';
+import { ChannelsClient, type ChannelsClientOptions } from '../../client/ws-channels-client.js';
+
+// Clients that talk throughout a deployment: each wraps a `ws` socket in the client helper and
+// sends numbered messages on a common beat; the stand-in $default echoes each one. Everything the
+// helper tells the app is kept on one timeline per client, in the order it happened, so that the
+// echoes can be placed against the suspend and resume frames of the same connection.
+
+export interface SentMessage {
+  id: string;
+  seq: number;
+  at: number;
+  /** The client's state when the app sent it: suspended means the helper must hold it. */
+  stateAtSend: 'active' | 'suspended';
+  /** The helper held it (suspended, not yet connected, or behind held ones). */
+  held: boolean;
+}
+
+export type TimelineEntry =
+  | { kind: 'suspend'; at: number }
+  | { kind: 'resume'; at: number; flushed: number; reason: string }
+  | { kind: 'echo'; at: number; id: string };
+
+export interface ChattyClient {
+  name: string;
+  helper: ChannelsClient;
+  sent: SentMessage[];
+  timeline: TimelineEntry[];
+  /** Connection attempts refused before the socket opened ($connect's 429 during the window). */
+  refused: number;
+  /** Sends the next numbered message. */
+  sendNext(): void;
+  echoes(): Extract<TimelineEntry, { kind: 'echo' }>[];
+}
+
+/** `client-name-0001`: the client and the number, which the server's log shows too. */
+export const messageId = (name: string, seq: number) =>
+  `drive-${name}-${String(seq).padStart(4, '0')}`;
+
+export function chattyClient(
+  name: string,
+  socket: WebSocket | (() => WebSocket),
+  options: ChannelsClientOptions = {},
+): ChattyClient {
+  const helper = new ChannelsClient(socket, options);
+  const sent: SentMessage[] = [];
+  const timeline: TimelineEntry[] = [];
+  const client: ChattyClient = {
+    name,
+    helper,
+    sent,
+    timeline,
+    refused: 0,
+    sendNext() {
+      const seq = sent.length + 1;
+      const id = messageId(name, seq);
+      const stateAtSend = helper.state;
+      helper.send(id);
+      sent.push({ id, seq, at: Date.now(), stateAtSend, held: helper.queued > 0 });
+    },
+    echoes: () =>
+      timeline.filter(
+        (entry): entry is Extract<TimelineEntry, { kind: 'echo' }> => entry.kind === 'echo',
+      ),
+  };
+  helper.addEventListener('suspend', () => timeline.push({ kind: 'suspend', at: Date.now() }));
+  helper.addEventListener('resume', (event) =>
+    timeline.push({
+      kind: 'resume',
+      at: Date.now(),
+      flushed: event.detail.flushed,
+      reason: event.detail.reason,
+    }),
+  );
+  helper.addEventListener('message', (event) =>
+    timeline.push({ kind: 'echo', at: Date.now(), id: String(event.detail) }),
+  );
+  helper.addEventListener('reconnect', (event) => {
+    if (event.detail.refused) client.refused++;
+  });
+  return client;
+}
+
+/** Every `intervalMs`, each client sends its next message; stop() ends the beat. */
+export function sendThroughout(clients: () => readonly ChattyClient[], intervalMs: number) {
+  const timer = setInterval(() => {
+    for (const client of clients()) client.sendNext();
+  }, intervalMs);
+  return { stop: () => clearInterval(timer) };
+}
+
+/** Stops the helper (no more reconnects) and ends its socket. */
+export function endChattyClient(client: ChattyClient): void {
+  client.helper.dispose();
+  const { socket } = client.helper;
+  if (!(socket instanceof WebSocket)) return;
+  // Ending a socket that is still connecting emits an error, which ws throws if nobody listens.
+  socket.on('error', () => {});
+  socket.terminate();
+}
