@@ -7,8 +7,9 @@ import {
   endChattyClient,
   sendThroughout,
 } from '../support/chatty-clients.js';
-import { type DeploymentRecord, playDeployment } from '../support/codedeploy-driver.js';
-import { useLocalStackWithCodeDeploy } from '../support/stack-fixture.js';
+import { playDeployment } from '../support/codedeploy-driver.js';
+import { reportDeployment } from '../support/deployment-report.js';
+import { type StackFixture, useLocalStackWithCodeDeploy } from '../support/stack-fixture.js';
 import { waitUntil } from '../support/ws-clients.js';
 
 // A deployment played as CodeDeploy plays it (test/support/codedeploy-driver.ts), against the
@@ -42,62 +43,40 @@ describe('a deployment driven as CodeDeploy drives it, with clients talking thro
     },
   );
 
+  const play = (deploymentId: string, shiftTraffic: () => Promise<void>) =>
+    playDeployment({
+      target: localStack().invokeTarget,
+      codeDeploy: codeDeploy(),
+      output: localStack().stack.output,
+      deploymentId,
+      shiftTraffic,
+    });
+
   it('ends Succeeded; no message reaches $default while its client is suspended, none lost, none twice, each client in order', async () => {
     // Prepare: clients connected before the deployment, talking on a common beat.
-    const { stack, connect, invokeTarget: target } = localStack();
-    const clients: ChattyClient[] = [];
-    let beat: { stop(): void } | undefined;
-    onTestFinished(() => {
-      beat?.stop();
-      for (const client of clients) endChattyClient(client);
-    });
-    for (let index = 1; index <= earlyClients; index++) {
-      const { socket } = await connect();
-      // A short keep-alive beat, so pings go out while suspended (they never reach $default).
-      clients.push(chattyClient(`c${index}`, socket, { pingIntervalMs: 1_000 }));
-    }
-    // Warm: serverless-offline starts a worker thread (seconds of CPU here) for each invocation
-    // that finds none idle, so the beat starts once a few $default workers and one worker of each
-    // hook function (a dry run reads only) are up, not in a storm of cold starts.
-    for (let round = 1; round <= 3; round++) {
-      for (const client of clients) client.sendNext();
-      await waitUntil(
-        () => clients.every((client) => client.echoes().length >= round),
-        'the echoes of the warm-up messages',
-        waitMs,
-      );
-    }
-    for (const name of ['suspend', 'resume'] as const) {
-      await invokeRun(target, name, { dryRun: true });
-    }
-    beat = sendThroughout(() => clients, beatMs);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const { stack } = localStack();
+    const { clients, beat } = await startTalking(localStack(), earlyClients, 'c');
 
     // Act: the deployment; during the shift, new clients connect and are refused.
     const deploymentId = 'd-E2EDRIVE1';
     codeDeploy().failNextCallsFor(`${deploymentId}-AfterAllowTraffic`, 6);
-    const deployment = await playDeployment({
-      target,
-      codeDeploy: codeDeploy(),
-      output: stack.output,
-      deploymentId,
-      // The shift lasts a moment (at least shiftMs), and longer if the new clients are slow to be
-      // refused twice each.
-      shiftTraffic: async () => {
-        const shiftEnds = Date.now() + shiftMs;
-        for (let index = 1; index <= lateClients; index++) {
-          const late = chattyClient(`n${index}`, () => new WebSocket(stack.websocketUrl), {
-            retry: { firstDelayMs: 200, maxDelayMs: 1_000 },
-          });
-          clients.push(late);
-        }
-        await waitUntil(
-          () => clients.filter(isLate).every((client) => client.refused >= 2),
-          'two refused connects for each new client',
-          waitMs,
-        );
-        await new Promise((resolve) => setTimeout(resolve, Math.max(0, shiftEnds - Date.now())));
-      },
+    // The shift lasts a moment (at least shiftMs), and longer if the new clients are slow to be
+    // refused twice each.
+    const deployment = await play(deploymentId, async () => {
+      const shiftEnds = Date.now() + shiftMs;
+      for (let index = 1; index <= lateClients; index++) {
+        const late = chattyClient(`n${index}`, () => new WebSocket(stack.websocketUrl), {
+          retry: { firstDelayMs: 200, maxDelayMs: 1_000 },
+        });
+        late.late = true;
+        clients.push(late);
+      }
+      await waitUntil(
+        () => clients.filter(isLate).every((client) => client.refused >= 2),
+        'two refused connects for each new client',
+        waitMs,
+      );
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, shiftEnds - Date.now())));
     });
     await waitUntil(
       () => clients.every((client) => client.helper.socket.readyState === WebSocket.OPEN),
@@ -115,7 +94,7 @@ describe('a deployment driven as CodeDeploy drives it, with clients talking thro
     await new Promise((resolve) => setTimeout(resolve, 500));
 
     // Assess: the deployment, as CodeDeploy would see it.
-    report(deployment, clients, stack.output());
+    reportDeployment(deployment, clients, stack.output());
     expect(deployment).toMatchObject({ finalState: 'Succeeded', rolledBack: false });
     const [before, after] = deployment.hooks;
     expect(before).toMatchObject({ status: 'Succeeded', statusCalls: 1, failedInvocations: 0 });
@@ -180,53 +159,93 @@ describe('a deployment driven as CodeDeploy drives it, with clients talking thro
     // Keep-alive pings went out while suspended and none came back: they never reach $default.
     expect(output).toContain('message:{"action":"ws-channels.ping"}');
   });
+
+  // Last: it leaves its clients suspended and the window open, as a deployment whose hook never
+  // reports leaves them until resumeBy.
+  it('ends Failed and rolled back when BeforeAllowTraffic never gets a status: no shift, no AfterAllowTraffic, nothing from a suspended client reaches $default', async () => {
+    const { stack } = localStack();
+    const { clients, beat } = await startTalking(localStack(), 2, 'f');
+    const deploymentId = 'd-E2EDRIVE2';
+    // CodeDeploy's API is down through every attempt (6) of every invocation (the first and
+    // Lambda's two retries): the suspend runs, but its status never gets in. CodeDeploy would fail
+    // the hook after an hour and roll back; the driver records that when Lambda gives up.
+    codeDeploy().failNextCallsFor(`${deploymentId}-BeforeAllowTraffic`, 18);
+    let shifted = false;
+    const deployment = await play(deploymentId, async () => {
+      shifted = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    beat.stop();
+    // Long enough for an echo to come back had a held message got through.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+
+    reportDeployment(deployment, clients, stack.output());
+    expect(deployment).toMatchObject({
+      finalState: 'Failed',
+      rolledBack: true,
+      trafficShiftedAt: undefined,
+    });
+    expect(shifted).toBe(false);
+    expect(deployment.hooks).toEqual([
+      expect.objectContaining({
+        hook: 'BeforeAllowTraffic',
+        status: undefined,
+        statusCalls: 0,
+        failedInvocations: 3,
+      }),
+    ]);
+    expect(deployment.hooks[0]?.deliveries.map((delivery) => delivery.kind)).toEqual([
+      'first',
+      'duplicate',
+      'retry',
+      'retry',
+    ]);
+    const output = stack.output();
+    for (const client of clients) {
+      expect(client.helper.state).toBe('suspended');
+      expect(client.timeline.filter((entry) => entry.kind === 'resume')).toEqual([]);
+      const held = client.sent.filter((message) => message.stateAtSend === 'suspended');
+      expect(held.length).toBeGreaterThan(0);
+      expect(client.helper.queued).toBe(held.length);
+      for (const message of held) expect(output).not.toContain(`message:${message.id}`);
+      const echoed = new Set(client.echoes().map((echo) => echo.id));
+      expect(held.filter((message) => echoed.has(message.id))).toEqual([]);
+    }
+  });
 });
 
-const isLate = (client: ChattyClient) => client.name.startsWith('n');
+const isLate = (client: ChattyClient) => client.late;
 
-/** The deployment's final state and the counts, as a small table in the test's output. */
-function report(deployment: DeploymentRecord, clients: ChattyClient[], output: string): void {
-  const header = [
-    'client',
-    'sent',
-    'handled',
-    'held: suspended',
-    'held: refused',
-    'in flight',
-    'refused connects',
-  ];
-  const rows = clients.map((client) => {
-    const suspendAt = client.timeline.findIndex((entry) => entry.kind === 'suspend');
-    const resumeAt = client.timeline.findIndex((entry) => entry.kind === 'resume');
-    return [
-      client.name,
-      client.sent.length,
-      new Set(client.echoes().map((echo) => echo.id)).size,
-      client.sent.filter((message) => message.stateAtSend === 'suspended').length,
-      isLate(client) ? client.sent.filter((message) => message.held).length : 0,
-      // Sent before the suspend frame came, echoed after it: handled as the frame went out.
-      client.timeline.filter(
-        (entry, position) => entry.kind === 'echo' && position > suspendAt && position < resumeAt,
-      ).length,
-      client.refused,
-    ];
+/**
+ * Connects `count` clients with the helper, warms the functions, and starts the beat; the clients
+ * and the beat are stopped when the test finishes.
+ */
+async function startTalking(fixture: StackFixture, count: number, prefix: string) {
+  const clients: ChattyClient[] = [];
+  const beat = { stop: () => {} };
+  onTestFinished(() => {
+    beat.stop();
+    for (const client of clients) endChattyClient(client);
   });
-  const totals = header
-    .slice(1)
-    .map((_, column) => rows.reduce((sum, row) => sum + Number(row[column + 1]), 0));
-  const line = (values: unknown[]) => values.map((value) => String(value).padEnd(17)).join('');
-  const pings = output.split('message:{"action":"ws-channels.ping"}').length - 1;
-  console.info(
-    [
-      `Deployment ${deployment.deploymentId}: ${deployment.finalState}${deployment.rolledBack ? ', rolled back' : ''} (${deployment.finishedAt - deployment.startedAt} ms)`,
-      ...deployment.hooks.map(
-        (hook) =>
-          `  ${hook.hook}: ${hook.status ?? 'no status'}, ${hook.statusCalls} status call(s); deliveries: ${hook.deliveries.map((delivery) => delivery.kind).join(', ')}; failed invocations: ${hook.failedInvocations}`,
-      ),
-      `  keep-alive pings received (none reach $default): ${pings}`,
-      line(header),
-      ...rows.map(line),
-      line(['all', ...totals]),
-    ].join('\n'),
-  );
+  for (let index = 1; index <= count; index++) {
+    const { socket } = await fixture.connect();
+    // A short keep-alive beat, so pings go out while suspended (they never reach $default).
+    clients.push(chattyClient(`${prefix}${index}`, socket, { pingIntervalMs: 1_000 }));
+  }
+  // Warm: the first invocation of a function loads its bundle; the beat starts once $default
+  // and both hook functions (a dry run reads only) have loaded.
+  for (let round = 1; round <= 3; round++) {
+    for (const client of clients) client.sendNext();
+    await waitUntil(
+      () => clients.every((client) => client.echoes().length >= round),
+      'the echoes of the warm-up messages',
+      waitMs,
+    );
+  }
+  for (const name of ['suspend', 'resume'] as const) {
+    await invokeRun(fixture.invokeTarget, name, { dryRun: true });
+  }
+  beat.stop = sendThroughout(() => clients, beatMs).stop;
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  return { clients, beat };
 }

@@ -26,6 +26,8 @@ export interface ChattyClient {
   helper: ChannelsClient;
   sent: SentMessage[];
   timeline: TimelineEntry[];
+  /** Connected during the deployment window (set by the test). */
+  late: boolean;
   /** Connection attempts refused before the socket opened ($connect's 429 during the window). */
   refused: number;
   /** Sends the next numbered message. */
@@ -50,6 +52,7 @@ export function chattyClient(
     helper,
     sent,
     timeline,
+    late: false,
     refused: 0,
     sendNext() {
       const seq = sent.length + 1;

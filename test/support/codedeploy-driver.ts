@@ -43,7 +43,11 @@ export interface DeploymentRecord {
   /** When traffic shifted to the new version; undefined when BeforeAllowTraffic failed. */
   trafficShiftedAt: number | undefined;
   hooks: HookRecord[];
-  /** Succeeded when both hooks got exactly one status each, Succeeded; otherwise Failed. */
+  /**
+   * Succeeded when both hooks got exactly one status each, Succeeded; otherwise Failed. A hook left
+   * without a status once Lambda gave up is Failed here at once (CodeDeploy would wait out its
+   * one-hour limit first).
+   */
   finalState: 'Succeeded' | 'Failed';
   /** A failed deployment is rolled back: traffic goes (or stays) on the old version. */
   rolledBack: boolean;
