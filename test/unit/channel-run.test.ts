@@ -389,6 +389,29 @@ describe('runChannels (resume)', () => {
     expect(lease.held).toBeUndefined();
   });
 
+  it('does not hand over a part that reached nobody (a Lambda shorter than the margin)', async () => {
+    const handedOver: Continuation[] = [];
+    const { options, poster } = setup({
+      store: new InMemoryStore(targets(10)),
+      invocation: parseInvocation({ DeploymentId: 'd-1', LifecycleEventHookExecutionId: 'h-1' }),
+      deadlineMarginMs: 10_000,
+      remainingTimeMs: () => 5_000,
+      handOver: async (continuation) => {
+        handedOver.push(continuation);
+      },
+    });
+
+    const summary = await runChannels(options);
+
+    expect(handedOver).toEqual([]);
+    expect(poster.frames.size).toBe(0);
+    expect(summary).toMatchObject({
+      state: 'incomplete',
+      hookStatus: 'Failed',
+      counts: { total: 10, remaining: 10 },
+    });
+  });
+
   it("does not hand over past the hook's hour: it stops, and a hook reports Failed", async () => {
     let posted = 0;
     const { options } = setup({

@@ -99,7 +99,10 @@ async function handOverOrStop(run: Run, summary: RunSummary): Promise<RunSummary
   const { handOver, clock, records, logger } = run.options;
   const withinMs = run.options.handOverWithinMs ?? 50 * 60_000;
   const left = summary.counts.remaining;
-  if (handOver && clock.now() - run.identity.startedAt < withinMs) {
+  // A part that reached nobody (its Lambda's time is shorter than the margin) would hand over
+  // to parts that reach nobody either: it stops instead.
+  const progressed = (run.posted?.settled ?? 0) > 0;
+  if (handOver && progressed && clock.now() - run.identity.startedAt < withinMs) {
     const handedOver = finish(run, 'handed_over', summary.outcome);
     handedOver.message = `Part ${run.part} neared its Lambda's deadline: ${left} connections to go, handed over to part ${run.part + 1}.`;
     await records.save(runRecordOf(handedOver));
