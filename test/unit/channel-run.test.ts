@@ -608,6 +608,27 @@ describe('runChannels (suspend)', () => {
     }
   });
 
+  it('says the connections it did not reach before its deadline stay active', async () => {
+    let posted = 0;
+    const { options, logger } = setup({
+      kind: 'suspend',
+      store: new InMemoryStore(targets(40, null)),
+      poster: new ScriptedPoster(async () => {
+        posted++;
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }),
+      deadlineMarginMs: 10_000,
+      remainingTimeMs: () => (posted < 10 ? 600_000 : 5_000),
+    });
+
+    const summary = await runChannels(options);
+
+    expect(summary.state).toBe('incomplete');
+    expect(logger.messages('warn')).toContain(
+      `Stopped before the Lambda's deadline: ${summary.counts.remaining} websocket connections were not reached and stay active. Run suspend again to reach them.`,
+    );
+  });
+
   it('warns that suspending is not supported when every connection is gone or silent', async () => {
     const { options, logger } = setup({
       kind: 'suspend',

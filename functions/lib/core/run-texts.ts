@@ -58,7 +58,7 @@ export function logRunOutcome(logger: Logger, summary: RunSummary): void {
   }
   if (summary.state === 'incomplete') {
     logger.warn(
-      `Stopped before the Lambda's deadline: ${counts.remaining} websocket connections were not reached and stay suspended. Run ${summary.kind} again to reach them.`,
+      `Stopped before the Lambda's deadline: ${counts.remaining} websocket connections were not reached and stay ${summary.kind === 'resume' ? 'suspended' : 'active'}. Run ${summary.kind} again to reach them.`,
       fields,
     );
   }
