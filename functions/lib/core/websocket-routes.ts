@@ -44,26 +44,49 @@ export const heldDuringDeployment: RouteResponse = {
   body: 'A deployment is under way: connect again in a few seconds.',
 };
 
+/** The $connect gate: the seed's suspended acceptors. */
+export interface ConnectGate {
+  window: Pick<DeploymentWindow, 'read'>;
+  newConnections: NewConnectionsPolicy;
+}
+
+/**
+ * The answer that holds a new connection while a deployment window is open and the policy is
+ * `hold`; undefined when it may get in.
+ */
+export async function holdDuringDeployment(
+  gate: ConnectGate | undefined,
+  clock: Clock,
+): Promise<RouteResponse | undefined> {
+  // Read at each connect (consistently): a window opened a moment ago holds this connection.
+  if (gate?.newConnections === 'hold' && isWindowOpen(await gate.window.read(), clock.now())) {
+    return heldDuringDeployment;
+  }
+  return undefined;
+}
+
+/** Registers a connection as active, to expire a little after API Gateway closes it. */
+export async function recordConnection(
+  deps: { registry: ConnectionRegistry; clock: Clock },
+  connectionId: string,
+): Promise<void> {
+  const connectedAt = deps.clock.now();
+  const expiresAt =
+    Math.floor(connectedAt / 1000) + connectionLifetimeSeconds + expiryMarginSeconds;
+  await deps.registry.register({ connectionId, connectedAt, expiresAt });
+}
+
 export function registerConnection(deps: {
   registry: ConnectionRegistry;
   clock: Clock;
-  /** The $connect gate: the seed's suspended acceptors. Without it every connection gets in. */
-  gate?: { window: Pick<DeploymentWindow, 'read'>; newConnections: NewConnectionsPolicy };
+  /** Without a gate every connection gets in. */
+  gate?: ConnectGate;
 }) {
   return async (event: WebSocketRouteEvent): Promise<RouteResponse> => {
     const connectionId = connectionIdOf(event);
-    const { gate } = deps;
-    // Read at each connect (consistently): a window opened a moment ago holds this connection.
-    if (
-      gate?.newConnections === 'hold' &&
-      isWindowOpen(await gate.window.read(), deps.clock.now())
-    ) {
-      return heldDuringDeployment;
-    }
-    const connectedAt = deps.clock.now();
-    const expiresAt =
-      Math.floor(connectedAt / 1000) + connectionLifetimeSeconds + expiryMarginSeconds;
-    await deps.registry.register({ connectionId, connectedAt, expiresAt });
+    const held = await holdDuringDeployment(deps.gate, deps.clock);
+    if (held) return held;
+    await recordConnection(deps, connectionId);
     return ok;
   };
 }
