@@ -1,23 +1,22 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBConnectionRegistry } from './lib/aws/connection-registry.js';
-import { DynamoDBDeploymentWindow } from './lib/aws/deployment-window.js';
 import { readConnectConfig } from './lib/config.js';
-import { systemClock } from './lib/core/ports.js';
-import { registerConnection } from './lib/core/websocket-routes.js';
+import type { RouteResponse } from './lib/core/websocket-routes.js';
+import { wsChannelsRegistry } from './lib/registry-middleware.js';
 import { websocketRoute } from './lib/route-handler.js';
 
-// $connect: registers the connection as active, or, while a deployment window is open and
-// NEW_CONNECTIONS_DURING_DEPLOYMENT is hold (the default), refuses it until the window closes.
+// $connect: the app's own handler (here one that lets every connection in) with the registry
+// middleware a team adds to its own: while a deployment window is open and
+// NEW_CONNECTIONS_DURING_DEPLOYMENT is hold (the default) it refuses the connection before the
+// handler runs; otherwise it registers the connection as active once the handler let it in.
 const logger = new Logger();
 const config = readConnectConfig();
-const registry = new DynamoDBConnectionRegistry({ tableName: config.connectionsTable });
-const window = new DynamoDBDeploymentWindow({ tableName: config.runsTable, clock: systemClock });
 
-export const handler = websocketRoute(
-  registerConnection({
-    registry,
-    clock: systemClock,
-    gate: { window, newConnections: config.newConnectionsDuringDeployment },
+const acceptConnection = async (): Promise<RouteResponse> => ({ statusCode: 200 });
+
+export const handler = websocketRoute(acceptConnection, logger).use(
+  wsChannelsRegistry({
+    connectionsTable: config.connectionsTable,
+    runsTable: config.runsTable,
+    newConnectionsDuringDeployment: config.newConnectionsDuringDeployment,
   }),
-  logger,
 );

@@ -1,12 +1,16 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBConnectionRegistry } from './lib/aws/connection-registry.js';
 import { readRouteConfig } from './lib/config.js';
-import { unregisterConnection } from './lib/core/websocket-routes.js';
+import type { RouteResponse } from './lib/core/websocket-routes.js';
+import { wsChannelsRegistry } from './lib/registry-middleware.js';
 import { websocketRoute } from './lib/route-handler.js';
 
-// $disconnect: removes the connection from the registry.
+// $disconnect: the app's own handler (here one that does nothing) with the registry middleware,
+// which removes the connection from the registry.
 const logger = new Logger();
 const config = readRouteConfig();
-const registry = new DynamoDBConnectionRegistry({ tableName: config.connectionsTable });
 
-export const handler = websocketRoute(unregisterConnection({ registry }), logger);
+const forgetConnection = async (): Promise<RouteResponse> => ({ statusCode: 200 });
+
+export const handler = websocketRoute(forgetConnection, logger).use(
+  wsChannelsRegistry({ connectionsTable: config.connectionsTable }),
+);

@@ -171,6 +171,45 @@ export function readConnectConfig(environment: Environment = process.env): Conne
   return config;
 }
 
+/** What the registry middleware (wsChannelsRegistry) names; undefined where it needs none. */
+export interface RegistryConfig {
+  connectionsTable: string | undefined;
+  runsTable: string | undefined;
+  newConnectionsDuringDeployment: NewConnectionsPolicy;
+}
+
+/**
+ * The registry middleware's configuration: what its options give, the rest from the
+ * environment (CONNECTIONS_TABLE, RUNS_TABLE, NEW_CONNECTIONS_DURING_DEPLOYMENT). A table is
+ * read only where it is needed: not where an adapter is given, and the Runs table (the
+ * deployment window) not when new connections are allowed during a deployment.
+ */
+export function readRegistryConfig(
+  given: Partial<RegistryConfig> & { hasRegistry: boolean; hasWindow: boolean },
+  environment: Environment = process.env,
+): RegistryConfig {
+  const reader = new EnvironmentReader(environment);
+  const newConnectionsDuringDeployment =
+    given.newConnectionsDuringDeployment ??
+    reader.oneOf(
+      'NEW_CONNECTIONS_DURING_DEPLOYMENT',
+      newConnectionsPolicies,
+      configDefaults.newConnectionsDuringDeployment,
+    );
+  const needsRunsTable = !given.hasWindow && newConnectionsDuringDeployment === 'hold';
+  const config: RegistryConfig = {
+    connectionsTable: given.hasRegistry
+      ? undefined
+      : (given.connectionsTable ?? reader.requiredString('CONNECTIONS_TABLE')),
+    runsTable: needsRunsTable
+      ? (given.runsTable ?? reader.requiredString('RUNS_TABLE'))
+      : undefined,
+    newConnectionsDuringDeployment,
+  };
+  reader.finish();
+  return config;
+}
+
 /** The configuration of the suspend and resume functions. */
 export function readRunConfig(environment: Environment = process.env): RunConfig {
   const reader = new EnvironmentReader(environment);
