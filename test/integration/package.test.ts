@@ -1,0 +1,182 @@
+import { execFile } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The package as a user gets it: `npm pack` (which builds through prepack) makes the tarball,
+// unpacked as node_modules/ws-channels of an app folder, and each entry of its `exports` is
+// imported by plain `node` (no tsx), with Node's own resolution. The app's other node_modules are
+// links to the repo's, so the test needs no registry; the client entry gets a folder with nothing
+// else in it.
+
+const run = promisify(execFile);
+const repo = path.resolve(import.meta.dirname, '../..');
+const environment = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+
+/** Each entry of `exports` and the names it must expose. */
+const expectedNames: Record<string, string[]> = {
+  'ws-channels/handlers/suspend': ['handler'],
+  'ws-channels/handlers/resume': ['handler'],
+  'ws-channels/handlers/ping': ['handler'],
+  'ws-channels/middleware': ['wsChannelsRegistry'],
+  'ws-channels/client': [
+    'ChannelsClient',
+    'ChannelsQueueFullError',
+    'parseControlFrame',
+    'pingMessage',
+  ],
+  'ws-channels/core': [
+    'runChannels',
+    'systemClock',
+    'encodeFrame',
+    'outcomeOf',
+    'classifyPostError',
+    'parseInvocation',
+    'isWindowOpen',
+    'registerConnection',
+    'unregisterConnection',
+    'holdDuringDeployment',
+    'recordConnection',
+  ],
+};
+
+/** The names a module exports, imported by a plain `node` in `folder`. */
+async function exportedNames(folder: string, specifier: string): Promise<string[]> {
+  const script = `const m = await import(${JSON.stringify(specifier)}); console.log(JSON.stringify(Object.keys(m)));`;
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: folder,
+    env: environment,
+  });
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '[]') as string[];
+}
+
+describe('the npm package (npm pack, unpacked, imported with Node resolution)', () => {
+  let scratch: string;
+  let files: string[];
+  let app: string;
+  let bare: string;
+  let manifest: {
+    exports: Record<string, unknown>;
+    files: string[];
+    dependencies: Record<string, string>;
+  };
+
+  beforeAll(async () => {
+    // Prepare
+    scratch = await mkdtemp(path.join(tmpdir(), 'ws-channels-pack-'));
+    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', scratch], {
+      cwd: repo,
+      env: environment,
+    });
+    const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as Array<{ filename: string }>;
+    if (!packed) throw new Error(`npm pack reported no tarball: ${stdout}`);
+    const tarball = path.join(scratch, packed.filename);
+    files = (await run('tar', ['-tzf', tarball])).stdout.trim().split('\n');
+
+    app = path.join(scratch, 'app');
+    const installed = path.join(app, 'node_modules', 'ws-channels');
+    await mkdir(installed, { recursive: true });
+    await run('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1']);
+    await writeFile(path.join(app, 'package.json'), '{"type":"module","private":true}\n');
+    for (const name of await readdir(path.join(repo, 'node_modules'))) {
+      if (name === 'ws-channels' || name.startsWith('.')) continue;
+      await symlink(path.join(repo, 'node_modules', name), path.join(app, 'node_modules', name));
+    }
+    bare = path.join(scratch, 'bare');
+    await mkdir(path.join(bare, 'node_modules'), { recursive: true });
+    await cp(installed, path.join(bare, 'node_modules', 'ws-channels'), { recursive: true });
+    manifest = JSON.parse(await readFile(path.join(installed, 'package.json'), 'utf8'));
+  }, 90_000);
+
+  afterAll(async () => {
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  });
+
+  it('holds the build, the README and package.json, and no tests, sources or scripts', () => {
+    expect(files).toContain('package/package.json');
+    expect(files).toContain('package/README.md');
+    const outside = files.filter((file) => !file.startsWith('package/dist/'));
+    expect(outside.sort()).toEqual(['package/README.md', 'package/package.json']);
+    expect(files.filter((file) => /test|\.ts$/.test(file.replace(/\.d\.ts$/, '')))).toEqual([]);
+    expect(manifest.files).toEqual(['dist', 'README.md']);
+  });
+
+  it('pins every dependency to an exact version', () => {
+    const ranges = Object.entries(manifest.dependencies).filter(
+      ([, version]) => !/^\d+\.\d+\.\d+$/.test(version),
+    );
+    expect(ranges).toEqual([]);
+  });
+
+  it('gives every entry of exports its types and its ES module, both in the tarball', () => {
+    const entries = Object.entries(manifest.exports).filter(([key]) => key !== './package.json');
+    expect(entries.map(([key]) => `ws-channels${key.slice(1)}`).sort()).toEqual(
+      Object.keys(expectedNames).sort(),
+    );
+    for (const [, conditions] of entries) {
+      const { types, import: module } = conditions as { types: string; import: string };
+      expect(files).toContain(`package/${types.slice(2)}`);
+      expect(files).toContain(`package/${module.slice(2)}`);
+    }
+  });
+
+  it.each(Object.entries(expectedNames))(
+    'imports %s under plain node',
+    async (specifier, names) => {
+      // Act
+      const exported = await exportedNames(app, specifier);
+      // Assess
+      expect(exported).toEqual(expect.arrayContaining(names));
+    },
+  );
+
+  it('imports the client in a folder with no other package: it depends on nothing', async () => {
+    expect(await readdir(path.join(bare, 'node_modules'))).toEqual(['ws-channels']);
+    const exported = await exportedNames(bare, 'ws-channels/client');
+    expect(exported).toEqual(expect.arrayContaining(expectedNames['ws-channels/client'] ?? []));
+    const source = await readFile(
+      path.join(bare, 'node_modules', 'ws-channels', 'dist', 'client', 'ws-channels-client.js'),
+      'utf8',
+    );
+    expect(source).not.toMatch(/^\s*import\s/m);
+  });
+
+  it('type-checks an app that imports every entry (the types conditions resolve)', async () => {
+    await writeFile(
+      path.join(app, 'app.ts'),
+      [
+        "import { handler as suspend } from 'ws-channels/handlers/suspend';",
+        "import { handler as resume } from 'ws-channels/handlers/resume';",
+        "import { handler as ping } from 'ws-channels/handlers/ping';",
+        "import { wsChannelsRegistry } from 'ws-channels/middleware';",
+        "import { ChannelsClient, type ControlFrame } from 'ws-channels/client';",
+        "import { runChannels, type Outcome, type ConnectionRegistry } from 'ws-channels/core';",
+        'export const handlers = [suspend, resume, ping];',
+        "export const middleware = wsChannelsRegistry({ connectionsTable: 'c', runsTable: 'r' });",
+        'export const client: typeof ChannelsClient = ChannelsClient;',
+        'export const run: typeof runChannels = runChannels;',
+        "export type Used = [ControlFrame, Outcome, ConnectionRegistry['register']];",
+        '',
+      ].join('\n'),
+    );
+    await writeFile(
+      path.join(app, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: ['node'],
+        },
+        files: ['app.ts'],
+      }),
+    );
+    const tsc = path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
+    await expect(run(process.execPath, [tsc, '-p', app], { cwd: app })).resolves.toBeDefined();
+  });
+});
