@@ -42,9 +42,6 @@ async function waitForFrames(clients: readonly DemoClient[], type: string, timeo
   }
 }
 
-// The SDK's notice about Node 20 would fill the terminal; the functions run on Node 22 in AWS.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 async function main(): Promise<void> {
   let stack: LocalStack | undefined;
   let documentClient: DynamoDBDocumentClient | undefined;

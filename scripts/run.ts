@@ -10,9 +10,6 @@ import { runTable } from './lib/report.js';
 const usage = `Usage: tsx scripts/run.ts <suspend|resume> [--dry-run] [--connection-id ID]... [--timeout-ms N] [--concurrency N] [--json]
 The local stack must be running (npm start). Its Lambda port is WS_CHANNELS_LAMBDA_PORT (default 3002).`;
 
-// The SDK's notice about Node 20 would fill the terminal; the functions run on Node 22 in AWS.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 async function main(): Promise<number> {
   let parsed: ReturnType<typeof parse>;
   try {

@@ -31,8 +31,6 @@ export function localAwsEnvironment(ports: LocalStackPorts): Record<string, stri
     AWS_REGION: 'us-east-1',
     AWS_ENDPOINT_URL_DYNAMODB: `http://localhost:${ports.dynamodb}`,
     AWS_ENDPOINT_URL_LAMBDA: `http://localhost:${ports.lambda}`,
-    // Node 20 is supported by the SDK we pin; the warning would fill every local log.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
 }
 

@@ -44,7 +44,6 @@ function options() {
 }
 
 async function main() {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { n, contenders, concurrency, out } = options();
   const bench = await runBenchmark({
     n,

@@ -6,7 +6,6 @@ import { faultTable } from './report.js';
 // npm run faults [-- case name filter]: every case of the fault suite against a DynamoDB Local
 // of its own, then the table; the exit code is 1 when a case failed.
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const filter = process.argv.slice(2).join(' ').toLowerCase();
 const selected = faultCases.filter((faultCase) => faultCase.name.toLowerCase().includes(filter));
 const dynamodb = await startDynamoDBLocal();

@@ -70,7 +70,6 @@ export function runEnvironment(parts: {
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_REGION: 'us-east-1',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     POWERTOOLS_METRICS_NAMESPACE: 'ws-channels-faults',
     POWERTOOLS_METRICS_DISABLED: 'true',
