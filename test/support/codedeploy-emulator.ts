@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { startLoopbackServer } from './loopback-server.js';
+import { readBoundedBody, startLoopbackServer } from './loopback-server.js';
 
 // Loopback emulator of the one CodeDeploy call the project makes,
 // PutLifecycleEventHookExecutionStatus (AWS JSON 1.1: POST / with an x-amz-target header).
@@ -240,23 +240,16 @@ export async function startCodeDeployEmulator(
   };
 
   const server = await startLoopbackServer(
-    (req, res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      req.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size <= maxBodyBytes) chunks.push(chunk);
-      });
-      req.once('end', () => {
-        if (size > maxBodyBytes) {
-          return sendError(
-            res,
-            invalid('SerializationException', `request body over ${maxBodyBytes} bytes`),
-            undefined,
-          );
-        }
-        handle(req, res, Buffer.concat(chunks).toString('utf8'));
-      });
+    async (req, res) => {
+      const body = await readBoundedBody(req, maxBodyBytes);
+      if (body === undefined) {
+        return sendError(
+          res,
+          invalid('SerializationException', `request body over ${maxBodyBytes} bytes`),
+          undefined,
+        );
+      }
+      handle(req, res, body.toString('utf8'));
     },
     { port: options.port },
   );

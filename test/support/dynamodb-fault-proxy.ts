@@ -1,5 +1,5 @@
 import { Agent, type IncomingMessage, request, type ServerResponse } from 'node:http';
-import { startLoopbackServer } from './loopback-server.js';
+import { readBoundedBody, startLoopbackServer } from './loopback-server.js';
 import { hashToUnit } from './management-api-behaviours.js';
 
 // A loopback HTTP proxy in front of DynamoDB Local that answers chosen calls the way DynamoDB
@@ -292,29 +292,22 @@ export async function startDynamoDBFaultProxy(options: {
     }
   };
 
-  const server = await startLoopbackServer((req, res) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= maxBodyBytes) chunks.push(chunk);
-    });
-    req.once('end', () => {
-      if (size > maxBodyBytes) {
-        res.writeHead(413);
-        res.end();
+  const server = await startLoopbackServer(async (req, res) => {
+    const body = await readBoundedBody(req, maxBodyBytes);
+    if (body === undefined) {
+      res.writeHead(413);
+      res.end();
+      return;
+    }
+    handle(req, res, body).catch((error: unknown) => {
+      // DynamoDB Local went away or answered nonsense: the client sees a 502, not a hang.
+      if (res.headersSent) {
+        res.destroy();
         return;
       }
-      handle(req, res, Buffer.concat(chunks)).catch((error: unknown) => {
-        // DynamoDB Local went away or answered nonsense: the client sees a 502, not a hang.
-        if (res.headersSent) {
-          res.destroy();
-          return;
-        }
-        const text = JSON.stringify({ message: `fault proxy: ${String(error)}` });
-        res.writeHead(502, { 'content-type': 'application/json' });
-        res.end(text);
-      });
+      const text = JSON.stringify({ message: `fault proxy: ${String(error)}` });
+      res.writeHead(502, { 'content-type': 'application/json' });
+      res.end(text);
     });
   });
 

@@ -1,5 +1,4 @@
-import type { IncomingMessage } from 'node:http';
-import { startLoopbackServer } from './loopback-server.js';
+import { readBoundedBody, startLoopbackServer } from './loopback-server.js';
 
 // Loopback emulator of Lambda's Invoke call (POST /2015-03-31/functions/{name}/invocations),
 // for the hand-over of a run to its next part: an asynchronous invoke (X-Amz-Invocation-Type:
@@ -33,7 +32,12 @@ export async function startLambdaEmulator(options: {
       response.end(JSON.stringify({ message: 'Only Invoke is emulated' }));
       return;
     }
-    const body = await readBody(request);
+    const body = (await readBoundedBody(request, maxBodyBytes))?.toString('utf8');
+    if (body === undefined) {
+      response.writeHead(413, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ message: 'payload over 6 MB' }));
+      return;
+    }
     const invocation: LambdaInvocation = {
       functionName: decodeURIComponent(match[1]),
       invocationType: String(request.headers['x-amz-invocation-type'] ?? 'RequestResponse'),
@@ -54,15 +58,4 @@ export async function startLambdaEmulator(options: {
     options.onEvent(invocation);
   });
   return { endpoint: server.url, invocations, stop: () => server.stop() };
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > maxBodyBytes) throw new Error('payload over 6 MB');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

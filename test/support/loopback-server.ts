@@ -1,4 +1,4 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 // The emulators' HTTP servers start and stop the same way: on 127.0.0.1, on a free port unless
@@ -49,5 +49,25 @@ export function startLoopbackServer(
       const { port } = server.address() as AddressInfo;
       resolve({ url: `http://127.0.0.1:${port}`, port, server, stop });
     });
+  });
+}
+
+/**
+ * Reads a request's body to its end, keeping at most `maxBytes` of it: undefined when it was
+ * longer (the emulators answer that with an error of their own instead of growing without bound).
+ */
+export function readBoundedBody(
+  request: IncomingMessage,
+  maxBytes: number,
+): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) chunks.push(chunk);
+    });
+    request.once('error', reject);
+    request.once('end', () => resolve(size > maxBytes ? undefined : Buffer.concat(chunks)));
   });
 }
