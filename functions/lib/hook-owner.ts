@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import { continuationField } from './core/continuation.js';
+import { continuationOwnerOf } from './core/continuation.js';
 
 /**
  * Who holds a hook's execution: a new id per delivery (a repeat delivery never shares it, so it
@@ -19,16 +19,4 @@ const ownersByContext = new WeakMap<object, string>();
 /** The owner of the hook execution this invocation holds, if it holds one. */
 export function hookOwnerFor(context: Context | undefined): string | null {
   return (context && ownersByContext.get(context)) ?? null;
-}
-
-function continuationOwnerOf(event: unknown): string | undefined {
-  if (typeof event !== 'object' || event === null || !(continuationField in event)) {
-    return undefined;
-  }
-  const fields = (event as Record<string, unknown>)[continuationField];
-  const owner =
-    typeof fields === 'object' && fields !== null
-      ? (fields as { owner?: unknown }).owner
-      : undefined;
-  return typeof owner === 'string' && owner.length > 0 ? owner : undefined;
 }

@@ -4,7 +4,14 @@ import { frameEncoderFor, resumeByOf } from './frames.js';
 import { attemptedCount, outcomeOf } from './outcome.js';
 import type { ChannelTarget, RunState } from './ports.js';
 import { holdingLease, nothingToContinue } from './run-lease.js';
-import { beginRun, finish, isoAt, type Run, type RunChannelsOptions } from './run-state.js';
+import {
+  beginRun,
+  countTotal,
+  finish,
+  isoAt,
+  type Run,
+  type RunChannelsOptions,
+} from './run-state.js';
 import { type RunSummary, runRecordOf } from './run-summary.js';
 import { logRunOutcome, logRunProgress, logRunStart, runTexts } from './run-texts.js';
 import { closeWindowAfter, enterWindow, leaveWindowAfterUndo } from './run-window.js';
@@ -220,12 +227,8 @@ async function postFrames(run: Run, total: number): Promise<void> {
 /** The run's state and outcome from what it counted. */
 function decide(run: Run): RunSummary {
   const stoppedEarly = run.posted?.stoppedEarly ?? false;
+  countTotal(run, stoppedEarly);
   const { counts } = run.tally;
-  const settled = run.tally.settled;
-  // Every connection read is in one bucket. A run that stopped early also counts the ones it
-  // never reached; connections that changed between the count and the read are counted as found.
-  counts.total = stoppedEarly ? Math.max(run.counted ?? 0, settled) : settled;
-  counts.remaining = counts.total - settled;
   const state: RunState = stoppedEarly ? 'incomplete' : 'completed';
   return finish(run, state, attemptedCount(counts) === 0 ? 'none' : outcomeOf(counts));
 }

@@ -39,12 +39,27 @@ export function continuationEvent(invocation: Invocation, continuation: Continua
   };
 }
 
-/** The invocation a continuation event asks for; undefined when the event is not one. */
-export function parseContinuation(event: unknown): Invocation | undefined {
+/** The event's continuation field: undefined when it has none (then it is no continuation). */
+function continuationFieldsOf(event: unknown): { value: unknown } | undefined {
   if (typeof event !== 'object' || event === null || !(continuationField in event)) {
     return undefined;
   }
-  const fields = (event as Record<string, unknown>)[continuationField];
+  return { value: (event as Record<string, unknown>)[continuationField] };
+}
+
+/** One field of a continuation event, read without checking the rest. */
+function continuationPartOf(event: unknown, name: 'hook' | 'owner'): unknown {
+  const fields = continuationFieldsOf(event)?.value;
+  return typeof fields === 'object' && fields !== null
+    ? (fields as Record<string, unknown>)[name]
+    : undefined;
+}
+
+/** The invocation a continuation event asks for; undefined when the event is not one. */
+export function parseContinuation(event: unknown): Invocation | undefined {
+  const found = continuationFieldsOf(event);
+  if (!found) return undefined;
+  const fields = found.value;
   const bad = (what: string) =>
     new InvalidEventError(
       `${continuationField}.${what} is missing or of the wrong type; this event is sent by ws-channels itself to continue a run, and is not meant to be written by hand.`,
@@ -75,12 +90,7 @@ export function parseContinuation(event: unknown): Invocation | undefined {
 
 /** The hook a continuation event goes on with, if it has one. */
 export function hookOfContinuation(event: unknown): LifecycleHook | undefined {
-  if (typeof event !== 'object' || event === null || !(continuationField in event)) {
-    return undefined;
-  }
-  const fields = (event as Record<string, unknown>)[continuationField];
-  const hook =
-    typeof fields === 'object' && fields !== null ? (fields as { hook?: unknown }).hook : undefined;
+  const hook = continuationPartOf(event, 'hook');
   if (typeof hook !== 'object' || hook === null) return undefined;
   const { deploymentId, lifecycleEventHookExecutionId } = hook as Record<string, unknown>;
   if (typeof deploymentId !== 'string' || deploymentId.length === 0) return undefined;
@@ -91,6 +101,12 @@ export function hookOfContinuation(event: unknown): LifecycleHook | undefined {
     return undefined;
   }
   return { deploymentId, lifecycleEventHookExecutionId };
+}
+
+/** The hook execution's owner a continuation event carries, if it carries one. */
+export function continuationOwnerOf(event: unknown): string | undefined {
+  const owner = continuationPartOf(event, 'owner');
+  return typeof owner === 'string' && owner.length > 0 ? owner : undefined;
 }
 
 function countsOf(value: unknown): Counts | undefined {

@@ -1,6 +1,6 @@
 import { RunInProgressError } from '../errors.js';
 import { sleep } from './backoff.js';
-import { finish, maxLambdaMs, type Run } from './run-state.js';
+import { countTotal, finish, maxLambdaMs, type Run } from './run-state.js';
 import { type RunSummary, runRecordOf } from './run-summary.js';
 import { runTexts } from './run-texts.js';
 
@@ -23,10 +23,8 @@ export async function holdingLease(
   try {
     return await work();
   } catch (error) {
+    countTotal(run, true);
     const failed = finish(run, 'failed', 'errors');
-    // What it read is counted as found; what it never reached is counted as remaining.
-    failed.counts.total = Math.max(run.counted ?? 0, run.tally.settled);
-    failed.counts.remaining = failed.counts.total - run.tally.settled;
     failed.hookStatus = 'Failed';
     failed.message = error instanceof Error ? error.message : String(error);
     logger.error(`${runTexts[kind].doing} websocket connections failed: ${failed.message}`, {

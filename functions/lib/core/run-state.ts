@@ -129,6 +129,18 @@ export function beginRun(options: RunChannelsOptions): Run {
   };
 }
 
+/**
+ * Every connection read is in one bucket, so the total is what the run settled. A run that
+ * stopped before the end (a deadline, a failure) also counts the ones it never reached as
+ * remaining: the count said more; connections that changed between the count and the read
+ * are counted as found.
+ */
+export function countTotal(run: Run, stoppedBeforeTheEnd: boolean): void {
+  const { counts, settled } = run.tally;
+  counts.total = stoppedBeforeTheEnd ? Math.max(run.counted ?? 0, settled) : settled;
+  counts.remaining = counts.total - settled;
+}
+
 export function finish(run: Run, state: RunState, outcome: RunSummary['outcome']): RunSummary {
   return summarizeRun({
     fields: run.fields,
