@@ -1,3 +1,4 @@
+import { emptyCounts } from '../../functions/lib/core/outcome.js';
 import { expireHookClaim, expireLease, runUntilKilled } from '../support/run-process.js';
 import { expectEqual, type FaultCase, hookEvent, idsWith } from './fault-case.js';
 
@@ -125,15 +126,9 @@ export const faultCases: readonly FaultCase[] = [
     expect: (outcome) => {
       const summary = summaryOf(outcome);
       return expectEqual('counts', summary.counts, {
+        ...emptyCounts(),
         total: 300,
-        delivered: 0,
-        gone: 0,
-        timedOut: 0,
-        throttled: 0,
-        failed: 0,
         unrecorded: 300,
-        skipped: 0,
-        remaining: 0,
       })
         .concat(expectEqual('outcome', summary.outcome, 'errors'))
         .concat(
@@ -162,15 +157,9 @@ export const faultCases: readonly FaultCase[] = [
     expect: (outcome) =>
       expectEqual('done', outcome.invariant.counts.done, 50).concat(
         expectEqual('counts', summaryOf(outcome).counts, {
+          ...emptyCounts(),
           total: 50,
           delivered: 50,
-          gone: 0,
-          timedOut: 0,
-          throttled: 0,
-          failed: 0,
-          unrecorded: 0,
-          skipped: 0,
-          remaining: 0,
         }),
       ),
   },
