@@ -94,13 +94,16 @@ describe('the npm package (npm pack, unpacked, imported with Node resolution)', 
     if (scratch) await rm(scratch, { recursive: true, force: true });
   });
 
-  it('holds the build, the README and package.json, and no tests, sources or scripts', () => {
+  it('holds the build, the Serverless plugin, the README and package.json, and no tests, sources or scripts', () => {
     expect(files).toContain('package/package.json');
     expect(files).toContain('package/README.md');
-    const outside = files.filter((file) => !file.startsWith('package/dist/'));
+    expect(files).toContain('package/plugins/ws-channels.cjs');
+    const outside = files.filter(
+      (file) => !file.startsWith('package/dist/') && !/^package\/plugins\/[\w-]+\.cjs$/.test(file),
+    );
     expect(outside.sort()).toEqual(['package/README.md', 'package/package.json']);
     expect(files.filter((file) => /test|\.ts$/.test(file.replace(/\.d\.ts$/, '')))).toEqual([]);
-    expect(manifest.files).toEqual(['dist', 'README.md']);
+    expect(manifest.files).toEqual(['dist', 'plugins', 'README.md']);
   });
 
   it('pins every dependency to an exact version', () => {
@@ -111,7 +114,9 @@ describe('the npm package (npm pack, unpacked, imported with Node resolution)', 
   });
 
   it('gives every entry of exports its types and its ES module, both in the tarball', () => {
-    const entries = Object.entries(manifest.exports).filter(([key]) => key !== './package.json');
+    const entries = Object.entries(manifest.exports).filter(
+      ([key]) => key !== './package.json' && key !== '.',
+    );
     expect(entries.map(([key]) => `ws-channels${key.slice(1)}`).sort()).toEqual(
       Object.keys(expectedNames).sort(),
     );
@@ -131,6 +136,20 @@ describe('the npm package (npm pack, unpacked, imported with Node resolution)', 
       expect(exported).toEqual(expect.arrayContaining(names));
     },
   );
+
+  it("gives osls the Serverless plugin as the package itself: require('ws-channels') is a plugin class", async () => {
+    // Prepare: osls loads a service's plugin by requiring its name from the service folder.
+    expect(manifest.exports['.']).toEqual({
+      require: './plugins/ws-channels.cjs',
+      default: './plugins/ws-channels.cjs',
+    });
+    const script =
+      "const Plugin = require('ws-channels'); console.log(typeof Plugin, typeof Plugin.prototype);";
+    // Act
+    const { stdout } = await run(process.execPath, ['-e', script], { cwd: app, env: environment });
+    // Assess
+    expect(stdout.trim()).toBe('function object');
+  });
 
   it('imports the client in a folder with no other package: it depends on nothing', async () => {
     expect(await readdir(path.join(bare, 'node_modules'))).toEqual(['ws-channels']);

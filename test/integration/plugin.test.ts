@@ -1,0 +1,328 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import {
+  asArray,
+  type CloudFormationResource,
+  type CloudFormationTemplate,
+  iamStatements,
+  packageTemplate,
+  websocketDeploymentIds,
+  websocketDeploymentNames,
+} from '../support/packaged-template.js';
+
+// The Serverless plugin as a team uses it: the tarball (`npm pack`) unpacked as
+// node_modules/ws-channels of a scratch service whose serverless.yml says only
+// `plugins: [ws-channels]` and `custom.wsChannels.app`, packaged by `osls package` with no AWS
+// credentials. The service's other node_modules are links to the repo's, as in package.test.ts.
+// Three `osls package` runs in all (two good, one wrong): each costs seconds on a small machine.
+
+const run = promisify(execFile);
+const repo = path.resolve(import.meta.dirname, '../..');
+const osls = path.join(repo, 'node_modules', 'osls', 'bin', 'serverless.js');
+const environment = {
+  ...process.env,
+  SLS_TELEMETRY_DISABLED: '1',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+
+/** A service with one app function behind the three WebSocket routes, and ws-channels. */
+const serviceYaml = (wsChannels: string) => `service: scratch
+provider:
+  name: aws
+  runtime: nodejs22.x
+  stage: \${opt:stage, 'dev'}
+  region: us-east-1
+  websocketsApiRouteSelectionExpression: $request.body.action
+package:
+  # The links to the repo's node_modules are not the app's dependencies: zip only what it runs.
+  excludeDevDependencies: false
+  patterns: ['!**', 'src/**', 'node_modules/ws-channels/dist/**']
+plugins:
+  - ws-channels
+custom:
+  wsChannels:
+${wsChannels}
+functions:
+  chat:
+    handler: src/chat.handler
+    events:
+      - websocket: { route: $connect }
+      - websocket: { route: $disconnect }
+      - websocket: { route: $default }
+`;
+
+/** `osls package` of a configuration expected to be refused: its exit code and its output. */
+async function packageRefused(
+  serviceDir: string,
+  config: string,
+): Promise<{ code: number; output: string }> {
+  try {
+    await run(process.execPath, [osls, 'package', '--stage', 'dev', '--config', config], {
+      cwd: serviceDir,
+      env: environment,
+      timeout: 120_000,
+    });
+    return { code: 0, output: '' };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: failed.code ?? -1, output: `${failed.stdout ?? ''}${failed.stderr ?? ''}` };
+  }
+}
+
+/** The tables of infra/tables.yml, with the names the reference stack gives them filled in. */
+async function referenceTables(names: {
+  connections: string;
+  runs: string;
+}): Promise<Record<string, CloudFormationResource>> {
+  const text = await readFile(path.join(repo, 'infra', 'tables.yml'), 'utf8');
+  const filled = text
+    .replaceAll('${self:custom.connectionsTable}', names.connections)
+    .replaceAll('${self:custom.runsTable}', names.runs)
+    .replaceAll('${self:custom.suspendedIndex}', 'suspended');
+  // The Outputs' !Ref tags are not ours to read; the resources have none.
+  return (
+    parse(filled, { logLevel: 'silent' }) as { Resources: Record<string, CloudFormationResource> }
+  ).Resources;
+}
+
+describe('the Serverless plugin (plugins: [ws-channels], osls package)', () => {
+  let scratch: string;
+  let service: string;
+  let template: CloudFormationTemplate;
+  let again: CloudFormationTemplate;
+  let refused: { code: number; output: string };
+
+  beforeAll(async () => {
+    // Prepare
+    scratch = await mkdtemp(path.join(tmpdir(), 'ws-channels-plugin-'));
+    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', scratch], {
+      cwd: repo,
+      env: environment,
+    });
+    const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as Array<{ filename: string }>;
+    if (!packed) throw new Error(`npm pack reported no tarball: ${stdout}`);
+    service = path.join(scratch, 'service');
+    const installed = path.join(service, 'node_modules', 'ws-channels');
+    await mkdir(installed, { recursive: true });
+    await mkdir(path.join(service, 'src'));
+    await run('tar', [
+      '-xzf',
+      path.join(scratch, packed.filename),
+      '-C',
+      installed,
+      '--strip-components=1',
+    ]);
+    for (const name of await readdir(path.join(repo, 'node_modules'))) {
+      if (name === 'ws-channels' || name.startsWith('.')) continue;
+      await symlink(
+        path.join(repo, 'node_modules', name),
+        path.join(service, 'node_modules', name),
+      );
+    }
+    await writeFile(path.join(service, 'package.json'), '{"type":"module","private":true}\n');
+    await writeFile(
+      path.join(service, 'src', 'chat.js'),
+      'export const handler = async () => ({ statusCode: 200 });\n',
+    );
+    await writeFile(path.join(service, 'serverless.yml'), serviceYaml('    app: chat'));
+    // Two wrong settings and a missing one: all three must be named in the one error.
+    await writeFile(
+      path.join(service, 'serverless-wrong.yml'),
+      serviceYaml('    concurrency: 0\n    trafficShifting: Fast'),
+    );
+
+    // Act
+    template = await packageTemplate('dev', service);
+    again = await packageTemplate('dev', service);
+    refused = await packageRefused(service, 'serverless-wrong.yml');
+  }, 180_000);
+
+  afterAll(async () => {
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  });
+
+  const resource = (logicalId: string): CloudFormationResource => {
+    const found = template.Resources[logicalId];
+    if (!found) throw new Error(`${logicalId} is not in the template`);
+    return found;
+  };
+
+  it('adds suspend, resume and ping, their handlers inside the installed package', () => {
+    // Assess
+    const functions = Object.fromEntries(
+      Object.entries(template.Resources)
+        .filter(([, { Type }]) => Type === 'AWS::Lambda::Function')
+        .map(([logicalId, { Properties }]) => [logicalId, Properties ?? {}]),
+    );
+    expect(Object.keys(functions).sort()).toEqual([
+      'ChatLambdaFunction',
+      'WsChannelsPingLambdaFunction',
+      'WsChannelsResumeLambdaFunction',
+      'WsChannelsSuspendLambdaFunction',
+    ]);
+    expect(functions.WsChannelsSuspendLambdaFunction).toMatchObject({
+      FunctionName: 'scratch-dev-wsChannelsSuspend',
+      Handler: 'node_modules/ws-channels/dist/functions/suspend.handler',
+      MemorySize: 1769,
+      Timeout: 900,
+      Role: { 'Fn::GetAtt': ['WsChannelsRunRole', 'Arn'] },
+    });
+    expect(functions.WsChannelsResumeLambdaFunction).toMatchObject({
+      FunctionName: 'scratch-dev-wsChannelsResume',
+      Handler: 'node_modules/ws-channels/dist/functions/resume.handler',
+      Role: { 'Fn::GetAtt': ['WsChannelsRunRole', 'Arn'] },
+    });
+    expect(functions.WsChannelsPingLambdaFunction).toMatchObject({
+      FunctionName: 'scratch-dev-wsChannelsPing',
+      Handler: 'node_modules/ws-channels/dist/functions/ping.handler',
+      MemorySize: 128,
+      Timeout: 3,
+      Role: { 'Fn::GetAtt': ['WsChannelsKeepaliveRole', 'Arn'] },
+    });
+    expect(resource('wsDashchannelsPeriodpingWebsocketsRoute').Properties?.RouteKey).toBe(
+      'ws-channels.ping',
+    );
+  });
+
+  it('gives the app function the registry environment and the run functions theirs', () => {
+    // Prepare
+    const endpoint = {
+      'Fn::Sub': [
+        'https://${ApiId}.execute-api.${AWS::Region}.amazonaws.com/dev',
+        { ApiId: { Ref: 'WebsocketsApi' } },
+      ],
+    };
+    const variables = (logicalId: string) =>
+      (resource(logicalId).Properties?.Environment as { Variables?: Record<string, unknown> })
+        ?.Variables;
+    // Assess
+    expect(variables('ChatLambdaFunction')).toEqual({
+      CONNECTIONS_TABLE: 'scratch-dev-ws-channels-connections',
+      RUNS_TABLE: 'scratch-dev-ws-channels-runs',
+      NEW_CONNECTIONS_DURING_DEPLOYMENT: 'hold',
+      WEBSOCKET_ENDPOINT: endpoint,
+    });
+    expect(variables('WsChannelsSuspendLambdaFunction')).toMatchObject({
+      CONNECTIONS_TABLE: 'scratch-dev-ws-channels-connections',
+      RUNS_TABLE: 'scratch-dev-ws-channels-runs',
+      SUSPENDED_INDEX: 'suspended',
+      WEBSOCKET_ENDPOINT: endpoint,
+      CONCURRENCY: '100',
+      POST_TIMEOUT_MS: '1000',
+      SUSPEND_SHARDS: '16',
+      MAX_POSTS_PER_SECOND: '',
+      FAIL_ON_ERROR_RATIO: '',
+      RESUME_EXPECTED_WITHIN_MS: '900000',
+    });
+  });
+
+  it('deploys the app function through CodeDeploy with suspend and resume as its hooks', () => {
+    // Assess
+    const alias = resource('ChatLambdaFunctionAliasLive');
+    expect(alias.UpdatePolicy?.CodeDeployLambdaAliasUpdate).toEqual({
+      ApplicationName: { Ref: 'ScratchdevDeploymentApplication' },
+      DeploymentGroupName: { Ref: 'ChatLambdaFunctionDeploymentGroup' },
+      BeforeAllowTrafficHook: { Ref: 'WsChannelsSuspendLambdaFunction' },
+      AfterAllowTrafficHook: { Ref: 'WsChannelsResumeLambdaFunction' },
+    });
+    const group = resource('ChatLambdaFunctionDeploymentGroup').Properties ?? {};
+    expect(group.DeploymentGroupName).toBe('scratch-dev-ChatLambdaFunctionDeploymentGroup');
+    expect(group.ServiceRoleArn).toEqual({ 'Fn::GetAtt': ['WsChannelsCodeDeployRole', 'Arn'] });
+    expect(
+      JSON.stringify(resource('ChatWebsocketsIntegration').Properties?.IntegrationUri),
+    ).toContain('ChatLambdaFunctionAliasLive');
+    // The hooks report for this deployment group and no other.
+    const reports = iamStatements(template).filter(
+      ({ owner, statement }) =>
+        owner === 'WsChannelsRunRole' &&
+        asArray(statement.Action).includes('codedeploy:PutLifecycleEventHookExecutionStatus'),
+    );
+    expect(reports.map(({ statement }) => statement.Resource)).toEqual([
+      [
+        {
+          'Fn::Sub':
+            'arn:${AWS::Partition}:codedeploy:${AWS::Region}:${AWS::AccountId}:deploymentgroup:${ScratchdevDeploymentApplication}/scratch-dev-ChatLambdaFunctionDeploymentGroup',
+        },
+      ],
+    ]);
+  });
+
+  it('adds the tables and their sparse index as the reference stack defines them', async () => {
+    // Prepare
+    const reference = await referenceTables({
+      connections: 'scratch-dev-ws-channels-connections',
+      runs: 'scratch-dev-ws-channels-runs',
+    });
+    // Assess
+    expect(resource('WsChannelsConnectionsTable')).toEqual(reference.ConnectionsTable);
+    expect(resource('WsChannelsRunsTable')).toEqual(reference.RunsTable);
+  });
+
+  it('names a resource in every IAM statement, and @connections of this API and stage only', () => {
+    // Prepare
+    const statements = iamStatements(template);
+    const owners = new Set(statements.map(({ owner }) => owner));
+    // Assess
+    expect([...owners].sort()).toEqual([
+      'IamRoleLambdaExecution',
+      'WsChannelsCodeDeployRole',
+      'WsChannelsKeepaliveRole',
+      'WsChannelsRunRole',
+    ]);
+    for (const { owner, statement } of statements) {
+      for (const named of asArray(statement.Resource)) {
+        expect(named, `${owner}: ${JSON.stringify(statement)}`).not.toBe('*');
+        expect(JSON.stringify(named), owner).not.toMatch(/execute-api:\*/);
+      }
+    }
+    const keepalive = statements.filter(({ owner }) => owner === 'WsChannelsKeepaliveRole');
+    expect(keepalive.map(({ statement }) => statement.Action)).toEqual([
+      ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    ]);
+    const appActions = statements
+      .filter(({ owner }) => owner === 'IamRoleLambdaExecution')
+      .flatMap(({ statement }) => asArray(statement.Action));
+    expect(appActions).toEqual(
+      expect.arrayContaining([
+        'dynamodb:PutItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'execute-api:ManageConnections',
+      ]),
+    );
+  });
+
+  it('renames the stage deployment after the final routes, the same on every package', () => {
+    // Prepare
+    const [deployment] = websocketDeploymentIds(template);
+    // Assess
+    // osls names it from a base64 hash (mixed case); the rename gives 64 lowercase hex digits.
+    expect(websocketDeploymentIds(template)).toHaveLength(1);
+    expect(deployment).toMatch(/^WebsocketsDeployment[0-9a-f]{64}$/);
+    expect(resource('WebsocketsDeploymentStage').Properties?.DeploymentId).toEqual({
+      Ref: deployment,
+    });
+    expect(websocketDeploymentNames(template)).toEqual([deployment]);
+    expect(websocketDeploymentIds(again)).toEqual([deployment]);
+  });
+
+  it('stops osls package with one message naming every wrong or missing setting', () => {
+    // Assess
+    expect(refused.code).not.toBe(0);
+    expect(refused.output).toContain('ws-channels: 3 settings are wrong:');
+    expect(refused.output).toContain(
+      'custom.wsChannels.app is not set; expected the name of the function that serves your WebSocket routes (one of: chat)',
+    );
+    expect(refused.output).toContain(
+      'custom.wsChannels.concurrency is 0; expected a whole number from 1 to 900',
+    );
+    expect(refused.output).toContain(
+      'custom.wsChannels.trafficShifting is "Fast"; expected one of AllAtOnce,',
+    );
+  });
+});

@@ -1,0 +1,339 @@
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+
+// The settings of the Serverless plugin (custom.wsChannels): defaults, each wrong setting named
+// with what is expected, and every problem in one message, which the plugin throws as the
+// framework's own error class so that `osls package` stops with it.
+
+interface Settings {
+  app: string;
+  existingTables: boolean;
+  connectionsTable: string;
+  runsTable: string;
+  suspendedIndex: string;
+  trafficShifting: string;
+  alias: string;
+  concurrency: number;
+  postTimeoutMs: number;
+  suspendShards: number;
+  maxPostsPerSecond: number | undefined;
+  failOnErrorRatio: number | undefined;
+  resumeExpectedWithinMs: number;
+  newConnectionsDuringDeployment: string;
+  websocketEndpoint: unknown;
+}
+
+interface ServiceShape {
+  name: string;
+  stage: string;
+  functions: Record<string, unknown>;
+}
+
+const load = createRequire(import.meta.url);
+const { readSettings, describeProblems } = load('../../plugins/ws-channels-settings.cjs') as {
+  readSettings: (
+    raw: unknown,
+    service: ServiceShape,
+  ) => { settings: Settings | undefined; problems: string[] };
+  describeProblems: (problems: string[]) => string;
+};
+
+type PluginConstructor = new (
+  serverless: unknown,
+  options: Record<string, unknown>,
+  utilities: Record<string, unknown>,
+) => { hooks: Record<string, () => unknown> };
+const WsChannelsPlugin = load('../../plugins/ws-channels.cjs') as PluginConstructor;
+
+const websocket = (route: string) => ({ websocket: { route } });
+const service: ServiceShape = {
+  name: 'chat',
+  stage: 'dev',
+  functions: {
+    chat: { handler: 'src/chat.handler', events: [websocket('$connect'), websocket('$default')] },
+    web: { handler: 'src/web.handler', events: [{ httpApi: 'GET /' }] },
+  },
+};
+
+describe('custom.wsChannels', () => {
+  it('takes the defaults when only app is given', () => {
+    // Act
+    const { settings, problems } = readSettings({ app: 'chat' }, service);
+    // Assess
+    expect(problems).toEqual([]);
+    expect(settings).toEqual({
+      app: 'chat',
+      existingTables: false,
+      connectionsTable: 'chat-dev-ws-channels-connections',
+      runsTable: 'chat-dev-ws-channels-runs',
+      suspendedIndex: 'suspended',
+      trafficShifting: 'AllAtOnce',
+      alias: 'Live',
+      concurrency: 100,
+      postTimeoutMs: 1000,
+      suspendShards: 16,
+      maxPostsPerSecond: undefined,
+      failOnErrorRatio: undefined,
+      resumeExpectedWithinMs: 900_000,
+      newConnectionsDuringDeployment: 'hold',
+      websocketEndpoint: undefined,
+    });
+  });
+
+  it('takes every setting, numbers also as the digit strings ${param:…} gives', () => {
+    // Prepare
+    const raw = {
+      app: 'chat',
+      existingTables: 'true',
+      connectionsTable: 'registry',
+      runsTable: 'runs.v2',
+      suspendedIndex: 'byShard',
+      trafficShifting: 'Linear10PercentEvery1Minute',
+      alias: 'Current',
+      concurrency: '50',
+      postTimeoutMs: 2500,
+      suspendShards: 4,
+      maxPostsPerSecond: '500',
+      failOnErrorRatio: '0.05',
+      resumeExpectedWithinMs: 3_600_000,
+      newConnectionsDuringDeployment: 'allow',
+      websocketEndpoint: 'https://ws.example.com/prod/',
+    };
+    // Act
+    const { settings, problems } = readSettings(raw, service);
+    // Assess
+    expect(problems).toEqual([]);
+    expect(settings).toEqual({
+      ...raw,
+      existingTables: true,
+      concurrency: 50,
+      maxPostsPerSecond: 500,
+      failOnErrorRatio: 0.05,
+      websocketEndpoint: 'https://ws.example.com/prod',
+    });
+  });
+
+  it('reads empty limits as no limit and passes a CloudFormation intrinsic endpoint through', () => {
+    // Prepare
+    const endpoint = {
+      'Fn::Sub': 'https://${WebsocketsApi}.execute-api.${AWS::Region}.amazonaws.com/dev',
+    };
+    // Act
+    const { settings, problems } = readSettings(
+      { app: 'chat', maxPostsPerSecond: '', failOnErrorRatio: '', websocketEndpoint: endpoint },
+      service,
+    );
+    // Assess
+    expect(problems).toEqual([]);
+    expect(settings?.maxPostsPerSecond).toBeUndefined();
+    expect(settings?.failOnErrorRatio).toBeUndefined();
+    expect(settings?.websocketEndpoint).toEqual(endpoint);
+  });
+
+  it.each([
+    ['concurrency', 0, 'custom.wsChannels.concurrency is 0; expected a whole number from 1 to 900'],
+    [
+      'concurrency',
+      '1e2',
+      'custom.wsChannels.concurrency is "1e2"; expected a whole number from 1 to 900',
+    ],
+    [
+      'postTimeoutMs',
+      60_001,
+      'custom.wsChannels.postTimeoutMs is 60001; expected a whole number from 10 to 60000',
+    ],
+    [
+      'suspendShards',
+      2.5,
+      'custom.wsChannels.suspendShards is 2.5; expected a whole number from 1 to 256',
+    ],
+    [
+      'maxPostsPerSecond',
+      -1,
+      "custom.wsChannels.maxPostsPerSecond is -1; expected a whole number from 1 to 100000, or '' for no limit",
+    ],
+    [
+      'failOnErrorRatio',
+      1.5,
+      "custom.wsChannels.failOnErrorRatio is 1.5; expected a number from 0 to 1 (e.g. 0.05), or '' for no limit",
+    ],
+    [
+      'resumeExpectedWithinMs',
+      '3 hours',
+      'custom.wsChannels.resumeExpectedWithinMs is "3 hours"; expected a whole number from 1000 to 7200000',
+    ],
+    [
+      'trafficShifting',
+      'Canary50Percent',
+      'custom.wsChannels.trafficShifting is "Canary50Percent"; expected one of AllAtOnce, Canary10Percent5Minutes,',
+    ],
+    [
+      'newConnectionsDuringDeployment',
+      'queue',
+      'custom.wsChannels.newConnectionsDuringDeployment is "queue"; expected one of hold, allow',
+    ],
+    ['existingTables', 'yes', 'custom.wsChannels.existingTables is "yes"; expected true or false'],
+    [
+      'alias',
+      'live-1',
+      'custom.wsChannels.alias is "live-1"; expected a Lambda alias name of letters and digits',
+    ],
+    [
+      'connectionsTable',
+      'a b',
+      'custom.wsChannels.connectionsTable is "a b"; expected a DynamoDB table name',
+    ],
+    ['runsTable', 42, 'custom.wsChannels.runsTable is 42; expected a DynamoDB table name'],
+    ['suspendedIndex', 'ix', 'custom.wsChannels.suspendedIndex is "ix"; expected an index name'],
+    [
+      'websocketEndpoint',
+      'ws://localhost:3001',
+      'custom.wsChannels.websocketEndpoint is "ws://localhost:3001"; expected an http(s) URL',
+    ],
+    [
+      'colour',
+      'blue',
+      'custom.wsChannels.colour is not a setting of ws-channels; expected one of app, connectionsTable,',
+    ],
+  ])('names %s when it is %j, with what is expected', (key, value, message) => {
+    // Act
+    const { problems } = readSettings({ app: 'chat', [key]: value }, service);
+    // Assess
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(message);
+  });
+
+  it.each([
+    [undefined, 'custom.wsChannels is not set; expected an object with at least `app`'],
+    ['chat', 'custom.wsChannels is "chat"; expected an object with at least `app`'],
+  ])('asks for an object when custom.wsChannels is %j', (raw, message) => {
+    // Act
+    const { settings, problems } = readSettings(raw, service);
+    // Assess
+    expect(settings).toBeUndefined();
+    expect(problems).toEqual([expect.stringContaining(message)]);
+  });
+
+  it.each([
+    [
+      {},
+      'custom.wsChannels.app is not set; expected the name of the function that serves your WebSocket routes (one of: chat)',
+    ],
+    [
+      { app: 'missing' },
+      'custom.wsChannels.app is "missing"; expected the name of a function of this service with websocket events (one of: chat)',
+    ],
+    [
+      { app: 'web' },
+      'custom.wsChannels.app is "web", a function without websocket events; expected one of: chat',
+    ],
+  ])('names app when it is %j, with the functions it may be', (raw, message) => {
+    // Act
+    const { problems } = readSettings(raw, service);
+    // Assess
+    expect(problems).toEqual([message]);
+  });
+
+  it('refuses deploymentSettings of the app function: the plugin sets them', () => {
+    // Prepare
+    const functions = {
+      chat: {
+        handler: 'h',
+        events: [websocket('$default')],
+        deploymentSettings: { type: 'AllAtOnce' },
+      },
+    };
+    // Act
+    const { problems } = readSettings({ app: 'chat' }, { ...service, functions });
+    // Assess
+    expect(problems).toEqual([
+      'functions.chat.deploymentSettings is set; expected none: ws-channels sets them from custom.wsChannels (trafficShifting, alias)',
+    ]);
+  });
+
+  it('asks for both table names when the tables exist already, and refuses one table for both', () => {
+    // Act
+    const missing = readSettings({ app: 'chat', existingTables: true }, service).problems;
+    const same = readSettings(
+      { app: 'chat', connectionsTable: 'tbl', runsTable: 'tbl' },
+      service,
+    ).problems;
+    // Assess
+    expect(missing).toEqual([
+      'custom.wsChannels.connectionsTable is not set; expected the name of the existing table, since existingTables is true',
+      'custom.wsChannels.runsTable is not set; expected the name of the existing table, since existingTables is true',
+    ]);
+    expect(same).toEqual([
+      'custom.wsChannels.runsTable is "tbl", the same as connectionsTable; expected a table of its own',
+    ]);
+  });
+
+  it('lists every problem at once, one line each', () => {
+    // Prepare
+    const raw = { concurrency: 0, trafficShifting: 'Fast', colour: 'blue' };
+    // Act
+    const { problems } = readSettings(raw, service);
+    const message = describeProblems(problems);
+    // Assess
+    expect(problems).toHaveLength(4);
+    expect(message.split('\n')).toEqual([
+      'ws-channels: 4 settings are wrong:',
+      expect.stringContaining('  - custom.wsChannels.colour is not a setting'),
+      expect.stringContaining('  - custom.wsChannels.app is not set'),
+      expect.stringContaining('  - custom.wsChannels.trafficShifting is "Fast"'),
+      expect.stringContaining('  - custom.wsChannels.concurrency is 0'),
+    ]);
+  });
+});
+
+describe('the plugin with wrong settings', () => {
+  class FrameworkError extends Error {}
+
+  /** Just enough of osls for the plugin's `initialize` hook to reach its validation. */
+  function fakeServerless(custom: unknown) {
+    return {
+      classes: { Error: FrameworkError },
+      serviceDir: '/nowhere',
+      processedInput: { commands: ['package'] },
+      // Listed: the plugin then leaves loading the canary plugin to osls.
+      pluginManager: { plugins: [] as unknown[] },
+      getProvider: () => ({ getStage: () => 'dev' }),
+      service: {
+        service: 'chat',
+        plugins: ['ws-channels', 'serverless-plugin-canary-deployments'],
+        custom,
+        provider: {},
+        functions: structuredClone(service.functions),
+      },
+    };
+  }
+
+  it("throws the framework's error class with every problem in one message", () => {
+    // Prepare
+    const serverless = fakeServerless({ wsChannels: { app: 'nope', suspendShards: 999 } });
+    const plugin = new WsChannelsPlugin(serverless, {}, {});
+    // Act
+    const initialize = () => plugin.hooks.initialize?.();
+    // Assess
+    expect(initialize).toThrow(FrameworkError);
+    expect(initialize).toThrow(
+      /ws-channels: 2 settings are wrong:\n {2}- custom\.wsChannels\.app is "nope".*\n {2}- custom\.wsChannels\.suspendShards is 999; expected a whole number from 1 to 256/,
+    );
+  });
+
+  it('names the function keys it needs when the service already uses them', () => {
+    // Prepare
+    const serverless = fakeServerless({ wsChannels: { app: 'chat' } });
+    serverless.service.functions = {
+      ...serverless.service.functions,
+      wsChannelsPing: { handler: 'mine.handler', events: [] },
+    };
+    const plugin = new WsChannelsPlugin(serverless, {}, {});
+    // Act
+    const initialize = () => plugin.hooks.initialize?.();
+    // Assess
+    expect(initialize).toThrow(
+      /functions\.wsChannelsPing exists; expected that name free for ws-channels/,
+    );
+  });
+});
