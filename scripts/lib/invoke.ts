@@ -9,6 +9,23 @@ export interface InvokeTarget {
   /** The Lambda invoke endpoint, e.g. http://localhost:3002. */
   lambdaEndpoint: string;
   stage: string;
+  /** The service the functions belong to; by default this project's, `ws-channels`. */
+  service?: string;
+  /**
+   * The function key of each run in that service; by default the run's name (`suspend`). A service
+   * that adds ws-channels with its plugin has `wsChannelsSuspend` and `wsChannelsResume`.
+   */
+  functions?: Partial<Record<RunFunction, string>>;
+}
+
+/** The run's function key in the target's service, as serverless-offline prints it (`λ: …`). */
+export function functionKeyOf(target: InvokeTarget, name: RunFunction): string {
+  return target.functions?.[name] ?? name;
+}
+
+/** The run's Lambda function name: `{service}-{stage}-{function key}`. */
+export function lambdaNameOf(target: InvokeTarget, name: RunFunction): string {
+  return `${target.service ?? 'ws-channels'}-${target.stage}-${functionKeyOf(target, name)}`;
 }
 
 export class FunctionError extends Error {
@@ -30,15 +47,23 @@ export async function invokeRun(
   name: RunFunction,
   event: Record<string, unknown> = {},
 ): Promise<Record<string, unknown>> {
+  return invokeFunction(target.lambdaEndpoint, lambdaNameOf(target, name), event);
+}
+
+/** Invokes any function of a local stack by its Lambda name and waits for its result. */
+export async function invokeFunction(
+  lambdaEndpoint: string,
+  functionName: string,
+  event: Record<string, unknown> = {},
+): Promise<Record<string, unknown>> {
   const client = new LambdaClient({
-    endpoint: target.lambdaEndpoint,
+    endpoint: lambdaEndpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     // A run can take minutes; the SDK's socket timeout must not end it first.
     requestHandler: { requestTimeout: 15 * 60 * 1000 },
     maxAttempts: 1,
   });
-  const functionName = `ws-channels-${target.stage}-${name}`;
   try {
     const output = await client.send(
       new InvokeCommand({ FunctionName: functionName, Payload: JSON.stringify(event) }),

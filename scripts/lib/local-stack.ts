@@ -154,7 +154,8 @@ export async function startLocalStack(
   return stack;
 }
 
-async function waitForReady(
+/** Waits for serverless-offline's ready line; throws with the output if the process exits first. */
+export async function waitForReady(
   child: ChildProcess,
   output: () => string,
   timeoutMs: number,
@@ -171,7 +172,8 @@ async function waitForReady(
   throw new Error(`The local stack was not ready within ${timeoutMs} ms:\n${output()}`);
 }
 
-async function stopProcessGroup(child: ChildProcess): Promise<void> {
+/** Ends a process started with `detached: true` and everything in its group (osls, java). */
+export async function stopProcessGroup(child: ChildProcess): Promise<void> {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
   const signalGroup = (signal: NodeJS.Signals) => {

@@ -1,5 +1,10 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import type { InvokeTarget, RunFunction } from '../../scripts/lib/invoke.js';
+import {
+  functionKeyOf,
+  type InvokeTarget,
+  lambdaNameOf,
+  type RunFunction,
+} from '../../scripts/lib/invoke.js';
 import type { CodeDeployEmulator } from './codedeploy-emulator.js';
 import { waitUntil } from './ws-clients.js';
 
@@ -95,8 +100,9 @@ export async function playDeployment(options: PlayDeploymentOptions): Promise<De
     };
     const statusOf = () => codeDeploy.statusOf(deploymentId, record.lifecycleEventHookExecutionId);
     // Counted from here on: what the stack printed before is another hook's.
-    const ended = lineCounter(options.output, endedLine(functionName));
-    const failures = lineCounter(options.output, failedLine(functionName));
+    const functionKey = functionKeyOf(options.target, functionName);
+    const ended = lineCounter(options.output, endedLine(functionKey));
+    const failures = lineCounter(options.output, failedLine(functionKey));
     const deliver = async (kind: HookDelivery['kind']) => {
       record.deliveries.push({ kind, at: Date.now() });
       await invokeAsync(options.target, functionName, event);
@@ -177,7 +183,7 @@ export async function invokeAsync(
   try {
     const output = await client.send(
       new InvokeCommand({
-        FunctionName: `ws-channels-${target.stage}-${name}`,
+        FunctionName: lambdaNameOf(target, name),
         InvocationType: 'Event',
         Payload: JSON.stringify(event),
       }),
