@@ -1,0 +1,236 @@
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import WebSocket from 'ws';
+import { ChannelsClient } from '../../client/ws-channels-client.js';
+import { chatExampleTimings, useChatExample } from '../support/chat-example.js';
+import { playDeployment } from '../support/codedeploy-driver.js';
+import {
+  type CodeDeployEmulator,
+  startCodeDeployEmulator,
+} from '../support/codedeploy-emulator.js';
+import { waitUntil } from '../support/ws-clients.js';
+
+// The example app, examples/chat, installed from the packed tarball and run in serverless-offline
+// with ws-channels' Serverless plugin, through a whole deployment as CodeDeploy plays it: clients
+// join a room and chat on a beat; BeforeAllowTraffic runs wsChannelsSuspend, "the new version"
+// comes in during the shift (the version the chat stamps on its messages changes), and
+// AfterAllowTraffic runs wsChannelsResume. The chat broadcasts each message to the room on the
+// same connection as ws-channels' frames, so where a client's own copy lands between its suspend
+// and resume frames tells when the chat handled it.
+
+const names = ['alice', 'bob', 'carol'];
+const room = 'lobby';
+const beatMs = 150;
+const shiftMs = 1_500;
+const waitMs = 30_000;
+
+type Entry =
+  | { kind: 'suspend' | 'resume'; at: number }
+  | { kind: 'message'; at: number; from: string; id: string; version: string };
+
+interface SentMessage {
+  id: string;
+  stateAtSend: 'active' | 'suspended';
+  held: boolean;
+}
+
+interface ChatClient {
+  name: string;
+  helper: ChannelsClient;
+  sent: SentMessage[];
+  timeline: Entry[];
+  joined: Set<string>;
+  sendNext(): void;
+  messages(): Extract<Entry, { kind: 'message' }>[];
+}
+
+/** A chat member as the page is one: the helper over `ws`, joining on every new connection. */
+function chatClient(url: string, name: string): ChatClient {
+  const connect = () => {
+    const socket = new WebSocket(url);
+    // Before the helper's own listener: the join goes out ahead of any held message.
+    socket.addEventListener('open', () =>
+      socket.send(JSON.stringify({ action: 'join', room, name })),
+    );
+    return socket;
+  };
+  const helper = new ChannelsClient(connect, { retry: { firstDelayMs: 200, maxDelayMs: 1_000 } });
+  const client: ChatClient = {
+    name,
+    helper,
+    sent: [],
+    timeline: [],
+    joined: new Set(),
+    sendNext() {
+      const id = `${name}-${String(client.sent.length + 1).padStart(4, '0')}`;
+      const stateAtSend = helper.state;
+      helper.send(JSON.stringify({ action: 'send', room, name, id, text: `hello from ${name}` }));
+      client.sent.push({ id, stateAtSend, held: helper.queued > 0 });
+    },
+    messages: () =>
+      client.timeline.filter(
+        (entry): entry is Extract<Entry, { kind: 'message' }> => entry.kind === 'message',
+      ),
+  };
+  helper.addEventListener('suspend', () =>
+    client.timeline.push({ kind: 'suspend', at: Date.now() }),
+  );
+  helper.addEventListener('resume', () => client.timeline.push({ kind: 'resume', at: Date.now() }));
+  helper.addEventListener('message', (event) => {
+    const message = JSON.parse(String(event.detail)) as Record<string, string>;
+    if (message.type === 'joined' && message.name) client.joined.add(message.name);
+    if (message.type === 'message') {
+      client.timeline.push({
+        kind: 'message',
+        at: Date.now(),
+        from: String(message.from),
+        id: String(message.id),
+        version: String(message.version),
+      });
+    }
+  });
+  return client;
+}
+
+function endChatClient(client: ChatClient): void {
+  client.helper.dispose();
+  const socket = client.helper.socket;
+  if (!(socket instanceof WebSocket)) return;
+  socket.on('error', () => {});
+  socket.terminate();
+}
+
+describe('the chat example through a deployment (npm pack, npm install, osls offline)', () => {
+  let emulator: CodeDeployEmulator | undefined;
+  // Registered before the example's hooks: the emulator starts before the stack, stops after it.
+  beforeAll(async () => {
+    emulator = await startCodeDeployEmulator();
+  });
+  afterAll(() => emulator?.stop());
+  const codeDeploy = () => {
+    if (!emulator) throw new Error('the CodeDeploy emulator did not start');
+    return emulator;
+  };
+  const chat = useChatExample({
+    environment: () => ({
+      AWS_ENDPOINT_URL_CODEDEPLOY: codeDeploy().endpoint,
+      // serverless-offline prints each message it receives ("message:<text>").
+      SLS_LOG_LEVEL: 'debug',
+    }),
+  });
+
+  it('suspends and resumes every member once: each message received in order and broadcast once to every member, none handled while its sender was suspended, the new version after', async () => {
+    // Prepare: the members join one after the other, so each is in the room before the next.
+    const example = chat();
+    const clients: ChatClient[] = [];
+    onTestFinished(() => {
+      for (const client of clients) endChatClient(client);
+    });
+    console.info(`chat example timings (ms): ${JSON.stringify(chatExampleTimings)}`);
+    for (const name of names) {
+      const client = chatClient(example.websocketUrl, name);
+      clients.push(client);
+      await waitUntil(() => client.joined.has(name), `${name} to join`, waitMs);
+    }
+    const beat = setInterval(() => {
+      for (const client of clients) client.sendNext();
+    }, beatMs);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+
+    // Act: the deployment; the chat's new version comes in during the shift.
+    const deployment = await playDeployment({
+      target: example.invokeTarget,
+      codeDeploy: codeDeploy(),
+      output: example.output,
+      deploymentId: 'd-CHATEXAMPLE1',
+      shiftTraffic: async () => {
+        await example.setAppVersion('2');
+        await new Promise((resolve) => setTimeout(resolve, shiftMs));
+      },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    clearInterval(beat);
+    const everyId = clients.flatMap((client) => client.sent.map((message) => message.id));
+    await waitUntil(
+      () => clients.every((client) => client.messages().length >= everyId.length),
+      'every member to get every message',
+      waitMs,
+    );
+    // A moment for any duplicate to arrive before counting.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    // Assess: both hooks got exactly one status, Succeeded.
+    expect(deployment).toMatchObject({ finalState: 'Succeeded', rolledBack: false });
+    expect(deployment.hooks.map((hook) => [hook.hook, hook.status, hook.statusCalls])).toEqual([
+      ['BeforeAllowTraffic', 'Succeeded', 1],
+      ['AfterAllowTraffic', 'Succeeded', 1],
+    ]);
+
+    // Assess: the chat received each sender's messages once, in the order sent; every member got
+    // every message once. The order of the copies is not checked: API Gateway (and
+    // serverless-offline) invokes the function once per message, concurrently, so the burst of
+    // held messages a resume lets go is broadcast in no set order, by any version of the chat.
+    const received = [...example.output().matchAll(/message:(\{"action":"send".*)$/gm)].map(
+      (match) => JSON.parse(match[1] ?? '{}') as { name: string; id: string },
+    );
+    for (const sender of clients) {
+      const ids = sender.sent.map((message) => message.id);
+      expect(
+        received.filter((message) => message.name === sender.name).map((message) => message.id),
+        `${sender.name}'s messages as the chat received them`,
+      ).toEqual(ids);
+      for (const recipient of clients) {
+        expect(
+          recipient
+            .messages()
+            .filter((message) => message.from === sender.name)
+            .map((message) => message.id)
+            .sort(),
+          `${sender.name}'s messages as ${recipient.name} got them`,
+        ).toEqual(ids);
+      }
+    }
+
+    // Assess: no message was handled while its sender was suspended. Its own copy comes on the
+    // connection that carries the frames: one between suspend and resume was handled then, and
+    // must have been sent before the suspend frame came (in flight); what was sent after it was
+    // held, went out after resume, and was handled by the new version.
+    for (const client of clients) {
+      const kinds = client.timeline.filter((entry) => entry.kind !== 'message');
+      expect(
+        kinds.map((entry) => entry.kind),
+        client.name,
+      ).toEqual(['suspend', 'resume']);
+      const suspendAt = client.timeline.findIndex((entry) => entry.kind === 'suspend');
+      const resumeAt = client.timeline.findIndex((entry) => entry.kind === 'resume');
+      const sentById = new Map(client.sent.map((message) => [message.id, message]));
+      client.timeline.forEach((entry, position) => {
+        if (entry.kind !== 'message' || entry.from !== client.name) return;
+        if (position > suspendAt && position < resumeAt) {
+          expect(sentById.get(entry.id), `${entry.id} handled while suspended`).toMatchObject({
+            stateAtSend: 'active',
+            held: false,
+          });
+        }
+        if (position < suspendAt) expect(entry.version, entry.id).toBe('1');
+        if (position > resumeAt) expect(entry.version, entry.id).toBe('2');
+      });
+      const whileSuspended = client.sent.filter((message) => message.stateAtSend === 'suspended');
+      expect(whileSuspended.length, client.name).toBeGreaterThan(0);
+      expect(whileSuspended.every((message) => message.held)).toBe(true);
+      const ownCopyAt = new Map(
+        client.timeline.map((entry, position) => [
+          entry.kind === 'message' ? entry.id : '',
+          position,
+        ]),
+      );
+      for (const message of whileSuspended) {
+        expect(ownCopyAt.get(message.id), message.id).toBeGreaterThan(resumeAt);
+      }
+    }
+
+    // Assess: the registry is back to every member active, nothing suspended.
+    const registry = await example.registry();
+    expect(registry).toHaveLength(clients.length);
+    expect(registry.every((item) => item.status === 'active')).toBe(true);
+  });
+});

@@ -1,0 +1,244 @@
+import { execFile, spawn } from 'node:child_process';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { type InvokeTarget, invokeFunction } from '../../scripts/lib/invoke.js';
+import {
+  checkJava,
+  freePorts,
+  type LocalStackPorts,
+  localAwsEnvironment,
+  projectRoot,
+  stopProcessGroup,
+  waitForReady,
+} from '../../scripts/lib/local-stack.js';
+
+// The example app examples/chat as a user runs it: the repo packed with `npm pack`, the example
+// copied to a scratch folder and installed there with `npm install` (ws-channels from the
+// tarball, the rest from the registry through npm's cache), then `osls offline start` in it on
+// free ports. The stack is a process group of its own, stopped by its PID whatever failed.
+//
+//   const chat = useChatExample();            // in a describe: beforeAll starts, afterAll stops
+//   chat().pageUrl, chat().websocketUrl        // http://localhost:{port}/, ws://localhost:{port}
+//   await chat().invoke('wsChannelsSuspend')   // a synchronous invocation, the run's summary
+//   chat().invokeTarget                        // for the CodeDeploy driver (playDeployment)
+//   await chat().setAppVersion('2')            // what the chat stamps on messages from now on
+//   await chat().registry()                    // ws-channels' Connections table, every item
+
+export interface ChatExample {
+  /** The installed copy of examples/chat the stack runs in. */
+  folder: string;
+  ports: LocalStackPorts;
+  /** The chat page (GET /): open it with ?name=alice&room=lobby. */
+  pageUrl: string;
+  websocketUrl: string;
+  /** Where wsChannelsSuspend and wsChannelsResume are invoked (service `chat`, stage `local`). */
+  invokeTarget: InvokeTarget;
+  /** Everything the stack printed so far. */
+  output(): string;
+  /** Invokes a function of the service by its key and returns its result; throws if it failed. */
+  invoke(functionKey: string, event?: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** The version the chat stamps on the messages it handles from now on ("a new version"). */
+  setAppVersion(version: string): Promise<void>;
+  /** ws-channels' Connections table as it stands: connection id and status of each. */
+  registry(): Promise<Array<{ connectionId: string; status: string }>>;
+  stop(): Promise<void>;
+}
+
+export interface ChatExampleOptions {
+  /** The version the chat stamps before any setAppVersion; default '1'. */
+  appVersion?: string;
+  /**
+   * Extra environment for the stack and its functions (serverless-offline passes AWS_* through),
+   * e.g. AWS_ENDPOINT_URL_CODEDEPLOY. A function is called when the stack starts, after the
+   * file's earlier `beforeAll` hooks, so it can name an emulator those started.
+   */
+  environment?: Record<string, string> | (() => Record<string, string>);
+  /** More options for `osls offline start`; default `--useInProcess`. */
+  offlineArgs?: readonly string[];
+  readyTimeoutMs?: number;
+}
+
+const run = promisify(execFile);
+const stage = 'local';
+const service = 'chat';
+
+/** Times of the last preparation, for reports: pack, install and stack start, in ms. */
+export const chatExampleTimings: Record<string, number> = {};
+
+/**
+ * Packs the repo and installs a copy of examples/chat from the tarball in a scratch folder:
+ * `{scratch}/ws-channels-{version}.tgz` beside `{scratch}/examples/chat`, so the example's own
+ * `file:../../ws-channels-{version}.tgz` resolves as it does in the repo.
+ */
+export async function installChatExample(scratch: string): Promise<string> {
+  const environment = { ...process.env, npm_config_update_notifier: 'false' };
+  let started = Date.now();
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', scratch], {
+    cwd: projectRoot,
+    env: environment,
+    timeout: 120_000,
+  });
+  const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as Array<{ filename: string }>;
+  if (!packed) throw new Error(`npm pack reported no tarball: ${stdout}`);
+  chatExampleTimings.packMs = Date.now() - started;
+
+  const folder = path.join(scratch, 'examples', 'chat');
+  await mkdir(folder, { recursive: true });
+  await cp(path.join(projectRoot, 'examples', 'chat'), folder, {
+    recursive: true,
+    filter: (source) => !/[\\/](node_modules|\.serverless)$/.test(source),
+  });
+  started = Date.now();
+  // From the tarball (package.json names it), with the registry's packages from the cache.
+  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], {
+    cwd: folder,
+    env: environment,
+    timeout: 300_000,
+  });
+  chatExampleTimings.installMs = Date.now() - started;
+  return folder;
+}
+
+/** Packs, installs and starts the example; stop() ends the stack and removes the scratch folder. */
+export async function startChatExample(options: ChatExampleOptions = {}): Promise<ChatExample> {
+  checkJava();
+  const scratch = await mkdtemp(path.join(tmpdir(), 'ws-channels-chat-'));
+  let stopStack = async () => {};
+  const stop = async () => {
+    try {
+      await stopStack();
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  };
+  try {
+    const folder = await installChatExample(scratch);
+    const versionFile = path.join(scratch, 'app-version');
+    await writeFile(versionFile, options.appVersion ?? '1');
+    const ports = await freePorts();
+    const awsEnvironment = localAwsEnvironment(ports);
+    const started = Date.now();
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(folder, 'node_modules', 'osls', 'bin', 'serverless.js'),
+        'offline',
+        'start',
+        '--stage',
+        stage,
+        ...(options.offlineArgs ?? ['--useInProcess']),
+      ],
+      {
+        cwd: folder,
+        // Its own process group, so stop() ends osls and the DynamoDB Local java it started.
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          ...process.env,
+          ...awsEnvironment,
+          // The CodeDeploy driver sees a failed Event invocation as a warning line; without this
+          // it would end serverless-offline.
+          NODE_OPTIONS: '--unhandled-rejections=warn',
+          ...(typeof options.environment === 'function'
+            ? options.environment()
+            : options.environment),
+          CHAT_WEBSOCKET_PORT: String(ports.websocket),
+          CHAT_HTTP_PORT: String(ports.http),
+          CHAT_LAMBDA_PORT: String(ports.lambda),
+          CHAT_DYNAMODB_PORT: String(ports.dynamodb),
+          CHAT_APP_VERSION_FILE: versionFile,
+          SLS_TELEMETRY_DISABLED: '1',
+        },
+      },
+    );
+    let output = '';
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    const documentClient = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: awsEnvironment.AWS_ENDPOINT_URL_DYNAMODB,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }),
+    );
+    stopStack = async () => {
+      documentClient.destroy();
+      await stopProcessGroup(child);
+    };
+    await waitForReady(child, () => output, options.readyTimeoutMs ?? 120_000);
+    chatExampleTimings.startMs = Date.now() - started;
+
+    const lambdaEndpoint = `http://localhost:${ports.lambda}`;
+    return {
+      folder,
+      ports,
+      pageUrl: `http://localhost:${ports.http}/`,
+      websocketUrl: `ws://localhost:${ports.websocket}`,
+      invokeTarget: {
+        lambdaEndpoint,
+        stage,
+        service,
+        functions: { suspend: 'wsChannelsSuspend', resume: 'wsChannelsResume' },
+      },
+      output: () => output,
+      invoke: (functionKey, event = {}) =>
+        invokeFunction(lambdaEndpoint, `${service}-${stage}-${functionKey}`, event),
+      setAppVersion: (version) => writeFile(versionFile, version),
+      registry: async () => {
+        const items: Array<{ connectionId: string; status: string }> = [];
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          const page = await documentClient.send(
+            new ScanCommand({
+              TableName: `${service}-${stage}-ws-channels-connections`,
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          for (const item of page.Items ?? []) {
+            items.push({ connectionId: String(item.connectionId), status: String(item.status) });
+          }
+          startKey = page.LastEvaluatedKey;
+        } while (startKey);
+        return items;
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * Starts the example before the tests of the enclosing suite and stops it after them, even when
+ * the start itself timed out; a failed test prints the end of the stack's output.
+ */
+export function useChatExample(options: ChatExampleOptions = {}): () => ChatExample {
+  let starting: Promise<ChatExample> | undefined;
+  let example: ChatExample | undefined;
+  beforeAll(async () => {
+    starting = startChatExample(options);
+    example = await starting;
+  }, 300_000);
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(() => {
+      if (example) console.error(`Chat example output (end):\n${example.output().slice(-20_000)}`);
+    });
+  });
+  afterAll(async () => {
+    const started = await starting?.catch(() => undefined);
+    await started?.stop();
+  });
+  return () => {
+    if (!example) throw new Error('the chat example did not start');
+    return example;
+  };
+}
