@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installTarball, packRepository } from '../support/pack.js';
 
 // The package as a user gets it: `npm pack` (which builds through prepack) makes the tarball,
 // unpacked as node_modules/ws-channels of an app folder, and each entry of its `exports` is
@@ -66,24 +67,11 @@ describe('the npm package (npm pack, unpacked, imported with Node resolution)', 
   beforeAll(async () => {
     // Prepare
     scratch = await mkdtemp(path.join(tmpdir(), 'ws-channels-pack-'));
-    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', scratch], {
-      cwd: repo,
-      env: environment,
-    });
-    const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as Array<{ filename: string }>;
-    if (!packed) throw new Error(`npm pack reported no tarball: ${stdout}`);
-    const tarball = path.join(scratch, packed.filename);
+    const tarball = await packRepository(scratch);
     files = (await run('tar', ['-tzf', tarball])).stdout.trim().split('\n');
 
     app = path.join(scratch, 'app');
-    const installed = path.join(app, 'node_modules', 'ws-channels');
-    await mkdir(installed, { recursive: true });
-    await run('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1']);
-    await writeFile(path.join(app, 'package.json'), '{"type":"module","private":true}\n');
-    for (const name of await readdir(path.join(repo, 'node_modules'))) {
-      if (name === 'ws-channels' || name.startsWith('.')) continue;
-      await symlink(path.join(repo, 'node_modules', name), path.join(app, 'node_modules', name));
-    }
+    const installed = await installTarball(app, tarball);
     bare = path.join(scratch, 'bare');
     await mkdir(path.join(bare, 'node_modules'), { recursive: true });
     await cp(installed, path.join(bare, 'node_modules', 'ws-channels'), { recursive: true });
@@ -104,6 +92,30 @@ describe('the npm package (npm pack, unpacked, imported with Node resolution)', 
     expect(outside.sort()).toEqual(['package/README.md', 'package/package.json']);
     expect(files.filter((file) => /test|\.ts$/.test(file.replace(/\.d\.ts$/, '')))).toEqual([]);
     expect(manifest.files).toEqual(['dist', 'plugins', 'README.md']);
+  });
+
+  it('declares every package its code imports as a dependency (osls zips no devDependency)', async () => {
+    // Prepare: the bare specifiers of every import, export and require in dist/ and plugins/.
+    const installed = path.join(app, 'node_modules', 'ws-channels');
+    const code = files
+      .map((file) => file.replace(/^package\//, ''))
+      .filter((file) => /^(dist|plugins)\/.*\.c?js$/.test(file));
+    const imported = new Set<string>();
+    for (const file of code) {
+      const source = await readFile(path.join(installed, file), 'utf8');
+      const specifiers = source.matchAll(
+        /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\(\s*|^import\s+)['"]([^'"]+)['"]/gm,
+      );
+      for (const [, specifier = ''] of specifiers) {
+        if (specifier.startsWith('.') || specifier.startsWith('node:')) continue;
+        const [scope = '', name = ''] = specifier.split('/');
+        imported.add(scope.startsWith('@') ? `${scope}/${name}` : scope);
+      }
+    }
+    // Assess
+    expect(imported.size).toBeGreaterThan(5);
+    const undeclared = [...imported].filter((name) => !(name in manifest.dependencies));
+    expect(undeclared).toEqual([]);
   });
 
   it('pins every dependency to an exact version', () => {
