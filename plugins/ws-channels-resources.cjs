@@ -124,6 +124,11 @@ function registryStatements({ tables, apiId, stage }) {
   ];
 }
 
+/** What a function in a VPC needs to manage its network interfaces (an AWS managed policy). */
+const VPC_ACCESS_POLICY = {
+  'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole',
+};
+
 const lambdaTrust = {
   Version: '2012-10-17',
   Statement: [
@@ -250,6 +255,7 @@ function codeDeployRole({ suspendName, resumeName }) {
 }
 
 module.exports = {
+  VPC_ACCESS_POLICY,
   LOGICAL_IDS,
   connectionsTable,
   runsTable,

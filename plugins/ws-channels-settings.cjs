@@ -168,6 +168,12 @@ class SettingsReader {
       this.#problem(key, value, expected);
       return undefined;
     }
+    // On AWS the stage is part of the callback URL; without it every post answers 403 (the
+    // functions' own check, functions/lib/config.ts, refuses it at cold start).
+    if (url.hostname.endsWith('.amazonaws.com') && url.pathname.replace(/\/+$/, '') === '') {
+      this.#problem(key, value, `${expected}, with the stage as its path`);
+      return undefined;
+    }
     return value.replace(/\/+$/, '');
   }
 }

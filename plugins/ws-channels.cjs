@@ -15,6 +15,8 @@ const PING_ROUTE = 'ws-channels.ping';
 const DEFAULT_OFFLINE_WEBSOCKET_PORT = 3001;
 /** The resource of the statement osls adds to its own role for WebSocket functions. */
 const WIDE_MANAGE_CONNECTIONS = 'execute-api:*:*:*/@connections/*';
+/** What a CodeDeploy hook's status is reported with. */
+const HOOK_STATUS_ACTION = 'codedeploy:PutLifecycleEventHookExecutionStatus';
 
 /** The keys of the functions the plugin adds (also the last part of their Lambda names). */
 const FUNCTION_KEYS = {
@@ -25,6 +27,8 @@ const FUNCTION_KEYS = {
 
 const isPlainObject = (value) =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
+
+const asList = (value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 /** The names listed in `plugins` (a list, or `{ modules: [...] }`). */
 function listedPlugins(plugins) {
@@ -45,10 +49,8 @@ function handlerBase(serviceDir) {
     existsSync(installed) && realpathSync(installed) === realpathSync(packageRoot)
       ? installed
       : packageRoot;
-  return path
-    .relative(serviceDir, path.join(root, 'dist', 'functions'))
-    .split(path.sep)
-    .join('/');
+  const relative = path.relative(serviceDir, path.join(root, 'dist', 'functions'));
+  return relative.split(path.sep).join('/');
 }
 
 const hasWebsocketEvent = (definition) =>
@@ -139,8 +141,15 @@ class WsChannelsPlugin {
     }
     if (problems.length > 0) this.fail(describeProblems(problems));
 
+    const base = handlerBase(this.serverless.serviceDir);
+    // osls zips only what is inside the service folder: a handler above it would deploy missing.
+    if (base.startsWith('../') || path.isAbsolute(base)) {
+      this.fail(
+        `ws-channels is installed outside the service folder (its handlers would be ${base}); osls packages only the service folder: install ws-channels in the service's own node_modules (in an npm workspace: npm install ws-channels --install-strategy=nested)`,
+      );
+    }
     const names = this.names(settings, stage, provider);
-    this.addFunctions(settings, names);
+    this.addFunctions(settings, names, base);
     this.addAppEnvironment(settings, names);
     this.addResources(settings, names);
     this.grantAppFunctions(names);
@@ -157,7 +166,8 @@ class WsChannelsPlugin {
     const functionName = (key) => `${service.service}-${stage}-${key}`;
     const stackName = naming.getStackName();
     const appLogicalId = naming.getLambdaLogicalId(settings.app);
-    const apiId = service.provider.websocketApiId ?? { Ref: naming.getWebsocketsApiLogicalId() };
+    // An existing API (provider.apiGateway.websocketApiId) has no WebsocketsApi resource to Ref.
+    const apiId = provider.getApiGatewayWebsocketApiId();
     return {
       stage,
       apiId,
@@ -203,9 +213,8 @@ class WsChannelsPlugin {
     return !Array.isArray(stages) || stages.length === 0 || stages.includes(stage);
   }
 
-  addFunctions(settings, names) {
+  addFunctions(settings, names, base) {
     const { service } = this.serverless;
-    const base = handlerBase(this.serverless.serviceDir);
     const runEnvironment = {
       CONNECTIONS_TABLE: settings.connectionsTable,
       RUNS_TABLE: settings.runsTable,
@@ -300,6 +309,13 @@ class WsChannelsPlugin {
       deploymentGroup: names.deploysGradually ? names.deploymentGroup : undefined,
     });
     added[ids.keepaliveRole] = resources.keepaliveRole({ pingName: names.ping });
+    // The added functions inherit provider.vpc; Lambda refuses a function in a VPC whose role may
+    // not manage its network interfaces.
+    if (service.provider.vpc !== undefined) {
+      for (const id of [ids.runRole, ids.keepaliveRole]) {
+        added[id].Properties.ManagedPolicyArns = [resources.VPC_ACCESS_POLICY];
+      }
+    }
 
     if (!isPlainObject(service.custom)) service.custom = {};
     if (!isPlainObject(service.custom.deploymentSettings)) service.custom.deploymentSettings = {};
@@ -358,19 +374,26 @@ class WsChannelsPlugin {
   }
 
   /**
-   * osls gives the framework's role ManageConnections on every API of every account and region
-   * (the WIDE_MANAGE_CONNECTIONS resource) once there is a WebSocket event; the statement the
-   * plugin appended names this API and stage, so the wide one goes.
+   * The framework's role, which the app's functions run with, loses two statements:
+   * - the canary plugin's codedeploy:PutLifecycleEventHookExecutionStatus: only suspend and
+   *   resume report a hook's status (their own role may); an app function that could would be
+   *   able to report Succeeded over their verdict;
+   * - osls's ManageConnections on every API of every account and region (the
+   *   WIDE_MANAGE_CONNECTIONS resource), once the plugin appended one that names this API and
+   *   stage.
    */
   narrowFrameworkRole() {
-    if (!this.grantedFrameworkRole) return;
     const provider = this.serverless.getProvider('aws');
     const template = this.serverless.service.provider.compiledCloudFormationTemplate;
     const role = template.Resources?.[provider.naming.getRoleLogicalId()];
     const document = role?.Properties?.Policies?.[0]?.PolicyDocument;
     if (!Array.isArray(document?.Statement)) return;
+    const grantsHookStatus = (statement) => asList(statement.Action).includes(HOOK_STATUS_ACTION);
+    const isWideManageConnections = (statement) =>
+      this.grantedFrameworkRole &&
+      JSON.stringify(statement.Resource ?? '').includes(WIDE_MANAGE_CONNECTIONS);
     document.Statement = document.Statement.filter(
-      (statement) => !JSON.stringify(statement.Resource ?? '').includes(WIDE_MANAGE_CONNECTIONS),
+      (statement) => !grantsHookStatus(statement) && !isWideManageConnections(statement),
     );
   }
 

@@ -1,15 +1,17 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { installTarball, packRepository } from '../support/pack.js';
 import {
   asArray,
   type CloudFormationResource,
   type CloudFormationTemplate,
   iamStatements,
+  packageService,
   packageTemplate,
   websocketDeploymentIds,
   websocketDeploymentNames,
@@ -94,37 +96,17 @@ describe('the Serverless plugin (plugins: [ws-channels], osls package)', () => {
   let scratch: string;
   let service: string;
   let template: CloudFormationTemplate;
+  let zipped: string[];
   let again: CloudFormationTemplate;
+  let existingApi: CloudFormationTemplate;
   let refused: { code: number; output: string };
 
   beforeAll(async () => {
     // Prepare
     scratch = await mkdtemp(path.join(tmpdir(), 'ws-channels-plugin-'));
-    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', scratch], {
-      cwd: repo,
-      env: environment,
-    });
-    const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as Array<{ filename: string }>;
-    if (!packed) throw new Error(`npm pack reported no tarball: ${stdout}`);
     service = path.join(scratch, 'service');
-    const installed = path.join(service, 'node_modules', 'ws-channels');
-    await mkdir(installed, { recursive: true });
+    await installTarball(service, await packRepository(scratch));
     await mkdir(path.join(service, 'src'));
-    await run('tar', [
-      '-xzf',
-      path.join(scratch, packed.filename),
-      '-C',
-      installed,
-      '--strip-components=1',
-    ]);
-    for (const name of await readdir(path.join(repo, 'node_modules'))) {
-      if (name === 'ws-channels' || name.startsWith('.')) continue;
-      await symlink(
-        path.join(repo, 'node_modules', name),
-        path.join(service, 'node_modules', name),
-      );
-    }
-    await writeFile(path.join(service, 'package.json'), '{"type":"module","private":true}\n');
     await writeFile(
       path.join(service, 'src', 'chat.js'),
       'export const handler = async () => ({ statusCode: 200 });\n',
@@ -136,9 +118,31 @@ describe('the Serverless plugin (plugins: [ws-channels], osls package)', () => {
       serviceYaml('    concurrency: 0\n    trafficShifting: Fast'),
     );
 
+    // An app on an API that exists already, in a VPC.
+    await writeFile(
+      path.join(service, 'serverless-existing-api.yml'),
+      serviceYaml('    app: chat').replace(
+        '  region: us-east-1\n',
+        [
+          '  region: us-east-1',
+          '  apiGateway:',
+          '    websocketApiId: abc123',
+          '  vpc:',
+          '    securityGroupIds: [sg-0123]',
+          '    subnetIds: [subnet-0123]',
+          '',
+        ].join('\n'),
+      ),
+    );
+
     // Act
-    template = await packageTemplate('dev', service);
+    const packaged = await packageService({ serviceDir: service });
+    template = packaged.template;
+    zipped = Object.values(packaged.zips).flat();
     again = await packageTemplate('dev', service);
+    existingApi = (
+      await packageService({ serviceDir: service, config: 'serverless-existing-api.yml' })
+    ).template;
     refused = await packageRefused(service, 'serverless-wrong.yml');
   }, 180_000);
 
@@ -187,6 +191,39 @@ describe('the Serverless plugin (plugins: [ws-channels], osls package)', () => {
     expect(resource('wsDashchannelsPeriodpingWebsocketsRoute').Properties?.RouteKey).toBe(
       'ws-channels.ping',
     );
+  });
+
+  it('zips the handlers it names', () => {
+    // Assess: osls zips the service folder; a handler outside the zip would deploy missing.
+    for (const file of ['suspend', 'resume', 'ping']) {
+      expect(zipped).toContain(`node_modules/ws-channels/dist/functions/${file}.js`);
+    }
+  });
+
+  it('on an existing API, names that API and no WebsocketsApi resource; in a VPC, lets its roles manage network interfaces', () => {
+    // Prepare
+    const text = JSON.stringify(existingApi);
+    const role = (logicalId: string) => existingApi.Resources[logicalId]?.Properties ?? {};
+    const variables = (
+      existingApi.Resources.WsChannelsSuspendLambdaFunction?.Properties?.Environment as {
+        Variables?: Record<string, unknown>;
+      }
+    )?.Variables;
+    // Assess
+    expect(existingApi.Resources.WebsocketsApi).toBeUndefined();
+    expect(text).not.toContain('"Ref":"WebsocketsApi"');
+    expect(variables?.WEBSOCKET_ENDPOINT).toEqual({
+      'Fn::Sub': [
+        'https://${ApiId}.execute-api.${AWS::Region}.amazonaws.com/dev',
+        { ApiId: 'abc123' },
+      ],
+    });
+    const vpcAccess = {
+      'Fn::Sub':
+        'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole',
+    };
+    expect(role('WsChannelsRunRole').ManagedPolicyArns).toEqual([vpcAccess]);
+    expect(role('WsChannelsKeepaliveRole').ManagedPolicyArns).toEqual([vpcAccess]);
   });
 
   it('gives the app function the registry environment and the run functions theirs', () => {
@@ -287,6 +324,9 @@ describe('the Serverless plugin (plugins: [ws-channels], osls package)', () => {
     const appActions = statements
       .filter(({ owner }) => owner === 'IamRoleLambdaExecution')
       .flatMap(({ statement }) => asArray(statement.Action));
+    // Only suspend and resume report a hook's status: an app function that could would be able
+    // to report Succeeded over their verdict (the canary plugin grants it to the framework role).
+    expect(appActions).not.toContain('codedeploy:PutLifecycleEventHookExecutionStatus');
     expect(appActions).toEqual(
       expect.arrayContaining([
         'dynamodb:PutItem',

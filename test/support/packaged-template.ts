@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
@@ -31,6 +31,20 @@ export async function packageTemplate(
   stage = 'dev',
   serviceDir = projectRoot,
 ): Promise<CloudFormationTemplate> {
+  return (await packageService({ stage, serviceDir })).template;
+}
+
+/**
+ * `osls package` of a service: its template, and the files of each zip it made (one per
+ * service unless functions are packaged one by one), by the zip's name.
+ */
+export async function packageService(options: {
+  stage?: string;
+  serviceDir: string;
+  /** Another file than serverless.yml (`--config`). */
+  config?: string;
+}): Promise<{ template: CloudFormationTemplate; zips: Record<string, string[]> }> {
+  const { stage = 'dev', serviceDir } = options;
   const folder = await mkdtemp(join(tmpdir(), 'ws-channels-package-'));
   try {
     const environment: NodeJS.ProcessEnv = { ...process.env, SLS_TELEMETRY_DISABLED: '1' };
@@ -51,11 +65,19 @@ export async function packageTemplate(
         stage,
         '--package',
         folder,
+        ...(options.config ? ['--config', options.config] : []),
       ],
       { cwd: serviceDir, env: environment, timeout: 120_000 },
     );
     const text = await readFile(join(folder, 'cloudformation-template-update-stack.json'), 'utf8');
-    return JSON.parse(text) as CloudFormationTemplate;
+    const zips: Record<string, string[]> = {};
+    for (const name of (await readdir(folder)).filter((file) => file.endsWith('.zip'))) {
+      const { stdout } = await promisify(execFile)('unzip', ['-Z1', join(folder, name)], {
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      zips[name] = stdout.trim().split('\n');
+    }
+    return { template: JSON.parse(text) as CloudFormationTemplate, zips };
   } finally {
     await rm(folder, { recursive: true, force: true });
   }

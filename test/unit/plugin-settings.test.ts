@@ -191,6 +191,11 @@ describe('custom.wsChannels', () => {
       'custom.wsChannels.websocketEndpoint is "ws://localhost:3001"; expected an http(s) URL',
     ],
     [
+      'websocketEndpoint',
+      'https://abc123.execute-api.us-east-1.amazonaws.com/',
+      'custom.wsChannels.websocketEndpoint is "https://abc123.execute-api.us-east-1.amazonaws.com/"; expected an http(s) URL such as https://{apiId}.execute-api.{region}.amazonaws.com/{stage}, or a CloudFormation intrinsic ({ "Fn::Sub": … }), with the stage as its path',
+    ],
+    [
       'colour',
       'blue',
       'custom.wsChannels.colour is not a setting of ws-channels; expected one of app, connectionsTable,',
@@ -318,6 +323,20 @@ describe('the plugin with wrong settings', () => {
     expect(initialize).toThrow(FrameworkError);
     expect(initialize).toThrow(
       /ws-channels: 2 settings are wrong:\n {2}- custom\.wsChannels\.app is "nope".*\n {2}- custom\.wsChannels\.suspendShards is 999; expected a whole number from 1 to 256/,
+    );
+  });
+
+  it('refuses a ws-channels installed outside the service folder, which osls would not zip', () => {
+    // Prepare: valid settings, and a service folder with no node_modules/ws-channels of its own
+    // (a workspace that hoisted it): the handlers would be ../…/dist/functions.
+    const serverless = fakeServerless({ wsChannels: { app: 'chat' } });
+    const plugin = new WsChannelsPlugin(serverless, {}, {});
+    // Act
+    const initialize = () => plugin.hooks.initialize?.();
+    // Assess
+    expect(initialize).toThrow(FrameworkError);
+    expect(initialize).toThrow(
+      /ws-channels is installed outside the service folder \(its handlers would be \.\.\/.*dist\/functions\)/,
     );
   });
 
