@@ -1,12 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
 import { ChannelsClient } from '../../client/ws-channels-client.js';
 import { chatExampleTimings, useChatExample } from '../support/chat-example.js';
 import { playDeployment } from '../support/codedeploy-driver.js';
-import {
-  type CodeDeployEmulator,
-  startCodeDeployEmulator,
-} from '../support/codedeploy-emulator.js';
+import { useCodeDeployEmulator } from '../support/stack-fixture.js';
 import { waitUntil } from '../support/ws-clients.js';
 
 // The example app, examples/chat, installed from the packed tarball and run in serverless-offline
@@ -100,16 +97,8 @@ function endChatClient(client: ChatClient): void {
 }
 
 describe('the chat example through a deployment (npm pack, npm install, osls offline)', () => {
-  let emulator: CodeDeployEmulator | undefined;
-  // Registered before the example's hooks: the emulator starts before the stack, stops after it.
-  beforeAll(async () => {
-    emulator = await startCodeDeployEmulator();
-  });
-  afterAll(() => emulator?.stop());
-  const codeDeploy = () => {
-    if (!emulator) throw new Error('the CodeDeploy emulator did not start');
-    return emulator;
-  };
+  // Before the example's fixture: the emulator starts before the stack and stops after it.
+  const codeDeploy = useCodeDeployEmulator();
   const chat = useChatExample({
     environment: () => ({
       AWS_ENDPOINT_URL_CODEDEPLOY: codeDeploy().endpoint,

@@ -16,6 +16,7 @@ import {
   stopProcessGroup,
   waitForReady,
 } from '../../scripts/lib/local-stack.js';
+import { packRepository } from './pack.js';
 
 // The example app examples/chat as a user runs it: the repo packed with `npm pack`, the example
 // copied to a scratch folder and installed there with `npm install` (ws-channels from the
@@ -78,13 +79,7 @@ export const chatExampleTimings: Record<string, number> = {};
 export async function installChatExample(scratch: string): Promise<string> {
   const environment = { ...process.env, npm_config_update_notifier: 'false' };
   let started = Date.now();
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', scratch], {
-    cwd: projectRoot,
-    env: environment,
-    timeout: 120_000,
-  });
-  const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as Array<{ filename: string }>;
-  if (!packed) throw new Error(`npm pack reported no tarball: ${stdout}`);
+  await packRepository(scratch);
   chatExampleTimings.packMs = Date.now() - started;
 
   const folder = path.join(scratch, 'examples', 'chat');
@@ -98,7 +93,7 @@ export async function installChatExample(scratch: string): Promise<string> {
   await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], {
     cwd: folder,
     env: environment,
-    timeout: 300_000,
+    timeout: 240_000,
   });
   chatExampleTimings.installMs = Date.now() - started;
   return folder;
@@ -221,22 +216,27 @@ export async function startChatExample(options: ChatExampleOptions = {}): Promis
  * Starts the example before the tests of the enclosing suite and stops it after them, even when
  * the start itself timed out; a failed test prints the end of the stack's output.
  */
+// The start's own bounds added up: npm pack (120 s), npm install (240 s), the ready line (120 s).
+const startBoundMs = 480_000;
+
 export function useChatExample(options: ChatExampleOptions = {}): () => ChatExample {
   let starting: Promise<ChatExample> | undefined;
   let example: ChatExample | undefined;
   beforeAll(async () => {
     starting = startChatExample(options);
     example = await starting;
-  }, 300_000);
+  }, startBoundMs + 60_000);
   beforeEach(({ onTestFailed }) => {
     onTestFailed(() => {
       if (example) console.error(`Chat example output (end):\n${example.output().slice(-20_000)}`);
     });
   });
+  // Waits for a start that beforeAll gave up on, so that its stack is stopped too: longer than
+  // what is left of the start's bounds.
   afterAll(async () => {
     const started = await starting?.catch(() => undefined);
     await started?.stop();
-  });
+  }, startBoundMs + 60_000);
   return () => {
     if (!example) throw new Error('the chat example did not start');
     return example;

@@ -69,6 +69,22 @@ export function useLocalStack(options: LocalStackOptions = {}): () => StackFixtu
 }
 
 /**
+ * A CodeDeploy emulator for the enclosing suite. Call it before the stack's fixture: its hooks,
+ * registered first, start it before the stack and stop it after.
+ */
+export function useCodeDeployEmulator(): () => CodeDeployEmulator {
+  let emulator: CodeDeployEmulator | undefined;
+  beforeAll(async () => {
+    emulator = await startCodeDeployEmulator();
+  });
+  afterAll(() => emulator?.stop());
+  return () => {
+    if (!emulator) throw new Error('the CodeDeploy emulator did not start');
+    return emulator;
+  };
+}
+
+/**
  * A local stack whose hooks report to a CodeDeploy emulator (AWS_ENDPOINT_URL_CODEDEPLOY): the
  * emulator starts before the stack and stops after it.
  */
@@ -79,16 +95,7 @@ export function useLocalStackWithCodeDeploy(
   localStack: () => StackFixture;
   codeDeploy: () => CodeDeployEmulator;
 } {
-  let emulator: CodeDeployEmulator | undefined;
-  // Registered before the stack's hooks, so it starts before the stack and stops after it.
-  beforeAll(async () => {
-    emulator = await startCodeDeployEmulator();
-  });
-  afterAll(() => emulator?.stop());
-  const codeDeploy = () => {
-    if (!emulator) throw new Error('the CodeDeploy emulator did not start');
-    return emulator;
-  };
+  const codeDeploy = useCodeDeployEmulator();
   const localStack = useLocalStack({
     ...options,
     environment: () => ({ ...environment, AWS_ENDPOINT_URL_CODEDEPLOY: codeDeploy().endpoint }),
