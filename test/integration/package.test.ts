@@ -4,13 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installTarball, packRepository } from '../support/pack.js';
+import { packRepository } from '../support/pack.js';
 
 // The package as a user gets it: `npm pack` (which builds through prepack) makes the tarball,
-// unpacked as node_modules/ws-channels of an app folder, and each entry of its `exports` is
-// imported by plain `node` (no tsx), with Node's own resolution. The app's other node_modules are
-// links to the repo's, so the test needs no registry; the client entry gets a folder with nothing
-// else in it.
+// `npm install` puts it in an empty app folder (its dependencies from the registry, through npm's
+// cache), and each entry of its `exports` is imported by plain `node` (no tsx), with Node's own
+// resolution. The client entry gets a folder with nothing else in it.
 
 const run = promisify(execFile);
 const repo = path.resolve(import.meta.dirname, '../..');
@@ -53,7 +52,7 @@ async function exportedNames(folder: string, specifier: string): Promise<string[
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '[]') as string[];
 }
 
-describe('the npm package (npm pack, unpacked, imported with Node resolution)', () => {
+describe('the npm package (npm pack, npm install into an empty folder, imported with Node resolution)', () => {
   let scratch: string;
   let files: string[];
   let app: string;
@@ -71,12 +70,30 @@ describe('the npm package (npm pack, unpacked, imported with Node resolution)', 
     files = (await run('tar', ['-tzf', tarball])).stdout.trim().split('\n');
 
     app = path.join(scratch, 'app');
-    const installed = await installTarball(app, tarball);
+    await mkdir(app);
+    await writeFile(path.join(app, 'package.json'), '{"type":"module","private":true}\n');
+    // @types/node for the type-check below, at the repo's version.
+    const { devDependencies } = JSON.parse(
+      await readFile(path.join(repo, 'package.json'), 'utf8'),
+    ) as { devDependencies: Record<string, string> };
+    await run(
+      'npm',
+      [
+        'install',
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+        tarball,
+        `@types/node@${devDependencies['@types/node']}`,
+      ],
+      { cwd: app, env: environment, timeout: 120_000 },
+    );
+    const installed = path.join(app, 'node_modules', 'ws-channels');
     bare = path.join(scratch, 'bare');
     await mkdir(path.join(bare, 'node_modules'), { recursive: true });
     await cp(installed, path.join(bare, 'node_modules', 'ws-channels'), { recursive: true });
     manifest = JSON.parse(await readFile(path.join(installed, 'package.json'), 'utf8'));
-  }, 90_000);
+  }, 240_000);
 
   afterAll(async () => {
     if (scratch) await rm(scratch, { recursive: true, force: true });
