@@ -273,6 +273,10 @@ describe('the chat example through a deployment (npm pack, npm install, osls off
     ]) {
       expect(packages, tool).not.toContain(tool);
     }
+    // The page's function may only log: the registry's statements are the chat's alone.
+    expect(template.Resources.WebLambdaFunction?.Properties?.Role).toEqual({
+      'Fn::GetAtt': ['WebRole', 'Arn'],
+    });
     expect(template.Resources.ChatLambdaFunctionAliasLive?.UpdatePolicy).toMatchObject({
       CodeDeployLambdaAliasUpdate: {
         BeforeAllowTrafficHook: { Ref: 'WsChannelsSuspendLambdaFunction' },
