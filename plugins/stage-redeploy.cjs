@@ -131,3 +131,4 @@ class StageRedeploy {
 
 module.exports = StageRedeploy;
 module.exports.renameWebsocketDeployment = renameWebsocketDeployment;
+module.exports.asList = asList;

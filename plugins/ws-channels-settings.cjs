@@ -299,6 +299,8 @@ function describeProblems(problems) {
 module.exports = {
   readSettings,
   describeProblems,
+  isPlainObject,
+  hasWebsocketEvent,
   KNOWN_KEYS,
   TRAFFIC_SHIFTING_TYPES,
   INTEGER_RANGES,

@@ -5,8 +5,13 @@
 // registry middleware reads, and the stage redeploy (plugins/stage-redeploy.cjs).
 const { existsSync, realpathSync } = require('node:fs');
 const path = require('node:path');
-const { renameWebsocketDeployment } = require('./stage-redeploy.cjs');
-const { readSettings, describeProblems } = require('./ws-channels-settings.cjs');
+const { asList, renameWebsocketDeployment } = require('./stage-redeploy.cjs');
+const {
+  readSettings,
+  describeProblems,
+  isPlainObject,
+  hasWebsocketEvent,
+} = require('./ws-channels-settings.cjs');
 const resources = require('./ws-channels-resources.cjs');
 
 const PACKAGE_NAME = 'ws-channels';
@@ -24,11 +29,6 @@ const FUNCTION_KEYS = {
   resume: 'wsChannelsResume',
   ping: 'wsChannelsPing',
 };
-
-const isPlainObject = (value) =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
-
-const asList = (value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 /** The names listed in `plugins` (a list, or `{ modules: [...] }`). */
 function listedPlugins(plugins) {
@@ -52,10 +52,6 @@ function handlerBase(serviceDir) {
   const relative = path.relative(serviceDir, path.join(root, 'dist', 'functions'));
   return relative.split(path.sep).join('/');
 }
-
-const hasWebsocketEvent = (definition) =>
-  Array.isArray(definition?.events) &&
-  definition.events.some((event) => isPlainObject(event) && event.websocket !== undefined);
 
 /** A provider role osls builds itself (statements are appended) versus a role of the team's. */
 const isFrameworkRole = (role) =>
