@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.js';
-import { useChatExample } from '../support/chat-example.js';
+import { receivedSends, useChatExample } from '../support/chat-example.js';
 import { waitUntil } from '../support/ws-clients.js';
 
 // The client helper in a real browser: the example chat's own page (examples/chat/web), served by
@@ -122,9 +122,7 @@ describe('the chat page in Chromium through a suspend and a resume (client helpe
       expect(await page.isVisible('#banner')).toBe(false);
     }
     // Assess: the chat received what each page held once, in the order it was typed.
-    const received = [...example.output().matchAll(/message:(\{"action":"send".*)$/gm)].map(
-      (match) => JSON.parse(match[1] ?? '{}') as { name: string; text: string },
-    );
+    const received = receivedSends(example.output());
     for (const [name, texts] of Object.entries(typedWhileSuspended)) {
       const greeting = name === 'alice' ? 'hello bob' : 'hi alice';
       expect(

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
 import { ChannelsClient } from '../../client/ws-channels-client.js';
-import { chatExampleTimings, useChatExample } from '../support/chat-example.js';
+import { chatExampleTimings, receivedSends, useChatExample } from '../support/chat-example.js';
 import { playDeployment } from '../support/codedeploy-driver.js';
 import { packageService } from '../support/packaged-template.js';
 import { useCodeDeployEmulator } from '../support/stack-fixture.js';
@@ -161,9 +161,7 @@ describe('the chat example through a deployment (npm pack, npm install, osls off
     // every message once. The order of the copies is not checked: API Gateway (and
     // serverless-offline) invokes the function once per message, concurrently, so the burst of
     // held messages a resume lets go is broadcast in no set order, by any version of the chat.
-    const received = [...example.output().matchAll(/message:(\{"action":"send".*)$/gm)].map(
-      (match) => JSON.parse(match[1] ?? '{}') as { name: string; id: string },
-    );
+    const received = receivedSends(example.output());
     for (const sender of clients) {
       const ids = sender.sent.map((message) => message.id);
       expect(

@@ -50,6 +50,24 @@ export interface ChatExample {
   stop(): Promise<void>;
 }
 
+/** A `send` the chat received: its body as the client sent it. */
+export interface ReceivedSend {
+  room: string;
+  name: string;
+  id: string;
+  text: string;
+}
+
+/**
+ * The `send` messages the chat received, in the order serverless-offline printed them
+ * ("message:<text>" lines, printed with SLS_LOG_LEVEL=debug).
+ */
+export function receivedSends(output: string): ReceivedSend[] {
+  return [...output.matchAll(/message:(\{"action":"send".*)$/gm)].map(
+    (match) => JSON.parse(match[1] ?? '{}') as ReceivedSend,
+  );
+}
+
 export interface ChatExampleOptions {
   /** The version the chat stamps before any setAppVersion; default '1'. */
   appVersion?: string;
