@@ -1,6 +1,6 @@
 // The settings of the ws-channels Serverless plugin (`custom.wsChannels`), checked once, with
 // every problem listed in one message: a team fixes its serverless.yml in one round trip, as
-// the functions' own configuration does (functions/lib/config.ts, whose ranges these follow).
+// the functions' own configuration does (functions/config/read-config.ts, whose ranges these follow).
 
 const SETTINGS_PATH = 'custom.wsChannels';
 
@@ -19,7 +19,7 @@ const TRAFFIC_SHIFTING_TYPES = [
 
 const NEW_CONNECTIONS_POLICIES = ['hold', 'allow'];
 
-/** Whole-number settings and their ranges (functions/lib/config.ts reads the same ones). */
+/** Whole-number settings and their ranges (functions/config/read-config.ts reads the same ones). */
 const INTEGER_RANGES = {
   concurrency: { min: 1, max: 900 },
   postTimeoutMs: { min: 10, max: 60_000 },
@@ -169,7 +169,7 @@ class SettingsReader {
       return undefined;
     }
     // On AWS the stage is part of the callback URL; without it every post answers 403 (the
-    // functions' own check, functions/lib/config.ts, refuses it at cold start).
+    // functions' own check, functions/config/read-config.ts, refuses it at cold start).
     if (url.hostname.endsWith('.amazonaws.com') && url.pathname.replace(/\/+$/, '') === '') {
       this.#problem(key, value, `${expected}, with the stage as its path`);
       return undefined;

@@ -5,14 +5,14 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { managementApiClient } from '../../functions/lib/aws/management-api.js';
-import { DynamoDBResumeStore } from '../../functions/lib/aws/resume-store.js';
-import { DynamoDBRunLease, DynamoDBRunRecords } from '../../functions/lib/aws/run-table.js';
-import { SignedManagementApiPoster } from '../../functions/lib/aws/signed-poster.js';
-import { runChannels } from '../../functions/lib/core/channel-run.js';
-import { parseInvocation } from '../../functions/lib/core/events.js';
-import type { Logger, MessagePoster } from '../../functions/lib/core/ports.js';
-import { systemClock } from '../../functions/lib/core/ports.js';
+import { managementApiClient } from '../../functions/aws/management-api.js';
+import { DynamoDBResumeStore } from '../../functions/aws/resume-store.js';
+import { DynamoDBRunLease, DynamoDBRunRecords } from '../../functions/aws/run-table.js';
+import { SignedManagementApiPoster } from '../../functions/aws/signed-poster.js';
+import { parseInvocation } from '../../functions/core/invocation/parse.js';
+import type { Logger, MessagePoster } from '../../functions/core/ports.js';
+import { systemClock } from '../../functions/core/ports.js';
+import { runChannels } from '../../functions/core/run/run-channels.js';
 
 // The contenders of `npm run bench` (three, and the store's ceiling to explain the figures).
 // Each runs in a process of its own (contender-process.ts) so that its CPU time and peak RSS are

@@ -5,7 +5,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ChannelsClient } from '../../client/ws-channels-client.js';
-import { type ControlFrame, encodeFrame } from '../../functions/lib/core/frames.js';
+import { type ControlFrame, encodeFrame } from '../../functions/core/protocol/frames.js';
 import { useLocalStack } from '../support/stack-fixture.js';
 import { type TestClient, waitUntil } from '../support/ws-clients.js';
 

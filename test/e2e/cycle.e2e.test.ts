@@ -1,6 +1,6 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { shardOf } from '../../functions/lib/core/pages.js';
+import { shardOf } from '../../functions/core/registry/pages.js';
 import { invokeRun } from '../../scripts/lib/invoke.js';
 import { useLocalStackWithCodeDeploy } from '../support/stack-fixture.js';
 import { type TestClient, waitUntil } from '../support/ws-clients.js';

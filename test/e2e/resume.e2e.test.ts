@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { shardOf } from '../../functions/lib/core/pages.js';
+import { shardOf } from '../../functions/core/registry/pages.js';
 import { invokeRun } from '../../scripts/lib/invoke.js';
 import { useLocalStack } from '../support/stack-fixture.js';
 import type { TestClient } from '../support/ws-clients.js';

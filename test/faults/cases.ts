@@ -1,4 +1,4 @@
-import { emptyCounts } from '../../functions/lib/core/outcome.js';
+import { emptyCounts } from '../../functions/core/run/outcome.js';
 import { expireHookClaim, expireLease, runUntilKilled } from '../support/run-process.js';
 import { expectEqual, type FaultCase, hookEvent, idsWith } from './fault-case.js';
 

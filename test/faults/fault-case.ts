@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClientFrom } from '../../functions/lib/aws/dynamodb.js';
+import { documentClientFrom } from '../../functions/aws/dynamodb.js';
 import {
   type CodeDeployEmulator,
   type CodeDeployEmulatorOptions,

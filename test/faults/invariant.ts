@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { readConnections } from '../../functions/lib/aws/dynamodb.js';
+import { readConnections } from '../../functions/aws/dynamodb.js';
 import type { CodeDeployEmulator } from '../support/codedeploy-emulator.js';
 import type { Behaviour } from '../support/management-api-behaviours.js';
 import { frameTypeOf } from '../support/management-api-emulator.js';

@@ -1,8 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DynamoDBConnectionRegistry } from '../../functions/lib/aws/connection-registry.js';
-import { documentClientFrom } from '../../functions/lib/aws/dynamodb.js';
+import { DynamoDBConnectionRegistry } from '../../functions/aws/connection-registry.js';
+import { documentClientFrom } from '../../functions/aws/dynamodb.js';
 import {
   createTestTables,
   deleteTestTables,

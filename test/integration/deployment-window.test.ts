@@ -1,9 +1,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { DynamoDBDeploymentWindow, windowId } from '../../functions/lib/aws/deployment-window.js';
-import { documentClientFrom } from '../../functions/lib/aws/dynamodb.js';
-import { PreconditionFailedError } from '../../functions/lib/errors.js';
+import { DynamoDBDeploymentWindow, windowId } from '../../functions/aws/deployment-window.js';
+import { documentClientFrom } from '../../functions/aws/dynamodb.js';
+import { PreconditionFailedError } from '../../functions/core/errors.js';
 import {
   createTestTables,
   deleteTestTables,

@@ -11,7 +11,7 @@ import {
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { documentClientFrom } from '../../functions/lib/aws/dynamodb.js';
+import { documentClientFrom } from '../../functions/aws/dynamodb.js';
 import {
   type DynamoDBFaultProxy,
   type DynamoDBFaultRule,

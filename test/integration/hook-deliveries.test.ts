@@ -2,7 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { documentClientFrom } from '../../functions/lib/aws/dynamodb.js';
+import { documentClientFrom } from '../../functions/aws/dynamodb.js';
 import {
   type CodeDeployEmulator,
   startCodeDeployEmulator,

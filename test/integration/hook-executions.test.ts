@@ -1,13 +1,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { documentClientFrom } from '../../functions/lib/aws/dynamodb.js';
-import {
-  DynamoDBHookExecutions,
-  hookExecutionKey,
-} from '../../functions/lib/aws/hook-executions.js';
-import type { LifecycleHook } from '../../functions/lib/core/ports.js';
-import { PreconditionFailedError } from '../../functions/lib/errors.js';
+import { documentClientFrom } from '../../functions/aws/dynamodb.js';
+import { DynamoDBHookExecutions, hookExecutionKey } from '../../functions/aws/hook-executions.js';
+import { PreconditionFailedError } from '../../functions/core/errors.js';
+import type { LifecycleHook } from '../../functions/core/ports.js';
 import {
   createTestTables,
   deleteTestTables,

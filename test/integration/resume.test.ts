@@ -2,7 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { documentClientFrom } from '../../functions/lib/aws/dynamodb.js';
+import { documentClientFrom } from '../../functions/aws/dynamodb.js';
 import {
   type CodeDeployEmulator,
   startCodeDeployEmulator,
@@ -21,7 +21,7 @@ import {
   testClient,
 } from '../support/tables.js';
 
-// The resume Lambda's handler, as deployed (functions/resume.ts), against DynamoDB Local, a
+// The resume Lambda's handler, as deployed (functions/handlers/resume.ts), against DynamoDB Local, a
 // Management API emulator answering each connection its own way, and a CodeDeploy emulator.
 
 const mix: Array<[Behaviour, number]> = [

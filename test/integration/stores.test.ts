@@ -5,20 +5,16 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { documentClientFrom } from '../../functions/lib/aws/dynamodb.js';
-import { DynamoDBResumeStore } from '../../functions/lib/aws/resume-store.js';
-import {
-  DynamoDBRunLease,
-  DynamoDBRunRecords,
-  leaseId,
-} from '../../functions/lib/aws/run-table.js';
-import { DynamoDBSuspendStore } from '../../functions/lib/aws/suspend-store.js';
-import type { ChannelTarget, RunIdentity, StoreSession } from '../../functions/lib/core/ports.js';
+import { documentClientFrom } from '../../functions/aws/dynamodb.js';
+import { DynamoDBResumeStore } from '../../functions/aws/resume-store.js';
+import { DynamoDBRunLease, DynamoDBRunRecords, leaseId } from '../../functions/aws/run-table.js';
+import { DynamoDBSuspendStore } from '../../functions/aws/suspend-store.js';
 import {
   PreconditionFailedError,
   RegistryNotDetectedError,
   RunInProgressError,
-} from '../../functions/lib/errors.js';
+} from '../../functions/core/errors.js';
+import type { ChannelTarget, RunIdentity, StoreSession } from '../../functions/core/ports.js';
 import { RecordingLogger } from '../support/fakes.js';
 import { seedConnections, suspendedItem } from '../support/seed.js';
 import {

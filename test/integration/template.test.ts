@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { pingRouteKey } from '../../functions/lib/core/websocket-routes.js';
+import { pingRouteKey } from '../../functions/core/protocol/routes.js';
 import {
   asArray,
   type CloudFormationTemplate,

@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import type { TestTables } from './tables.js';
 
-// The resume function as deployed (functions/resume.ts), on local endpoints: the environment it
+// The resume function as deployed (functions/handlers/resume.ts), on local endpoints: the environment it
 // reads at its first invocation, set before it is imported, and put back after.
 
 export type DeployedHandler = (
@@ -15,7 +15,7 @@ export interface LocalEndpoints {
   codeDeploy: string;
 }
 
-/** Imports functions/resume.ts with the environment pointing at `endpoints` and `tables`. */
+/** Imports functions/handlers/resume.ts with the environment pointing at `endpoints` and `tables`. */
 export async function importDeployedResume(
   tables: TestTables,
   endpoints: LocalEndpoints,
@@ -36,7 +36,7 @@ export async function importDeployedResume(
     POWERTOOLS_METRICS_NAMESPACE: 'ws-channels-test',
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
-  const { handler } = (await import('../../functions/resume.js')) as unknown as {
+  const { handler } = (await import('../../functions/handlers/resume.js')) as unknown as {
     handler: DeployedHandler;
   };
   return {

@@ -1,3 +1,4 @@
+import { RunInProgressError } from '../../functions/core/errors.js';
 import type {
   ChannelStore,
   ChannelTarget,
@@ -16,8 +17,7 @@ import type {
   RunState,
   StoreSession,
   WriteFate,
-} from '../../functions/lib/core/ports.js';
-import { RunInProgressError } from '../../functions/lib/errors.js';
+} from '../../functions/core/ports.js';
 
 // In-memory fakes of the run's ports, for unit tests of the core.
 

@@ -5,7 +5,7 @@ import type {
   HookStatus,
   LifecycleHook,
   RunKind,
-} from '../../functions/lib/core/ports.js';
+} from '../../functions/core/ports.js';
 
 // The hook executions as DynamoDBHookExecutions keeps them, in memory: a claim succeeds on no
 // item or an in-progress one past its time, only the owner completes, only a completed one is

@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 
-// One suspend or resume invocation of the Lambda handler as deployed (functions/suspend.ts,
+// One suspend or resume invocation of the Lambda handler as deployed (functions/handlers/suspend.ts,
 // resume.ts), in a process of its own so that a test can SIGKILL it mid-run. The parent
 // (run-process.ts) passes the environment and the event; the child prints one line
 // `RUN_RESULT {json}` with the summary or the error, then exits.
@@ -21,8 +21,8 @@ const context = {
 } as unknown as Context;
 
 const { handler } = (kind === 'suspend'
-  ? await import('../../functions/suspend.js')
-  : await import('../../functions/resume.js')) as unknown as { handler: Handler };
+  ? await import('../../functions/handlers/suspend.js')
+  : await import('../../functions/handlers/resume.js')) as unknown as { handler: Handler };
 
 let result: unknown;
 try {

@@ -3,9 +3,9 @@ import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { hookExecutionKey } from '../../functions/lib/aws/hook-executions.js';
-import { leaseId } from '../../functions/lib/aws/run-table.js';
-import type { LifecycleHook } from '../../functions/lib/core/ports.js';
+import { hookExecutionKey } from '../../functions/aws/hook-executions.js';
+import { leaseId } from '../../functions/aws/run-table.js';
+import type { LifecycleHook } from '../../functions/core/ports.js';
 import type { TestTables } from './tables.js';
 
 // A suspend or resume run in a child process (run-process-child.ts runs the deployed handler),

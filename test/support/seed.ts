@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClientFrom } from '../../functions/lib/aws/dynamodb.js';
-import { shardOf } from '../../functions/lib/core/pages.js';
+import { documentClientFrom } from '../../functions/aws/dynamodb.js';
+import { shardOf } from '../../functions/core/registry/pages.js';
 
 // Writes registry items straight into the Connections table, as the handlers and a suspend run
 // would have left them, 25 per BatchWriteItem, several calls at once.

@@ -10,7 +10,7 @@ import {
   type SuspendFrame,
   type WebSocketLike,
 } from '../../client/ws-channels-client.js';
-import * as serverFrames from '../../functions/lib/core/frames.js';
+import * as serverFrames from '../../functions/core/protocol/frames.js';
 
 const CONNECTING = 0;
 const OPEN = 1;

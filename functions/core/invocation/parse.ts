@@ -1,0 +1,182 @@
+import { InvalidEventError } from '../errors.js';
+import type { LifecycleHook } from '../ports.js';
+import { type Continuation, hookOfContinuation, parseContinuation } from './hand-over.js';
+
+// The two ways a suspend or resume run is invoked: by a CodeDeploy lifecycle hook, or by hand
+// (the console's Test tab, `aws lambda invoke`, the local scripts) with a small JSON event.
+
+export interface RunRequest {
+  /** Count and report; post nothing, write nothing. */
+  dryRun: boolean;
+  /** Only these connections (still in the state the run handles). */
+  connectionIds: readonly string[] | undefined;
+  timeoutMs: number | undefined;
+  concurrency: number | undefined;
+}
+
+export type Invocation = (
+  | { trigger: 'codedeploy'; hook: LifecycleHook; request: RunRequest }
+  | { trigger: 'manual'; hook: undefined; request: RunRequest }
+) & {
+  /** Set when this invocation goes on with a run an earlier one handed over. */
+  continuation?: Continuation;
+};
+
+export const maxConnectionIds = 10_000;
+/** DynamoDB's limit on a partition key value (API Gateway's own ids are 16 characters). */
+export const maxConnectionIdBytes = 2_048;
+/** The most posts in flight a run takes (a Lambda has 1,024 file descriptors). */
+export const maxConcurrency = 900;
+
+const allowedFields = {
+  dryRun: 'true or false',
+  connectionIds: `an array of 1 to ${maxConnectionIds} connection ids (non-empty strings of at most ${maxConnectionIdBytes} bytes)`,
+  timeoutMs: 'a whole number of milliseconds from 10 to 60000',
+  concurrency: 'a whole number from 1 to 900',
+} as const;
+
+type ManualField = keyof typeof allowedFields;
+
+const allowedList = Object.entries(allowedFields)
+  .map(([field, expected]) => `${field} (${expected})`)
+  .join(', ');
+
+const emptyRequest: RunRequest = {
+  dryRun: false,
+  connectionIds: undefined,
+  timeoutMs: undefined,
+  concurrency: undefined,
+};
+
+function invalid(problem: string): InvalidEventError {
+  return new InvalidEventError(
+    `${problem}. Expected a CodeDeploy lifecycle hook event {"DeploymentId", "LifecycleEventHookExecutionId"} ` +
+      `or a manual event with only these optional fields: ${allowedList}. Example: {"dryRun": true}`,
+  );
+}
+
+function wholeNumber(field: ManualField, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalid(`${field} is ${JSON.stringify(value)}; expected ${allowedFields[field]}`);
+  }
+  return value;
+}
+
+function connectionIds(value: unknown): readonly string[] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > maxConnectionIds) {
+    const shown = JSON.stringify(value);
+    throw invalid(
+      `connectionIds is ${shown.length > 80 ? `${shown.slice(0, 80)}...` : shown}; expected ${allowedFields.connectionIds}`,
+    );
+  }
+  value.forEach(checkConnectionId);
+  return [...new Set(value as string[])];
+}
+
+/** An id DynamoDB would refuse as a key would fail the run with its raw error: say which. */
+function checkConnectionId(id: unknown, index: number): void {
+  if (typeof id !== 'string' || id.length === 0) {
+    throw invalid(`connectionIds[${index}] is ${JSON.stringify(id)}; expected a non-empty string`);
+  }
+  const bytes = Buffer.byteLength(id, 'utf8');
+  if (bytes > maxConnectionIdBytes) {
+    throw invalid(
+      `connectionIds[${index}] is ${bytes} bytes long in UTF-8; a DynamoDB key takes at most ${maxConnectionIdBytes} bytes`,
+    );
+  }
+}
+
+function isHookField(field: string): boolean {
+  return field === 'DeploymentId' || field === 'LifecycleEventHookExecutionId';
+}
+
+/** Reads the event a run was invoked with; throws InvalidEventError naming what is wrong. */
+export function parseInvocation(event: unknown): Invocation {
+  // `aws lambda invoke` without a payload and some consoles send null.
+  if (event === null || event === undefined) {
+    return { trigger: 'manual', hook: undefined, request: emptyRequest };
+  }
+  if (typeof event !== 'object' || Array.isArray(event)) {
+    throw invalid(
+      `The event is ${Array.isArray(event) ? 'an array' : typeof event}, not an object`,
+    );
+  }
+  const continued = parseContinuation(event);
+  if (continued) return continued;
+  const fields = event as Record<string, unknown>;
+  const names = Object.keys(fields);
+
+  if (names.some(isHookField)) {
+    const deploymentId = fields.DeploymentId;
+    const hookExecutionId = fields.LifecycleEventHookExecutionId;
+    if (typeof deploymentId !== 'string' || deploymentId.length === 0) {
+      throw invalid('DeploymentId is missing or not a non-empty string');
+    }
+    if (typeof hookExecutionId !== 'string' || hookExecutionId.length === 0) {
+      throw invalid('LifecycleEventHookExecutionId is missing or not a non-empty string');
+    }
+    // CodeDeploy sends exactly these two fields; a manual dry run can be added to try a hook.
+    const extra = names.filter((name) => !isHookField(name) && name !== 'dryRun');
+    if (extra.length > 0) {
+      throw invalid(`Unknown field "${extra[0]}" in a CodeDeploy hook event`);
+    }
+    return {
+      trigger: 'codedeploy',
+      hook: { deploymentId, lifecycleEventHookExecutionId: hookExecutionId },
+      request: { ...emptyRequest, dryRun: dryRunOf(fields.dryRun) },
+    };
+  }
+
+  const unknown = names.filter((name) => !Object.hasOwn(allowedFields, name));
+  if (unknown.length > 0) {
+    throw invalid(`Unknown field "${unknown[0]}"`);
+  }
+  return {
+    trigger: 'manual',
+    hook: undefined,
+    request: {
+      dryRun: dryRunOf(fields.dryRun),
+      connectionIds:
+        fields.connectionIds === undefined ? undefined : connectionIds(fields.connectionIds),
+      timeoutMs:
+        fields.timeoutMs === undefined
+          ? undefined
+          : wholeNumber('timeoutMs', fields.timeoutMs, 10, 60_000),
+      concurrency:
+        fields.concurrency === undefined
+          ? undefined
+          : wholeNumber('concurrency', fields.concurrency, 1, maxConcurrency),
+    },
+  };
+}
+
+function dryRunOf(value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') {
+    throw invalid(`dryRun is ${JSON.stringify(value)}; expected ${allowedFields.dryRun}`);
+  }
+  return value;
+}
+
+/**
+ * The hook in an event, if it names one that can be reported to, even when the rest of the event
+ * is invalid. An empty id is no hook: CodeDeploy would refuse the report
+ * (`DeploymentIdRequiredException`), so there is nothing to tell it.
+ */
+export function hookOf(event: unknown): LifecycleHook | undefined {
+  if (typeof event !== 'object' || event === null) return undefined;
+  const continued = hookOfContinuation(event);
+  if (continued) return continued;
+  const fields = event as Record<string, unknown>;
+  const deploymentId = fields.DeploymentId;
+  const hookExecutionId = fields.LifecycleEventHookExecutionId;
+  if (
+    typeof deploymentId === 'string' &&
+    deploymentId.length > 0 &&
+    typeof hookExecutionId === 'string' &&
+    hookExecutionId.length > 0
+  ) {
+    return { deploymentId, lifecycleEventHookExecutionId: hookExecutionId };
+  }
+  return undefined;
+}

@@ -1,0 +1,224 @@
+// The ports the core talks through. The core never imports the AWS SDK or reads the environment:
+// the composition roots in functions/handlers/ plug adapters into these.
+
+/** A structured logger: the message is the seed's text, the fields are the counts. */
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** The registry operations the WebSocket route handlers need. */
+export interface ConnectionRegistry {
+  register(connection: {
+    connectionId: string;
+    connectedAt: number;
+    expiresAt: number;
+  }): Promise<void>;
+  remove(connectionId: string): Promise<void>;
+}
+
+/** Posts one message to one connection through the Management API. */
+export interface MessagePoster {
+  post(connectionId: string, data: Uint8Array, signal?: AbortSignal): Promise<void>;
+}
+
+/** A connection a suspend or resume run posts to, as the registry lists it. */
+export interface ChannelTarget {
+  connectionId: string;
+  /** The suspend run that suspended it (resume only; null on suspend). */
+  suspendedBy: string | null;
+  resumeAttempts: number;
+}
+
+export type RunKind = 'suspend' | 'resume';
+
+/** Which run a store works for: suspend marks with its id; only older connections are suspended. */
+export interface RunIdentity {
+  runId: string;
+  startedAt: number;
+  /** 1, or 2 and more for the parts a run handed over to. */
+  part: number;
+}
+
+/** What became of one write: written, skipped by its condition, or lost after every retry. */
+export type WriteFate = 'written' | 'skipped' | 'unrecorded';
+
+/** What a run tells its store for the time it works with it. */
+export interface StoreSession {
+  /** False once the run nears its deadline: retries of throttled writes stop then. */
+  keepRetrying(): boolean;
+  /**
+   * A connection the store read but does not hand out: it changed meanwhile (disconnected or
+   * suspended by another run: `skipped`), or it could not be marked (`unrecorded`).
+   */
+  leftOut(target: ChannelTarget, fate: 'skipped' | 'unrecorded'): void;
+}
+
+/** What a run reads its targets from and writes each result to. */
+export interface ChannelStore {
+  /** How many connections the run would handle. Throws RegistryNotDetectedError when the registry lacks its index. */
+  count(run: RunIdentity): Promise<number>;
+  /**
+   * The targets, page by page, pulled only as fast as they are posted to. A suspend store marks
+   * each page suspended by this run before it hands it out, so a crash never leaves a client
+   * told to suspend but not recorded as suspended.
+   */
+  pages(run: RunIdentity, session: StoreSession): AsyncIterable<readonly ChannelTarget[]>;
+  /** Where the results go; writes are batched, `flush` waits for the last of them. */
+  recorder(run: RunIdentity, session: StoreSession): ResultRecorder;
+  /**
+   * Takes back targets it handed out that the run never posted to (the rest of the page at a
+   * stop): a suspend store unmarks them, so that the next part, or the next run, finds them.
+   */
+  giveBack?(
+    run: RunIdentity,
+    session: StoreSession,
+    targets: readonly ChannelTarget[],
+  ): Promise<void>;
+}
+
+export interface RecordedResult {
+  target: ChannelTarget;
+  failure:
+    | { reason: string; name: string; status: number | undefined; message: string }
+    | undefined;
+}
+
+export interface ResultRecorder {
+  /**
+   * Queues the result's write; `recorded` hears its fate (at once when nothing is written).
+   * A returned promise holds the caller back while too many writes are in flight.
+   */
+  record(result: RecordedResult, recorded: (fate: WriteFate) => void): void | Promise<void>;
+  /** Waits for every write queued; every `recorded` has been called when it resolves. */
+  flush(): Promise<RecorderSummary>;
+}
+
+export interface RecorderSummary {
+  /** Writes skipped by their condition: the connection was deleted or suspended again meanwhile. */
+  skipped: number;
+  /** Results that could not be written after retries; those connections stay as they were. */
+  unrecorded: number;
+  /** DynamoDB calls made by the recorder. */
+  calls: number;
+}
+
+/**
+ * `handed_over`: this part neared its deadline and a new invocation goes on with the run;
+ * `duplicate`: a continuation that found its run finished, or already continued: it did nothing.
+ */
+export type RunState =
+  | 'running'
+  | 'completed'
+  | 'incomplete'
+  | 'failed'
+  | 'handed_over'
+  | 'duplicate';
+
+/** What the Runs table keeps of a run. */
+export type RunRecord = Record<string, unknown> & { runId: string; state: RunState };
+
+/** The Runs table's record of each run, kept for a while after it ends. */
+export interface RunRecords {
+  save(record: RunRecord): Promise<void>;
+  /**
+   * Marks a run that died while running (its lease expired) as failed, if its record still
+   * says running: a killed run's record does not say `running` for 30 days.
+   */
+  abandon(runId: string, reason: string): Promise<void>;
+  /** The state the run's record says, if it has one (a continuation checks it first). */
+  stateOf(runId: string): Promise<RunState | undefined>;
+}
+
+/** The run whose expired lease a new run took over. */
+export interface ExpiredHolder {
+  runId: string;
+  kind: RunKind;
+  leaseUntil: number;
+}
+
+/** The one lease that keeps two runs from overlapping; it expires on its own if its holder dies. */
+export interface RunLease {
+  /**
+   * Throws RunInProgressError when another run holds a lease that has not expired. Returns the
+   * holder whose expired lease it took over, if any. Part 2 and later of a run take the lease
+   * their run holds, once each (a second delivery of the same part is refused).
+   */
+  acquire(
+    runId: string,
+    kind: RunKind,
+    untilMs: number,
+    part?: number,
+  ): Promise<ExpiredHolder | undefined>;
+  release(runId: string): Promise<void>;
+}
+
+/** Invokes a function asynchronously (a run hands over to its next part this way). */
+export interface Invoker {
+  invokeAsync(functionName: string, payload: unknown): Promise<void>;
+}
+
+export type HookStatus = 'Succeeded' | 'Failed';
+
+export interface LifecycleHook {
+  deploymentId: string;
+  lifecycleEventHookExecutionId: string;
+}
+
+/** Tells CodeDeploy how a lifecycle hook went. */
+export interface HookReporter {
+  report(hook: LifecycleHook, status: HookStatus): Promise<void>;
+}
+
+/**
+ * One CodeDeploy hook execution, keyed on its LifecycleEventHookExecutionId (Powertools
+ * Idempotency's model): `in_progress` while an invocation does the work, `completed` once its
+ * status is decided and stored, `reported` once CodeDeploy has it.
+ */
+export type HookExecution = { hook: LifecycleHook; kind: RunKind } & (
+  | {
+      state: 'in_progress';
+      /** Epoch ms after which the holder is taken to be dead, and a delivery may take over. */
+      inProgressUntil: number;
+    }
+  | {
+      state: 'completed' | 'reported';
+      status: HookStatus;
+      /** What the invocation that did the work returned. */
+      response: Record<string, unknown>;
+    }
+);
+
+export type HookClaim = { claimed: true } | { claimed: false; execution: HookExecution };
+
+/** Where hook executions are kept, so that every delivery of a hook's event finds the first. */
+export interface HookExecutions {
+  /**
+   * Starts the execution for `owner` (one invocation) when the hook has none, or when its
+   * `in_progress` holder is past `inProgressUntil`, or is `owner` itself (a later part of its
+   * run, which extends it); otherwise answers the execution there is.
+   */
+  claim(
+    hook: LifecycleHook,
+    claim: { kind: RunKind; owner: string; inProgressUntil: number },
+  ): Promise<HookClaim>;
+  /** Stores the decided status; false when `owner` no longer holds the execution (taken over). */
+  complete(
+    hook: LifecycleHook,
+    owner: string,
+    result: { status: HookStatus; response: Record<string, unknown> },
+  ): Promise<boolean>;
+  /** CodeDeploy has the status of a `completed` execution; anything else is left as it is. */
+  markReported(hook: LifecycleHook): Promise<void>;
+}
+
+export type { DeploymentWindow, DeploymentWindowState } from './registry/deployment-window-port.js';

@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import type { Continuation } from '../invocation/hand-over.js';
+import type { Invocation } from '../invocation/parse.js';
+import type {
+  ChannelStore,
+  ChannelTarget,
+  Clock,
+  DeploymentWindow,
+  Logger,
+  MessagePoster,
+  RunIdentity,
+  RunKind,
+  RunLease,
+  RunRecords,
+  RunState,
+  StoreSession,
+} from '../ports.js';
+import type { BulkPostSummary } from '../posting/bulk-post.js';
+import { type RunFields, type RunSummary, summarizeRun } from './summary.js';
+import { RunTally } from './tally.js';
+
+// A run as it goes: what it was asked, who it is, what it has counted so far, and the summary
+// it would give if it ended now.
+
+export interface RunSettings {
+  concurrency: number;
+  timeoutMs: number;
+  maxPostsPerSecond: number | undefined;
+  failOnErrorRatio: number | undefined;
+  /** Sets the suspend frame's resumeBy: this long after the run started (none when unset). */
+  resumeExpectedWithinMs?: number;
+}
+
+export interface RunChannelsOptions {
+  kind: RunKind;
+  invocation: Invocation;
+  settings: RunSettings;
+  store: ChannelStore;
+  /**
+   * For a suspend run: the store of the resume that undoes it when it fails (every suspended
+   * connection), so that a failed BeforeAllowTraffic leaves no client suspended.
+   */
+  undoStore?: ChannelStore | undefined;
+  poster: MessagePoster;
+  lease: RunLease;
+  records: RunRecords;
+  logger: Logger;
+  clock: Clock;
+  /** The Lambda's remaining time; the run stops dispatching `deadlineMarginMs` before it ends. */
+  remainingTimeMs: () => number;
+  /** Aborted when the handler must stop (middy's early timeout): no new post is dispatched. */
+  signal?: AbortSignal;
+  deadlineMarginMs?: number;
+  /** How long a run waits for another run's lease before it gives up (5 minutes). */
+  leaseWaitMs?: number;
+  failureSampleSize?: number;
+  progressIntervalMs?: number;
+  newRunId?: (kind: RunKind, now: number) => string;
+  /**
+   * Starts the next part of the run in a new invocation (an asynchronous invoke of the same
+   * function); without it, a run that nears its deadline stops as `incomplete`.
+   */
+  handOver?: (continuation: Continuation) => Promise<void>;
+  /** A run hands over only this long after its first part started (the hook's hour). */
+  handOverWithinMs?: number;
+  /**
+   * The deployment window (run-window.ts): a suspend opens it, the resume of the last sibling
+   * deployment closes it. Without it, every resume resumes everyone and nothing holds new clients.
+   */
+  window?: DeploymentWindow;
+}
+
+export const maxLambdaMs = 15 * 60 * 1000;
+/** Writes are retried until this close to the deadline, leaving time for the record and report. */
+const writeMarginMs = 5_000;
+
+export const defaultRunId = (kind: RunKind, now: number) =>
+  `${kind}-${new Date(now).toISOString().replace(/[-:.]/g, '')}-${randomUUID().slice(0, 8)}`;
+
+/** One run as it goes: who it is, what it was asked, what it has counted. */
+export interface Run {
+  options: RunChannelsOptions;
+  identity: RunIdentity;
+  fields: RunFields;
+  tally: RunTally;
+  timeoutMs: number;
+  concurrency: number;
+  deadlineMarginMs: number;
+  posted?: BulkPostSummary<ChannelTarget>;
+  written: { skipped: number };
+  /** What the count said (with the parts before); the total of a run that stopped early. */
+  counted?: number;
+  /** 1 for the first invocation of a run, 2 for the first continuation... */
+  part: number;
+  /** Set when this part handed over: the lease stays with the run for the next part. */
+  handedOver: boolean;
+  session: StoreSession;
+}
+
+export function beginRun(options: RunChannelsOptions): Run {
+  const { kind, invocation, settings } = options;
+  const continued = invocation.continuation;
+  const startedAt = continued?.startedAt ?? options.clock.now();
+  const runId = continued?.runId ?? (options.newRunId ?? defaultRunId)(kind, startedAt);
+  const timeoutMs = invocation.request.timeoutMs ?? settings.timeoutMs;
+  const tally = new RunTally(options.failureSampleSize ?? 20, continued?.countsSoFar);
+  return {
+    options,
+    identity: { runId, startedAt, part: continued?.part ?? 1 },
+    fields: {
+      runId,
+      kind,
+      trigger: invocation.trigger,
+      deploymentId: invocation.hook?.deploymentId ?? null,
+      lifecycleEventHookExecutionId: invocation.hook?.lifecycleEventHookExecutionId ?? null,
+    },
+    tally,
+    timeoutMs,
+    concurrency: invocation.request.concurrency ?? settings.concurrency,
+    // Enough for the posts in flight (with their throttling retries) and the last writes to end.
+    deadlineMarginMs: options.deadlineMarginMs ?? 4 * timeoutMs + 10_000,
+    written: { skipped: 0 },
+    part: continued?.part ?? 1,
+    handedOver: false,
+    session: {
+      keepRetrying: () => options.remainingTimeMs() > writeMarginMs,
+      leftOut: (target, fate) => tally.leftOut(target.connectionId, fate),
+    },
+  };
+}
+
+/**
+ * Every connection read is in one bucket, so the total is what the run settled. A run that
+ * stopped before the end (a deadline, a failure) also counts the ones it never reached as
+ * remaining: the count said more; connections that changed between the count and the read
+ * are counted as found.
+ */
+export function countTotal(run: Run, stoppedBeforeTheEnd: boolean): void {
+  const { counts, settled } = run.tally;
+  counts.total = stoppedBeforeTheEnd ? Math.max(run.counted ?? 0, settled) : settled;
+  counts.remaining = counts.total - settled;
+}
+
+export function finish(run: Run, state: RunState, outcome: RunSummary['outcome']): RunSummary {
+  return summarizeRun({
+    fields: run.fields,
+    dryRun: run.options.invocation.request.dryRun,
+    state,
+    outcome,
+    tally: run.tally,
+    written: run.written,
+    posted: run.posted,
+    startedAt: run.identity.startedAt,
+    finishedAt: run.options.clock.now(),
+    failOnErrorRatio: run.options.settings.failOnErrorRatio,
+  });
+}
+
+export const isoAt = (identity: RunIdentity) => new Date(identity.startedAt).toISOString();

@@ -1,0 +1,153 @@
+import type { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import type { MiddlewareObj, Request } from '@middy/core';
+import { DynamoDBConnectionRegistry } from '../aws/connection-registry.js';
+import { DynamoDBDeploymentWindow } from '../aws/deployment-window.js';
+import type { DynamoDBClientOption } from '../aws/dynamodb.js';
+import { type Environment, readRegistryConfig } from '../config/read-config.js';
+import {
+  type Clock,
+  type ConnectionRegistry,
+  type DeploymentWindow,
+  systemClock,
+} from '../core/ports.js';
+import {
+  type ConnectGate,
+  connectionIdOf,
+  holdDuringDeployment,
+  type RouteResponse,
+  recordConnection,
+  type WebSocketRouteEvent,
+} from '../core/protocol/routes.js';
+import {
+  type NewConnectionsPolicy,
+  newConnectionsPolicies,
+} from '../core/registry/deployment-window.js';
+
+// The middy middleware a team adds to its own $connect and $disconnect handlers, so that they
+// keep the registry ws-channels suspends and resumes, and hold new connections while a
+// deployment window is open. Every other route passes through untouched.
+
+export interface WsChannelsRegistryOptions {
+  /** The Connections table; by default CONNECTIONS_TABLE. */
+  connectionsTable?: string;
+  /** The Runs table, which holds the deployment window; by default RUNS_TABLE. */
+  runsTable?: string;
+  /** By default NEW_CONNECTIONS_DURING_DEPLOYMENT, else `hold`. */
+  newConnectionsDuringDeployment?: NewConnectionsPolicy;
+  /** Your DynamoDB client, or the config of the one the middleware makes; never both. */
+  client?: DynamoDBClient;
+  clientConfig?: DynamoDBClientConfig;
+  /** Replace the DynamoDB adapters (tests, other stores); then their table is not needed. */
+  registry?: ConnectionRegistry;
+  window?: Pick<DeploymentWindow, 'read'>;
+  clock?: Clock;
+  /** Where the configuration not given here is read; by default the Lambda environment. */
+  environment?: Environment;
+}
+
+type RouteRequest = Request<WebSocketRouteEvent, RouteResponse | undefined>;
+
+export function wsChannelsRegistry(
+  options: WsChannelsRegistryOptions = {},
+): MiddlewareObj<WebSocketRouteEvent, RouteResponse | undefined> {
+  checkOptions(options);
+  const config = readRegistryConfig(
+    {
+      connectionsTable: options.connectionsTable,
+      runsTable: options.runsTable,
+      newConnectionsDuringDeployment: options.newConnectionsDuringDeployment,
+      hasRegistry: options.registry !== undefined,
+      hasWindow: options.window !== undefined,
+    },
+    options.environment,
+  );
+  const clock = options.clock ?? systemClock;
+  const clientOption: DynamoDBClientOption = options.client
+    ? { client: options.client }
+    : { clientConfig: options.clientConfig };
+  const registry =
+    options.registry ??
+    new DynamoDBConnectionRegistry({ tableName: String(config.connectionsTable), ...clientOption });
+  const window =
+    options.window ??
+    (config.runsTable === undefined
+      ? undefined
+      : new DynamoDBDeploymentWindow({ tableName: config.runsTable, clock, ...clientOption }));
+  const gate: ConnectGate | undefined = window && {
+    window,
+    newConnections: config.newConnectionsDuringDeployment,
+  };
+  // The $disconnect requests whose removal was tried, so a failed removal is not tried again.
+  const removalTried = new WeakSet<RouteRequest>();
+  const removeOnce = async (request: RouteRequest) => {
+    if (removalTried.has(request)) return;
+    removalTried.add(request);
+    await registry.remove(connectionIdOf(request.event));
+  };
+
+  return {
+    // Before the team's handler: a held connection never reaches it.
+    before: async (request) => {
+      if (routeKeyOf(request) !== '$connect') return undefined;
+      connectionIdOf(request.event);
+      return holdDuringDeployment(gate, clock);
+    },
+    after: async (request) => {
+      const routeKey = routeKeyOf(request);
+      if (routeKey === '$disconnect') return removeOnce(request);
+      // After the team's handler, and only if it let the connection in: a connection it refuses
+      // is closed by API Gateway, and left in the registry it would be suspended and resumed
+      // (410) for nothing until its expiry.
+      if (routeKey === '$connect' && accepts(request.response)) {
+        await recordConnection({ registry, clock }, connectionIdOf(request.event));
+      }
+    },
+    // API Gateway has closed the connection whatever the team's handler did.
+    onError: async (request) => {
+      if (routeKeyOf(request) === '$disconnect') await removeOnce(request);
+    },
+  };
+}
+
+function routeKeyOf(request: RouteRequest): unknown {
+  return request.event?.requestContext?.routeKey;
+}
+
+/** Whether API Gateway accepts the connection: no status, or a 2xx one. */
+function accepts(response: RouteResponse | null | undefined): boolean {
+  const statusCode = response?.statusCode;
+  return typeof statusCode !== 'number' || (statusCode >= 200 && statusCode < 300);
+}
+
+function checkOptions(options: WsChannelsRegistryOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('wsChannelsRegistry: options must be an object');
+  }
+  for (const name of ['connectionsTable', 'runsTable'] as const) {
+    const value = options[name];
+    if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) {
+      throw new TypeError(`wsChannelsRegistry: ${name} must be a non-empty string`);
+    }
+  }
+  const policy = options.newConnectionsDuringDeployment;
+  if (policy !== undefined && !newConnectionsPolicies.includes(policy)) {
+    throw new TypeError(
+      `wsChannelsRegistry: newConnectionsDuringDeployment must be one of ${newConnectionsPolicies.join(', ')}`,
+    );
+  }
+  if (options.client !== undefined && options.clientConfig !== undefined) {
+    throw new TypeError('wsChannelsRegistry: client and clientConfig: give one, not both');
+  }
+  const methods = { registry: ['register', 'remove'], window: ['read'], clock: ['now'] } as const;
+  for (const [name, needed] of Object.entries(methods)) {
+    const value = options[name as keyof typeof methods] as Record<string, unknown> | undefined;
+    if (value === undefined) continue;
+    if (
+      typeof value !== 'object' ||
+      value === null ||
+      needed.some((m) => typeof value[m] !== 'function')
+    ) {
+      throw new TypeError(`wsChannelsRegistry: ${name} must have ${needed.join(' and ')}`);
+    }
+  }
+}
