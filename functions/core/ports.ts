@@ -221,4 +221,4 @@ export interface HookExecutions {
   markReported(hook: LifecycleHook): Promise<void>;
 }
 
-export type { DeploymentWindow, DeploymentWindowState } from './registry/deployment-window-port.js';
+export type { DeploymentWindow, DeploymentWindowState } from './registry/deployment-window.js';

@@ -11,17 +11,15 @@ import {
   systemClock,
 } from '../core/ports.js';
 import {
-  type ConnectGate,
   connectionIdOf,
-  holdDuringDeployment,
   type RouteResponse,
-  recordConnection,
   type WebSocketRouteEvent,
 } from '../core/protocol/routes.js';
 import {
   type NewConnectionsPolicy,
   newConnectionsPolicies,
 } from '../core/registry/deployment-window.js';
+import { type ConnectGate, holdDuringDeployment, recordConnection } from '../core/registry/gate.js';
 
 // The middy middleware a team adds to its own $connect and $disconnect handlers, so that they
 // keep the registry ws-channels suspends and resumes, and hold new connections while a

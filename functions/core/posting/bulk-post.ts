@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { createBackoff, sleep } from '../backoff.js';
 import type { PreconditionFailedError } from '../errors.js';
 import type { PostFailure } from './classify.js';
-import { createDispatchWindow } from './in-flight-limit.js';
+import { createInFlightLimit } from './in-flight-limit.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import { createRefusalProbe } from './refusal-probe.js';
 import { createTargetQueue } from './target-queue.js';
@@ -11,7 +11,7 @@ import { postWithTimeout } from './timed-post.js';
 // One mechanism for posting a control frame to many connections, used by suspend and resume:
 // a fixed pool of workers pulls targets from a paged source (so the set is streamed, never held
 // whole), each post bounded by a timeout enforced with an abort signal, throttled posts retried
-// with jittered backoff that reaches seconds, a dispatch window that halves in a storm of 429s,
+// with jittered backoff that reaches seconds, an in-flight limit that halves in a storm of 429s,
 // an optional rate cap, and a stop check before every dispatch (the Lambda's deadline). Results
 // go to a sink that may push back by returning a promise.
 //
@@ -70,8 +70,8 @@ export interface BulkPostSummary<Target = unknown> {
   /** Stopped by shouldStopDispatching before the source was exhausted. */
   stoppedEarly: boolean;
   maxInFlight: number;
-  /** The smallest the dispatch window became under throttling (the concurrency if never). */
-  smallestWindow: number;
+  /** The smallest the in-flight limit became under throttling (the concurrency if never). */
+  smallestInFlightLimit: number;
   /** Targets handed out by the source but never posted (the rest of the page at a stop). */
   untaken: readonly Target[];
   latency: { p50: number; p99: number; max: number };
@@ -83,7 +83,7 @@ const defaults = { throttleRetries: 7, backoff: { baseMs: 100, maxMs: 4_000 } };
 const defaultRefusalProbeSize = 5;
 const defaultProgressIntervalMs = 5_000;
 
-/** The longest a worker sleeps between two looks at the stop (rate cap, full window). */
+/** The longest a worker sleeps between two looks at the stop (rate cap, in-flight limit reached). */
 const stopCheckMs = 50;
 
 function checkInteger(name: string, value: number, min: number): void {
@@ -107,7 +107,7 @@ export async function postToAll<Target>(
   // Equal jitter: the retries of many throttled posts spread, and their sum has a floor.
   const throttleBackoff = createBackoff({ ...backoff, jitter: 'equal', random });
   const refusalProbe = createRefusalProbe(options.refusalProbeSize ?? defaultRefusalProbeSize);
-  const window = createDispatchWindow({ max: options.concurrency, now });
+  const inFlightLimit = createInFlightLimit({ max: options.concurrency, now });
   const startedAt = now();
 
   // Aborted on a precondition failure: ends every post in flight at once.
@@ -160,10 +160,10 @@ export async function postToAll<Target>(
     return waitUntil(slot);
   };
 
-  /** Waits for room in the dispatch window; worker `index` may post while index < size. */
-  const waitForWindow = async (index: number): Promise<boolean> => {
-    while (index >= window.size) {
-      // Nothing left to take: the workers inside the window finish the rest.
+  /** Waits for room under the in-flight limit; worker `index` may post while index < size. */
+  const waitForRoom = async (index: number): Promise<boolean> => {
+    while (index >= inFlightLimit.size) {
+      // Nothing left to take: the workers under the limit finish the rest.
       if (!queue.hasMore()) return false;
       if (!(await waitUntil(now() + stopCheckMs))) return false;
     }
@@ -181,9 +181,9 @@ export async function postToAll<Target>(
         options.timeoutMs,
         stopAll.signal,
       );
-      if (failure?.reason === 'throttled') window.throttled();
-      else if (!failure) window.delivered();
-      else window.answered();
+      if (failure?.reason === 'throttled') inFlightLimit.throttled();
+      else if (!failure) inFlightLimit.delivered();
+      else inFlightLimit.answered();
       if (failure?.reason !== 'throttled' || attempt === throttleRetries) break;
       // Once the run stops (deadline, refusal), a throttled post is counted, not retried.
       if (!(await waitUntil(now() + throttleBackoff.delayFor(attempt)))) break;
@@ -194,7 +194,7 @@ export async function postToAll<Target>(
   const worker = async (index: number) => {
     try {
       for (;;) {
-        if (!(await waitForWindow(index))) return;
+        if (!(await waitForRoom(index))) return;
         if (!(await waitForRateSlot())) return;
         const next = await queue.next();
         if (!next) return;
@@ -242,7 +242,7 @@ export async function postToAll<Target>(
     delivered,
     stoppedEarly,
     maxInFlight,
-    smallestWindow: window.smallest,
+    smallestInFlightLimit: inFlightLimit.smallest,
     untaken: queue.untaken(),
     latency: latencies.summary(),
   };

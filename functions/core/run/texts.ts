@@ -95,32 +95,3 @@ export function logRunProgress(
     },
   );
 }
-
-/** The one-line message of a summary: what the console and CodeDeploy's operator read first. */
-export function runMessage(summary: RunSummary): string {
-  const { counts } = summary;
-  const verb = summary.kind === 'suspend' ? 'suspended' : 'resumed';
-  switch (summary.outcome) {
-    case 'none':
-      return `Nothing to do: no connections to be ${verb}.`;
-    case 'dry_run':
-      return `Dry run: ${counts.total} connections would be ${verb}; nothing was posted or written.`;
-    case 'not_detected':
-      return 'The registry has not the expected shape (the suspended index is missing); nothing was done.';
-    default: {
-      const clauses = [
-        `${counts.delivered} of ${counts.total} connections ${verb}`,
-        `${counts.gone} gone`,
-        `${counts.timedOut} timed out`,
-        `${counts.throttled} throttled`,
-        `${counts.failed} failed`,
-      ];
-      if (counts.unrecorded > 0) {
-        clauses.push(`${counts.unrecorded} not recorded (they stay as they were)`);
-      }
-      if (counts.skipped > 0) clauses.push(`${counts.skipped} changed meanwhile (left alone)`);
-      if (counts.remaining > 0) clauses.push(`${counts.remaining} not reached before the deadline`);
-      return `${clauses.join(', ')}.`;
-    }
-  }
-}

@@ -395,7 +395,7 @@ describe('postToAll: throttling', () => {
     // Assess: nobody gave up, and the storm saw far fewer than 7 tries of every target.
     expect(summary.delivered).toBe(300);
     expect(results.filter((result) => result.failure)).toEqual([]);
-    expect(summary.smallestWindow).toBeLessThan(50);
+    expect(summary.smallestInFlightLimit).toBeLessThan(50);
     expect(postsDuringStorm).toBeLessThan(400);
   });
 

@@ -7,7 +7,7 @@ import type {
   RunIdentity,
   StoreSession,
 } from '../../../../functions/core/ports.js';
-import { registerConnection } from '../../../../functions/core/protocol/routes.js';
+import { registerConnection } from '../../../../functions/core/registry/gate.js';
 import {
   type RunChannelsOptions,
   runChannels,
