@@ -44,7 +44,7 @@ export class DynamoDBHookExecutions extends RunTable implements HookExecutions {
               startedAt: new Date(now).toISOString(),
               expiresAt: Math.ceil(now / 1000) + recordLifetimeSeconds,
             },
-            // Free, past its holder's time, or held by this owner (a later part of its run).
+            // Free, past its holder's time, or held by this owner (its run was handed over).
             ConditionExpression:
               'attribute_not_exists(runId) OR (#execution = :inProgress AND (#inProgressUntil < :now OR #owner = :owner))',
             ExpressionAttributeNames: {

@@ -1,9 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { RunConfig } from '../config/read-config.js';
+import { type RunConfig, runSettingsOf } from '../config/read-config.js';
 import { maxConcurrency } from '../core/invocation/parse.js';
 import type { Logger, RunKind } from '../core/ports.js';
 import { systemClock } from '../core/ports.js';
-import type { RunDependencies } from '../handlers/run-handler.js';
+import type { RunDependencies } from '../core/run/dependencies.js';
 import { DynamoDBDeploymentWindow } from './deployment-window.js';
 import { DynamoDBHookExecutions } from './hook-executions.js';
 import { managementApiClient } from './management-api.js';
@@ -21,7 +21,7 @@ export function runDependencies(kind: RunKind, config: RunConfig, logger: Logger
   const client = new DynamoDBClient({});
   const table = { client, tableName: config.runsTable, clock: systemClock };
   return {
-    config,
+    settings: runSettingsOf(config),
     // Signed by the SDK's SigV4 with the SDK client's credentials, without its per-call cost.
     poster: new SignedManagementApiPoster({
       endpoint: config.websocketEndpoint,

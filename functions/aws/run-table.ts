@@ -49,7 +49,7 @@ export class DynamoDBRunLease extends RunTable implements RunLease {
     runId: string,
     kind: RunKind,
     untilMs: number,
-    part = 1,
+    handOvers = 0,
   ): Promise<ExpiredHolder | undefined> {
     const now = this.clock.now();
     try {
@@ -62,19 +62,22 @@ export class DynamoDBRunLease extends RunTable implements RunLease {
             kind,
             acquiredAt: new Date(now).toISOString(),
             leaseUntil: untilMs,
-            part,
+            handOvers,
             expiresAt: Math.ceil(untilMs / 1000) + 3600,
           },
-          // Free, expired, or (a later part of the run) held by the run's part before this one.
+          // Free, expired, or (a hand-over) held by the run's invocation before this one.
           ConditionExpression:
-            part === 1
+            handOvers === 0
               ? 'attribute_not_exists(runId) OR leaseUntil < :now'
-              : 'attribute_not_exists(runId) OR leaseUntil < :now OR (holder = :runId AND #part < :part)',
-          ...(part === 1
+              : 'attribute_not_exists(runId) OR leaseUntil < :now OR (holder = :runId AND handOvers < :handOvers)',
+          ...(handOvers === 0
             ? { ExpressionAttributeValues: { ':now': now } }
             : {
-                ExpressionAttributeNames: { '#part': 'part' },
-                ExpressionAttributeValues: { ':now': now, ':runId': runId, ':part': part },
+                ExpressionAttributeValues: {
+                  ':now': now,
+                  ':runId': runId,
+                  ':handOvers': handOvers,
+                },
               }),
           // An old lease that was still there had expired: its holder died while running.
           ReturnValues: 'ALL_OLD',

@@ -62,8 +62,8 @@ export class DynamoDBSuspendStore extends DynamoDBChannelStore {
 
   /**
    * Unmarks connections this run marked but never told (the rest of the page when it stopped):
-   * back to active, so that the next part or the next run suspends them, and so that nothing
-   * says suspended about a client that was never told.
+   * back to active, so that the invocation the run is handed over to, or the next run, suspends
+   * them, and so that nothing says suspended about a client that was never told.
    */
   async giveBack(
     run: RunIdentity,

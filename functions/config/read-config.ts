@@ -3,6 +3,7 @@ import {
   type NewConnectionsPolicy,
   newConnectionsPolicies,
 } from '../core/registry/deployment-window.js';
+import type { RunSettings } from '../core/run/state.js';
 
 // Configuration comes from the environment, is read once per cold start by the composition
 // roots (functions/handlers/ and the registry middleware), and every problem is reported in one error, so a broken deployment
@@ -248,4 +249,15 @@ export function readRunConfig(environment: Environment = process.env): RunConfig
   };
   reader.finish();
   return config;
+}
+
+/** What a run takes of its function's configuration. */
+export function runSettingsOf(config: RunConfig): RunSettings {
+  return {
+    concurrency: config.concurrency,
+    timeoutMs: config.postTimeoutMs,
+    maxPostsPerSecond: config.maxPostsPerSecond,
+    failOnErrorRatio: config.failOnErrorRatio,
+    resumeExpectedWithinMs: config.resumeExpectedWithinMs,
+  };
 }

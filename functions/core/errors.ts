@@ -46,7 +46,10 @@ export class FrameTooLargeError extends PreconditionFailedError {
   }
 }
 
-/** The registry has not the shape a run needs (the suspended index is missing): the seed's not_detected. */
+/**
+ * The registry has not the shape a run needs (the suspended index is missing): edeliver's
+ * not_detected.
+ */
 export class RegistryNotDetectedError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

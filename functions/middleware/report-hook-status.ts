@@ -1,4 +1,4 @@
-import type { MiddlewareObj } from '@middy/core';
+import type { MiddlewareObj, Request } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import {
   type Clock,
@@ -12,17 +12,11 @@ import {
   systemClock,
 } from '../core/ports.js';
 import type { RunSummary } from '../core/run/summary.js';
-import { hookOwnerOf } from './hook-owner.js';
-import {
-  explainUnreported,
-  type FailedRunResponse,
-  type RunResponse,
-  reportableHookOf,
-} from './hook-responses.js';
+import { errorNameOf } from '../core/sdk-error.js';
+import { explainUnreported, type FailedRunResponse, type RunResponse } from './hook-responses.js';
+import { invocationOf } from './read-invocation.js';
 
 export type { FailedRunResponse, RepeatedHookResponse, RunResponse } from './hook-responses.js';
-
-import { errorNameOf } from '../core/sdk-error.js';
 
 // A middy middleware that gives a CodeDeploy lifecycle hook exactly one status, however often
 // Lambda delivers its event (at least once, and a failed invocation twice more). The work is
@@ -44,7 +38,8 @@ import { errorNameOf } from '../core/sdk-error.js';
 // reportable by the retry. Its model is kept; its package would need all three worked around.
 //
 // A console run (no hook in the event) and a dry run of a hook (it writes nothing, a status
-// included) are left alone.
+// included) are left alone. The event is read once, by readInvocationOnce; this middleware keeps
+// what it follows of one invocation on `request.internal`, as middy's own middlewares do.
 
 export interface ReportHookStatusOptions {
   kind: RunKind;
@@ -65,6 +60,10 @@ export const inProgressMarginMs = 10_000;
 const maxLambdaMs = 15 * 60 * 1000;
 
 const kinds: readonly RunKind[] = ['suspend', 'resume'];
+
+const internalKey = 'wsChannelsHookInvocation';
+
+type RunRequest = Request<unknown, RunResponse, Error, Context>;
 
 /** One hook invocation as this middleware follows it. */
 interface HookInvocation {
@@ -91,8 +90,8 @@ export function reportHookStatus(
   }
   const { kind, reporter, logger } = options;
   const clock = options.clock ?? systemClock;
-  // Per invocation (middy makes a new request object for each).
-  const invocations = new WeakMap<object, HookInvocation>();
+  const followed = (request: RunRequest): HookInvocation | undefined =>
+    (request.internal as Record<string, unknown>)[internalKey] as HookInvocation | undefined;
 
   const report = async (invocation: HookInvocation, status: HookStatus) => {
     const fields = { ...invocation.hook, status };
@@ -185,18 +184,19 @@ export function reportHookStatus(
 
   return {
     before: async (request) => {
-      const hook = reportableHookOf(request.event);
-      if (!hook) return explainUnreported(logger, request.event);
+      const read = invocationOf(request);
+      if (read.hookReport.kind !== 'report') return explainUnreported(logger, read.hookReport);
       const invocation: HookInvocation = {
-        hook,
+        hook: read.hookReport.hook,
         executions: undefined,
         owner: undefined,
         reported: undefined,
       };
-      invocations.set(request, invocation);
+      (request.internal as Record<string, unknown>)[internalKey] = invocation;
       // Inside the invocation: a configuration error is reported as Failed by onError.
       invocation.executions = options.executions();
-      const owner = hookOwnerOf(request.event, request.context);
+      const { owner } = read;
+      const { hook } = invocation;
       const remainingMs =
         typeof request.context?.getRemainingTimeInMillis === 'function'
           ? request.context.getRemainingTimeInMillis()
@@ -215,19 +215,21 @@ export function reportHookStatus(
       return answerRepeat(invocation, claim.execution);
     },
     after: async (request) => {
-      const invocation = invocations.get(request);
+      const invocation = followed(request);
       const response = request.response;
       if (!invocation?.owner || !response || !('hookStatus' in response)) return;
-      // A part that handed over, or a continuation with nothing to do: the last part reports.
+      // An invocation that handed the run over, or a repeated hand-over with nothing to do: the
+      // invocation that ends the run reports.
       if (response.state === 'handed_over' || response.state === 'duplicate') return;
       await finish(invocation, response);
     },
     onError: async (request) => {
-      const invocation = invocations.get(request);
+      const invocation = followed(request);
       // A report was sent: if it failed, its error goes to Lambda, whose retry reports the
       // stored status; if it got through, the status is in.
       if (invocation?.reported !== undefined) return;
-      const hook = invocation?.hook ?? reportableHookOf(request.event);
+      const report = invocationOf(request).hookReport;
+      const hook = invocation?.hook ?? (report.kind === 'report' ? report.hook : undefined);
       const error = request.error;
       logger.error(`The ${kind} run failed.`, { error, ...(hook ?? {}) });
       if (!hook) return;

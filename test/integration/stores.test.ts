@@ -74,7 +74,7 @@ describe('the run stores against DynamoDB Local', () => {
         logger,
         ...options,
       });
-    const run: RunIdentity = { runId: 'resume-1', startedAt: Date.now(), part: 1 };
+    const run: RunIdentity = { runId: 'resume-1', startedAt: Date.now(), handOvers: 0 };
 
     beforeEach(async () => {
       // Each test starts from the same registry: 250 suspended by suspend-A, 5 active.
@@ -260,7 +260,7 @@ describe('the run stores against DynamoDB Local', () => {
         pageSize: 9,
         logger,
       });
-      const run: RunIdentity = { runId: 'suspend-X', startedAt, part: 1 };
+      const run: RunIdentity = { runId: 'suspend-X', startedAt, handOvers: 0 };
 
       const total = await store.count(run);
       const marked = await collect(store.pages(run, testSession().session));

@@ -103,18 +103,18 @@ export class InMemoryRunRecords implements RunRecords {
 
 /** The lease as DynamoDBRunLease keeps it: held until `untilMs`, then free for the next run. */
 export class InMemoryRunLease implements RunLease {
-  held: { runId: string; kind: RunKind; untilMs: number; part: number } | undefined;
+  held: { runId: string; kind: RunKind; untilMs: number; handOvers: number } | undefined;
   /** Every run that asked for the lease, in order. */
   readonly requests: string[] = [];
   constructor(readonly now: () => number = Date.now) {}
-  async acquire(runId: string, kind: RunKind, untilMs: number, part = 1) {
+  async acquire(runId: string, kind: RunKind, untilMs: number, handOvers = 0) {
     this.requests.push(runId);
     const old = this.held;
-    const laterPart = old?.runId === runId && old.part < part;
-    if (old && old.untilMs >= this.now() && !laterPart) {
+    const handedOver = old?.runId === runId && old.handOvers < handOvers;
+    if (old && old.untilMs >= this.now() && !handedOver) {
       throw new RunInProgressError(`held by ${old.runId}`);
     }
-    this.held = { runId, kind, untilMs, part };
+    this.held = { runId, kind, untilMs, handOvers };
     if (!old || old.runId === runId) return undefined;
     return { runId: old.runId, kind: old.kind, leaseUntil: old.untilMs };
   }

@@ -1,34 +1,19 @@
 import { InvalidEventError } from '../errors.js';
 import type { LifecycleHook } from '../ports.js';
 import { type Counts, emptyCounts } from '../run/outcome.js';
-import type { Invocation, RunRequest } from './parse.js';
+import type { HandOver, Invocation, RunRequest } from './types.js';
 
-// A run that nears its Lambda's deadline hands over to a new invocation of its own function
-// (an asynchronous invoke), with this event. The next part goes on under the same run id (the
-// same suspend marks, the same frames, the same record and lease), so the invocations make one
-// run with one set of counts. Where each shard stands is the registry itself: every connection
-// a part settled has left the set the next part reads (resumed, deleted, or marked with this
-// run's attempt), so the next part reads exactly what is left, whatever order the posts ended.
+// The hand-over event: what a run that nears its Lambda's deadline invokes its own function with
+// (asynchronously), so that a new invocation goes on with the run. ws-channels writes it and
+// reads it; it is not meant to be written by hand.
 
-export const continuationField = 'wsChannelsContinuation';
+export const handOverField = 'wsChannelsHandOver';
 
-export interface Continuation {
-  runId: string;
-  /** When the first part started (epoch ms): suspend's cut-off, and the hook's hour. */
-  startedAt: number;
-  /** 2 for the first continuation. */
-  part: number;
-  /** What the parts before counted, joined. */
-  countsSoFar: Counts;
-  /** The hook execution's owner (the first invocation's request id): it reports at the end. */
-  owner: string | null;
-}
-
-/** The event that continues `invocation`'s run as `continuation`. */
-export function continuationEvent(invocation: Invocation, continuation: Continuation) {
+/** The event that hands `invocation`'s run over to a new invocation. */
+export function handOverEvent(invocation: Invocation, handOver: HandOver) {
   return {
-    [continuationField]: {
-      ...continuation,
+    [handOverField]: {
+      ...handOver,
       hook: invocation.hook ?? null,
       request: {
         timeoutMs: invocation.request.timeoutMs ?? null,
@@ -39,58 +24,70 @@ export function continuationEvent(invocation: Invocation, continuation: Continua
   };
 }
 
-/** The event's continuation field: undefined when it has none (then it is no continuation). */
-function continuationFieldsOf(event: unknown): { value: unknown } | undefined {
-  if (typeof event !== 'object' || event === null || !(continuationField in event)) {
-    return undefined;
+/** The fields of the event's hand-over, when the event has one. */
+function handOverFieldsOf(event: object): Record<string, unknown> | undefined {
+  if (!(handOverField in event)) return undefined;
+  const fields = (event as Record<string, unknown>)[handOverField];
+  if (typeof fields !== 'object' || fields === null) {
+    throw invalidHandOver('(the object)');
   }
-  return { value: (event as Record<string, unknown>)[continuationField] };
+  return fields as Record<string, unknown>;
 }
 
-/** One field of a continuation event, read without checking the rest. */
-function continuationPartOf(event: unknown, name: 'hook' | 'owner'): unknown {
-  const fields = continuationFieldsOf(event)?.value;
+function invalidHandOver(what: string): InvalidEventError {
+  return new InvalidEventError(
+    `${handOverField}.${what} is missing or of the wrong type; this event is sent by ws-channels itself to hand a run over to a new invocation, and is not meant to be written by hand.`,
+  );
+}
+
+/** The invocation a hand-over event asks for; undefined when the event is not one. */
+export function parseHandOver(event: object): Invocation | undefined {
+  const value = handOverFieldsOf(event);
+  if (!value) return undefined;
+  if (typeof value.runId !== 'string' || value.runId.length === 0) throw invalidHandOver('runId');
+  if (typeof value.startedAt !== 'number') throw invalidHandOver('startedAt');
+  const { handOvers } = value;
+  if (typeof handOvers !== 'number' || !Number.isInteger(handOvers) || handOvers < 1) {
+    throw invalidHandOver('handOvers');
+  }
+  const counts = countsOf(value.countsSoFar);
+  if (!counts) throw invalidHandOver('countsSoFar');
+  const hook = hookOf(value.hook);
+  const request = requestOf(value.request);
+  if (!request) throw invalidHandOver('request');
+  const handOver: HandOver = {
+    runId: value.runId,
+    startedAt: value.startedAt,
+    handOvers,
+    countsSoFar: counts,
+    owner: typeof value.owner === 'string' && value.owner.length > 0 ? value.owner : null,
+  };
+  return hook
+    ? { trigger: 'codedeploy', hook, request, handOver }
+    : { trigger: 'manual', hook: undefined, request, handOver };
+}
+
+/** The hook a hand-over event goes on with, read without checking the rest of the event. */
+export function hookOfHandOver(event: object): LifecycleHook | undefined {
+  if (!(handOverField in event)) return undefined;
+  const fields = (event as Record<string, unknown>)[handOverField];
   return typeof fields === 'object' && fields !== null
-    ? (fields as Record<string, unknown>)[name]
+    ? hookOf((fields as Record<string, unknown>).hook)
     : undefined;
 }
 
-/** The invocation a continuation event asks for; undefined when the event is not one. */
-export function parseContinuation(event: unknown): Invocation | undefined {
-  const found = continuationFieldsOf(event);
-  if (!found) return undefined;
-  const fields = found.value;
-  const bad = (what: string) =>
-    new InvalidEventError(
-      `${continuationField}.${what} is missing or of the wrong type; this event is sent by ws-channels itself to continue a run, and is not meant to be written by hand.`,
-    );
-  if (typeof fields !== 'object' || fields === null) throw bad('(the object)');
-  const value = fields as Record<string, unknown>;
-  if (typeof value.runId !== 'string' || value.runId.length === 0) throw bad('runId');
-  if (typeof value.startedAt !== 'number') throw bad('startedAt');
-  if (typeof value.part !== 'number' || !Number.isInteger(value.part) || value.part < 2) {
-    throw bad('part');
-  }
-  const counts = countsOf(value.countsSoFar);
-  if (!counts) throw bad('countsSoFar');
-  const hook = hookOfContinuation(event);
-  const request = requestOf(value.request);
-  if (!request) throw bad('request');
-  const continuation: Continuation = {
-    runId: value.runId,
-    startedAt: value.startedAt,
-    part: value.part,
-    countsSoFar: counts,
-    owner: typeof value.owner === 'string' ? value.owner : null,
-  };
-  return hook
-    ? { trigger: 'codedeploy', hook, request, continuation }
-    : { trigger: 'manual', hook: undefined, request, continuation };
+/** The hook execution's owner a hand-over event carries, read without checking the rest. */
+export function ownerOfHandOver(event: object): string | undefined {
+  if (!(handOverField in event)) return undefined;
+  const fields = (event as Record<string, unknown>)[handOverField];
+  const owner =
+    typeof fields === 'object' && fields !== null
+      ? (fields as Record<string, unknown>).owner
+      : undefined;
+  return typeof owner === 'string' && owner.length > 0 ? owner : undefined;
 }
 
-/** The hook a continuation event goes on with, if it has one. */
-export function hookOfContinuation(event: unknown): LifecycleHook | undefined {
-  const hook = continuationPartOf(event, 'hook');
+function hookOf(hook: unknown): LifecycleHook | undefined {
   if (typeof hook !== 'object' || hook === null) return undefined;
   const { deploymentId, lifecycleEventHookExecutionId } = hook as Record<string, unknown>;
   if (typeof deploymentId !== 'string' || deploymentId.length === 0) return undefined;
@@ -101,12 +98,6 @@ export function hookOfContinuation(event: unknown): LifecycleHook | undefined {
     return undefined;
   }
   return { deploymentId, lifecycleEventHookExecutionId };
-}
-
-/** The hook execution's owner a continuation event carries, if it carries one. */
-export function continuationOwnerOf(event: unknown): string | undefined {
-  const owner = continuationPartOf(event, 'owner');
-  return typeof owner === 'string' && owner.length > 0 ? owner : undefined;
 }
 
 function countsOf(value: unknown): Counts | undefined {

@@ -1,32 +1,23 @@
+import { randomUUID } from 'node:crypto';
 import { InvalidEventError } from '../errors.js';
 import type { LifecycleHook } from '../ports.js';
-import { type Continuation, hookOfContinuation, parseContinuation } from './hand-over.js';
+import { hookOfHandOver, ownerOfHandOver, parseHandOver } from './hand-over.js';
+import {
+  type HookReport,
+  type Invocation,
+  maxConcurrency,
+  maxConnectionIdBytes,
+  maxConnectionIds,
+  type ReadInvocation,
+  type RunRequest,
+} from './types.js';
 
-// The two ways a suspend or resume run is invoked: by a CodeDeploy lifecycle hook, or by hand
-// (the console's Test tab, `aws lambda invoke`, the local scripts) with a small JSON event.
+// Reads the event of a suspend or resume invocation, once: what it asks for (a hook, a manual
+// run, a hand-over), the hook to report to even when the rest is invalid, and the hook
+// execution's owner. Every middleware and the handler take what this read.
 
-export interface RunRequest {
-  /** Count and report; post nothing, write nothing. */
-  dryRun: boolean;
-  /** Only these connections (still in the state the run handles). */
-  connectionIds: readonly string[] | undefined;
-  timeoutMs: number | undefined;
-  concurrency: number | undefined;
-}
-
-export type Invocation = (
-  | { trigger: 'codedeploy'; hook: LifecycleHook; request: RunRequest }
-  | { trigger: 'manual'; hook: undefined; request: RunRequest }
-) & {
-  /** Set when this invocation goes on with a run an earlier one handed over. */
-  continuation?: Continuation;
-};
-
-export const maxConnectionIds = 10_000;
-/** DynamoDB's limit on a partition key value (API Gateway's own ids are 16 characters). */
-export const maxConnectionIdBytes = 2_048;
-/** The most posts in flight a run takes (a Lambda has 1,024 file descriptors). */
-export const maxConcurrency = 900;
+export type { HookReport, Invocation, ReadInvocation, RunRequest } from './types.js';
+export { maxConcurrency, maxConnectionIdBytes, maxConnectionIds } from './types.js';
 
 const allowedFields = {
   dryRun: 'true or false',
@@ -101,8 +92,8 @@ export function parseInvocation(event: unknown): Invocation {
       `The event is ${Array.isArray(event) ? 'an array' : typeof event}, not an object`,
     );
   }
-  const continued = parseContinuation(event);
-  if (continued) return continued;
+  const handedOver = parseHandOver(event);
+  if (handedOver) return handedOver;
   const fields = event as Record<string, unknown>;
   const names = Object.keys(fields);
 
@@ -165,8 +156,8 @@ function dryRunOf(value: unknown): boolean {
  */
 export function hookOf(event: unknown): LifecycleHook | undefined {
   if (typeof event !== 'object' || event === null) return undefined;
-  const continued = hookOfContinuation(event);
-  if (continued) return continued;
+  const handedOver = hookOfHandOver(event);
+  if (handedOver) return handedOver;
   const fields = event as Record<string, unknown>;
   const deploymentId = fields.DeploymentId;
   const hookExecutionId = fields.LifecycleEventHookExecutionId;
@@ -179,4 +170,47 @@ export function hookOf(event: unknown): LifecycleHook | undefined {
     return { deploymentId, lifecycleEventHookExecutionId: hookExecutionId };
   }
   return undefined;
+}
+
+function isDryRun(event: unknown): boolean {
+  return typeof event === 'object' && event !== null && 'dryRun' in event && event.dryRun === true;
+}
+
+function namesAHook(event: unknown): event is Record<string, unknown> {
+  return (
+    typeof event === 'object' &&
+    event !== null &&
+    ('DeploymentId' in event || 'LifecycleEventHookExecutionId' in event)
+  );
+}
+
+/** What the CodeDeploy report makes of the event (see HookReport). */
+function hookReportOf(event: unknown): HookReport {
+  const hook = hookOf(event);
+  if (hook) return isDryRun(event) ? { kind: 'dry_run', hook } : { kind: 'report', hook };
+  if (!namesAHook(event)) return { kind: 'none' };
+  return {
+    kind: 'no_ids',
+    deploymentId: event.DeploymentId,
+    lifecycleEventHookExecutionId: event.LifecycleEventHookExecutionId,
+  };
+}
+
+/** Reads an invocation's event once; never throws (an invalid event's error is in the result). */
+export function readInvocation(event: unknown): ReadInvocation {
+  let invocation: Invocation | undefined;
+  let error: Error | undefined;
+  try {
+    invocation = parseInvocation(event);
+  } catch (caught) {
+    error = caught instanceof Error ? caught : new InvalidEventError(String(caught));
+  }
+  const handOverOwner =
+    typeof event === 'object' && event !== null ? ownerOfHandOver(event) : undefined;
+  return {
+    invocation,
+    error,
+    hookReport: hookReportOf(event),
+    owner: handOverOwner ?? randomUUID(),
+  };
 }

@@ -12,7 +12,10 @@ export interface DeploymentWindowState {
   deployments: readonly string[];
 }
 
-/** Holds new connections (the seed's suspended acceptors) and joins sibling deployment groups. */
+/**
+ * Holds new connections (as edeliver's SuspendRanchAcceptors holds a Phoenix app's acceptors)
+ * and joins sibling deployment groups.
+ */
 export interface DeploymentWindow {
   /** The window as stored (also past `openUntil`); undefined when there is none. */
   read(): Promise<DeploymentWindowState | undefined>;

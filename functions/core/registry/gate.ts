@@ -20,7 +20,7 @@ import {
 export const connectionLifetimeSeconds = 2 * 60 * 60;
 export const expiryMarginSeconds = 10 * 60;
 
-/** The $connect gate: the seed's suspended acceptors. */
+/** The $connect gate: what edeliver's SuspendRanchAcceptors does for a Phoenix app. */
 export interface ConnectGate {
   window: Pick<DeploymentWindow, 'read'>;
   newConnections: NewConnectionsPolicy;

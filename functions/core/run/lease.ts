@@ -19,7 +19,7 @@ export async function holdingLease(
   onFailure: () => Promise<unknown> = async () => undefined,
 ): Promise<RunSummary> {
   const { records, logger, kind } = run.options;
-  if (!(await acquireLease(run))) return nothingToContinue(run);
+  if (!(await acquireLease(run))) return repeatedHandOver(run);
   try {
     return await work();
   } catch (error) {
@@ -40,7 +40,7 @@ export async function holdingLease(
     await onFailure();
     throw error;
   } finally {
-    // A part that handed over leaves the lease to the next part of its run.
+    // An invocation that handed over leaves the lease to the one its run was handed over to.
     if (!run.handedOver) await releaseLease(run);
   }
 }
@@ -71,7 +71,12 @@ export async function acquireLease(run: Run): Promise<boolean> {
     // The lease outlives the Lambda by a minute, so a crashed run never blocks the next for long.
     const leaseMs = Math.min(run.options.remainingTimeMs(), maxLambdaMs) + 60_000;
     try {
-      const expired = await lease.acquire(runId, kind, run.options.clock.now() + leaseMs, run.part);
+      const expired = await lease.acquire(
+        runId,
+        kind,
+        run.options.clock.now() + leaseMs,
+        run.handOvers,
+      );
       if (expired) {
         const reason = `Its Lambda stopped before the run ended; its lease expired at ${new Date(expired.leaseUntil).toISOString()} and ${runId} took over.`;
         logger.warn(`Run ${expired.runId} died while running.`, { ...run.fields, expired });
@@ -79,8 +84,8 @@ export async function acquireLease(run: Run): Promise<boolean> {
       }
       return true;
     } catch (error) {
-      // A later part refused: another delivery of it holds (or held) the run's lease.
-      if (error instanceof RunInProgressError && run.part > 1) return false;
+      // A hand-over refused: another delivery of its event holds (or held) the run's lease.
+      if (error instanceof RunInProgressError && run.handOvers > 0) return false;
       const wait = Math.min(5_000, 250 * 2 ** attempt);
       if (!(error instanceof RunInProgressError) || clock.now() + wait > giveUpAt) throw error;
       if (attempt === 0) {
@@ -96,12 +101,12 @@ export async function acquireLease(run: Run): Promise<boolean> {
 }
 
 /**
- * A continuation whose run finished, or whose part another delivery of the same event runs:
- * it does nothing (Lambda delivers an asynchronous event at least once).
+ * A hand-over event whose run has finished, or that another delivery of the same event runs: it
+ * does nothing (Lambda delivers an asynchronous event at least once).
  */
-export function nothingToContinue(run: Run): RunSummary {
+export function repeatedHandOver(run: Run): RunSummary {
   const summary = finish(run, 'duplicate', 'none');
-  summary.message = `Part ${run.part} of run ${run.identity.runId} has nothing to do: the run has finished, or another delivery of this part runs it.`;
-  run.options.logger.info(summary.message, { ...run.fields, part: run.part });
+  summary.message = `Invocation ${run.handOvers + 1} of run ${run.identity.runId} has nothing to do: the run has finished, or another delivery of the same hand-over runs it.`;
+  run.options.logger.info(summary.message, { ...run.fields, handOvers: run.handOvers });
   return summary;
 }

@@ -1,4 +1,4 @@
-// The run's outcome, as the seed's ResumeChannels decides it, from the counts per reason.
+// The run's outcome, as edeliver's ResumeChannels decides it, from the counts per reason.
 
 export type Outcome = 'ok' | 'none' | 'not_supported' | 'errors' | 'not_detected';
 
@@ -47,7 +47,7 @@ export function attemptedCount(counts: Counts): number {
 /**
  * - `none`: nothing to do;
  * - `ok`: every attempted post was delivered and recorded;
- * - `not_supported`: every post failed, and each failure was gone or a timeout (the seed's
+ * - `not_supported`: every post failed, and each failure was gone or a timeout (edeliver's
  *   noproc / timeout: the clients are not there to be resumed);
  * - `errors`: anything else, a result that could not be written included.
  */

@@ -3,13 +3,13 @@ import type { ChannelTarget, RunState } from '../ports.js';
 import { postToAll } from '../posting/bulk-post.js';
 import { frameEncoderFor, resumeByOf } from '../protocol/frames.js';
 import { closeWindowAfter, enterWindow, leaveWindowAfterUndo } from './deployment-window.js';
-import { holdingLease, nothingToContinue } from './lease.js';
+import { holdingLease, repeatedHandOver } from './lease.js';
 import { attemptedCount, outcomeOf } from './outcome.js';
 import { beginRun, countTotal, finish, isoAt, type Run, type RunChannelsOptions } from './state.js';
 import { type RunSummary, runRecordOf } from './summary.js';
 import { logRunOutcome, logRunProgress, logRunStart, runTexts } from './texts.js';
 
-// One suspend or resume run, the seed's SuspendChannels / ResumeChannels, read top to bottom:
+// One suspend or resume run, edeliver's SuspendChannels / ResumeChannels, read top to bottom:
 // take the lease (waiting a bounded time for a run of the other kind to end), count the
 // targets, post the control frame to each through the bulk mechanism while recording each
 // result, decide the outcome, keep the run record, report the summary. Pure logic: every
@@ -34,12 +34,12 @@ export async function runChannels(options: RunChannelsOptions): Promise<RunSumma
     return finish(run, 'completed', total === 0 ? 'none' : 'dry_run');
   }
 
-  if (invocation.continuation) {
-    // Lambda delivers an asynchronous event at least once: a part goes on only with a run
-    // that an earlier part handed over (or that another delivery of this part now runs, which
+  if (invocation.handOver) {
+    // Lambda delivers an asynchronous event at least once: an invocation goes on only with a run
+    // that was handed over to it (or that another delivery of the same hand-over now runs, which
     // the lease then refuses).
     const state = await options.records.stateOf(run.identity.runId);
-    if (state !== 'handed_over' && state !== 'running') return nothingToContinue(run);
+    if (state !== 'handed_over' && state !== 'running') return repeatedHandOver(run);
   }
 
   // The deployment window: a suspend opens it; a resume whose siblings still shift ends here.
@@ -69,9 +69,9 @@ async function execute(run: Run): Promise<RunSummary> {
   const { logger, records, kind } = run.options;
   const total = await countTargets(run);
   if (total === undefined) return finish(run, 'completed', 'not_detected');
-  // A later part counts what is left; the parts before have counted the rest.
+  // An invocation the run was handed over to counts what is left; those before counted the rest.
   run.counted = run.tally.settled + total;
-  if (total === 0 && run.part === 1) {
+  if (total === 0 && run.handOvers === 0) {
     logger.info(runTexts[kind].none, { ...run.fields, outcome: 'none', total });
     const summary = finish(run, 'completed', 'none');
     await records.save(runRecordOf(summary));
@@ -81,7 +81,7 @@ async function execute(run: Run): Promise<RunSummary> {
   logRunStart(logger, run.fields, total);
   if (total > 0) await postFrames(run, total);
   const summary = await handOverOrStop(run, decide(run));
-  // A part that handed over has saved its record before the next part could start.
+  // An invocation that handed over saved its record before the next one could start.
   if (summary.state === 'handed_over') return summary;
   logRunOutcome(logger, summary);
   await records.save(runRecordOf(summary));
@@ -99,24 +99,29 @@ async function handOverOrStop(run: Run, summary: RunSummary): Promise<RunSummary
   const { handOver, clock, records, logger } = run.options;
   const withinMs = run.options.handOverWithinMs ?? 50 * 60_000;
   const left = summary.counts.remaining;
-  // A part that reached nobody (its Lambda's time is shorter than the margin) would hand over
-  // to parts that reach nobody either: it stops instead.
+  // An invocation that reached nobody (its Lambda's time is shorter than the margin) would hand
+  // over to invocations that reach nobody either: it stops instead.
   const progressed = (run.posted?.settled ?? 0) > 0;
   if (handOver && progressed && clock.now() - run.identity.startedAt < withinMs) {
     const handedOver = finish(run, 'handed_over', summary.outcome);
-    handedOver.message = `Part ${run.part} neared its Lambda's deadline: ${left} connections to go, handed over to part ${run.part + 1}.`;
+    const invocationNumber = run.handOvers + 1;
+    handedOver.message = `Invocation ${invocationNumber} neared its Lambda's deadline: ${left} connections to go, handed over to invocation ${invocationNumber + 1}.`;
     await records.save(runRecordOf(handedOver));
     try {
       const { total: _total, remaining: _remaining, ...buckets } = run.tally.counts;
       await handOver({
         runId: run.identity.runId,
         startedAt: run.identity.startedAt,
-        part: run.part + 1,
+        handOvers: run.handOvers + 1,
         countsSoFar: { ...buckets, total: 0, remaining: 0 },
         owner: null,
       });
       run.handedOver = true;
-      logger.info(handedOver.message, { ...run.fields, part: run.part, counts: handedOver.counts });
+      logger.info(handedOver.message, {
+        ...run.fields,
+        handOvers: run.handOvers,
+        counts: handedOver.counts,
+      });
       return handedOver;
     } catch (error) {
       logger.error('Could not hand the run over to a new invocation; it stops here.', {
@@ -169,7 +174,7 @@ async function undoSuspend(run: Run): Promise<RunSummary['undo']> {
   }
 }
 
-/** The number of targets; undefined when the registry lacks its index (the seed's not_detected). */
+/** The number of targets; undefined when the registry lacks its index (edeliver's not_detected). */
 async function countTargets(run: Run): Promise<number | undefined> {
   try {
     return await run.options.store.count(run.identity);

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Continuation } from '../invocation/hand-over.js';
-import type { Invocation } from '../invocation/parse.js';
+import type { HandOver, Invocation } from '../invocation/types.js';
 import type {
   ChannelStore,
   ChannelTarget,
@@ -57,11 +56,11 @@ export interface RunChannelsOptions {
   progressIntervalMs?: number;
   newRunId?: (kind: RunKind, now: number) => string;
   /**
-   * Starts the next part of the run in a new invocation (an asynchronous invoke of the same
-   * function); without it, a run that nears its deadline stops as `incomplete`.
+   * Hands the run over to a new invocation (an asynchronous invoke of the same function); without
+   * it, a run that nears its deadline stops as `incomplete`.
    */
-  handOver?: (continuation: Continuation) => Promise<void>;
-  /** A run hands over only this long after its first part started (the hook's hour). */
+  handOver?: (handOver: HandOver) => Promise<void>;
+  /** A run hands over only this long after its first invocation started (the hook's hour). */
   handOverWithinMs?: number;
   /**
    * The deployment window (run-window.ts): a suspend opens it, the resume of the last sibling
@@ -88,25 +87,25 @@ export interface Run {
   deadlineMarginMs: number;
   posted?: BulkPostSummary<ChannelTarget>;
   written: { skipped: number };
-  /** What the count said (with the parts before); the total of a run that stopped early. */
+  /** What the count said (with the invocations before); the total of a run that stopped early. */
   counted?: number;
-  /** 1 for the first invocation of a run, 2 for the first continuation... */
-  part: number;
-  /** Set when this part handed over: the lease stays with the run for the next part. */
+  /** How many times the run was handed over before this invocation: 0 for its first. */
+  handOvers: number;
+  /** Set when this invocation handed over: the lease stays with the run for the next one. */
   handedOver: boolean;
   session: StoreSession;
 }
 
 export function beginRun(options: RunChannelsOptions): Run {
   const { kind, invocation, settings } = options;
-  const continued = invocation.continuation;
-  const startedAt = continued?.startedAt ?? options.clock.now();
-  const runId = continued?.runId ?? (options.newRunId ?? defaultRunId)(kind, startedAt);
+  const received = invocation.handOver;
+  const startedAt = received?.startedAt ?? options.clock.now();
+  const runId = received?.runId ?? (options.newRunId ?? defaultRunId)(kind, startedAt);
   const timeoutMs = invocation.request.timeoutMs ?? settings.timeoutMs;
-  const tally = new RunTally(options.failureSampleSize ?? 20, continued?.countsSoFar);
+  const tally = new RunTally(options.failureSampleSize ?? 20, received?.countsSoFar);
   return {
     options,
-    identity: { runId, startedAt, part: continued?.part ?? 1 },
+    identity: { runId, startedAt, handOvers: received?.handOvers ?? 0 },
     fields: {
       runId,
       kind,
@@ -120,7 +119,7 @@ export function beginRun(options: RunChannelsOptions): Run {
     // Enough for the posts in flight (with their throttling retries) and the last writes to end.
     deadlineMarginMs: options.deadlineMarginMs ?? 4 * timeoutMs + 10_000,
     written: { skipped: 0 },
-    part: continued?.part ?? 1,
+    handOvers: received?.handOvers ?? 0,
     handedOver: false,
     session: {
       keepRetrying: () => options.remainingTimeMs() > writeMarginMs,

@@ -2,8 +2,8 @@ import type { Logger } from '../ports.js';
 import { attemptedCount, failedCount } from './outcome.js';
 import type { RunFields, RunSummary } from './summary.js';
 
-// The seed's log texts (edeliver's SuspendChannels / ResumeChannels), kept word for word so an
-// operator who knows the seed reads the same lines, as structured JSON with the counts as fields.
+// The log texts of edeliver's SuspendChannels / ResumeChannels, kept word for word so that an
+// operator who knows edeliver reads the same lines, as structured JSON with the counts as fields.
 
 export const runTexts = {
   suspend: {
@@ -26,7 +26,7 @@ export const runTexts = {
   },
 } as const;
 
-/** The seed's closing lines for a finished run, and what an operator must know besides. */
+/** edeliver's closing lines for a finished run, and what an operator must know besides. */
 export function logRunOutcome(logger: Logger, summary: RunSummary): void {
   const text = runTexts[summary.kind];
   const { counts } = summary;

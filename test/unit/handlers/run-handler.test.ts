@@ -9,7 +9,7 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CodeDeployHookReporter } from '../../../functions/aws/codedeploy-reporter.js';
-import { readRunConfig } from '../../../functions/config/read-config.js';
+import { readRunConfig, runSettingsOf } from '../../../functions/config/read-config.js';
 import { InvalidEventError } from '../../../functions/core/errors.js';
 import type { ChannelStore } from '../../../functions/core/ports.js';
 import { type RunDependencies, runEventHandler } from '../../../functions/handlers/run-handler.js';
@@ -26,12 +26,14 @@ import { InMemoryHookExecutions } from '../../support/hook-executions.js';
 
 const hookEvent = { DeploymentId: 'd-ABC123', LifecycleEventHookExecutionId: 'hook-1' };
 
-const config = readRunConfig({
-  CONNECTIONS_TABLE: 'connections',
-  RUNS_TABLE: 'runs',
-  WEBSOCKET_ENDPOINT: 'http://localhost:3001',
-  POST_TIMEOUT_MS: '100',
-});
+const settings = runSettingsOf(
+  readRunConfig({
+    CONNECTIONS_TABLE: 'connections',
+    RUNS_TABLE: 'runs',
+    WEBSOCKET_ENDPOINT: 'http://localhost:3001',
+    POST_TIMEOUT_MS: '100',
+  }),
+);
 
 function context(remainingMs = 600_000): Context {
   return {
@@ -54,7 +56,7 @@ afterEach(() => client.destroy());
 
 /** A run's dependencies, all in memory: five connections that each take the frame. */
 const inMemoryDependencies = (): RunDependencies => ({
-  config,
+  settings,
   poster: new ScriptedPoster(),
   lease: new InMemoryRunLease(),
   records: new InMemoryRunRecords(),
@@ -63,7 +65,7 @@ const inMemoryDependencies = (): RunDependencies => ({
 });
 
 const handlerWith = (
-  parts: Partial<RunDependencies> | (() => RunDependencies),
+  given: Partial<RunDependencies> | (() => RunDependencies),
   logger = new Logger({ logLevel: 'SILENT' }),
 ) =>
   runEventHandler({
@@ -72,7 +74,7 @@ const handlerWith = (
     metrics: false,
     reporter: new CodeDeployHookReporter({ client }),
     dependencies:
-      typeof parts === 'function' ? parts : () => ({ ...inMemoryDependencies(), ...parts }),
+      typeof given === 'function' ? given : () => ({ ...inMemoryDependencies(), ...given }),
   });
 
 const statusCalls = () =>
@@ -140,10 +142,10 @@ describe('the suspend/resume handler and CodeDeploy', () => {
       if (id !== 'c0') throw httpError(500, 'InternalServerErrorException');
     });
 
-    const response = await handlerWith({ poster, config: { ...config, failOnErrorRatio: 0.1 } })(
-      hookEvent,
-      context(),
-    );
+    const response = await handlerWith({
+      poster,
+      settings: { ...settings, failOnErrorRatio: 0.1 },
+    })(hookEvent, context());
 
     expect(response).toMatchObject({ outcome: 'errors', hookStatus: 'Failed' });
     expect(statusCalls().map((call) => call.status)).toEqual(['Failed']);
@@ -224,8 +226,8 @@ describe('a hook delivered more than once gets one status', () => {
    */
   function sharedWorld(poster = new ScriptedPoster()) {
     const hookExecutions = new InMemoryHookExecutions();
-    const parts = {
-      config,
+    const shared = {
+      settings,
       poster,
       lease: new InMemoryRunLease(),
       records: new InMemoryRunRecords(),
@@ -234,7 +236,7 @@ describe('a hook delivered more than once gets one status', () => {
     };
     const logger = new Logger({ logLevel: 'SILENT' });
     // A handler per delivery, as each may land in another execution environment.
-    const deliver = (event: unknown = hookEvent) => handlerWith(parts, logger)(event, context());
+    const deliver = (event: unknown = hookEvent) => handlerWith(shared, logger)(event, context());
     /** How many frames each connection got. */
     const framesPerConnection = () => [...poster.frames.values()].map((frames) => frames.length);
     return { hookExecutions, logger, deliver, framesPerConnection };
@@ -482,9 +484,9 @@ describe('a run that nears its deadline, through the handler', () => {
 
     // Act
     const first = await handler(hookEvent, nearDeadline);
-    const continuation = events[0];
-    const last = await handler(JSON.parse(JSON.stringify(continuation)), context());
-    const repeat = await handler(JSON.parse(JSON.stringify(continuation)), context());
+    const handOver = events[0];
+    const last = await handler(JSON.parse(JSON.stringify(handOver)), context());
+    const repeat = await handler(JSON.parse(JSON.stringify(handOver)), context());
 
     // Assess
     expect(first).toMatchObject({ state: 'handed_over', hookStatus: 'Succeeded' });

@@ -21,7 +21,7 @@ import {
   ScriptedPoster,
 } from '../../../support/fakes.js';
 
-// The deployment window: the $connect gate (the seed's suspended acceptors) and sibling
+// The deployment window: the $connect gate (edeliver's suspended acceptors) and sibling
 // deployment groups of one stack sharing one suspend and one resume.
 
 type Status = { status: 'active' } | { status: 'suspended'; suspendedBy: string };

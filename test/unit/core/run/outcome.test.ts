@@ -18,7 +18,7 @@ function counts(parts: Partial<Counts>): Counts {
   };
 }
 
-describe('outcomeOf (the seed table)', () => {
+describe("outcomeOf (edeliver's table)", () => {
   it('is none when there is nothing to do', () => {
     expect(outcomeOf(emptyCounts())).toBe('none');
   });
@@ -27,7 +27,7 @@ describe('outcomeOf (the seed table)', () => {
     expect(outcomeOf(counts({ delivered: 12 }))).toBe('ok');
   });
 
-  it('is not_supported when every post was gone (the seed: every process was noproc)', () => {
+  it('is not_supported when every post was gone (edeliver: every process was noproc)', () => {
     expect(outcomeOf(counts({ gone: 7 }))).toBe('not_supported');
   });
 

@@ -4,11 +4,9 @@ import {
   RegistryNotDetectedError,
   RunInProgressError,
 } from '../../../../functions/core/errors.js';
-import {
-  type Continuation,
-  continuationEvent,
-} from '../../../../functions/core/invocation/hand-over.js';
+import { handOverEvent } from '../../../../functions/core/invocation/hand-over.js';
 import { parseInvocation } from '../../../../functions/core/invocation/parse.js';
+import type { HandOver } from '../../../../functions/core/invocation/types.js';
 import {
   type RunChannelsOptions,
   runChannels,
@@ -50,7 +48,7 @@ function setup(overrides: Partial<RunChannelsOptions> & { store: InMemoryStore }
 }
 
 describe('runChannels (resume)', () => {
-  it('resumes every suspended connection, logs the seed lines and records a completed run', async () => {
+  it("resumes every suspended connection, logs edeliver's lines and records a completed run", async () => {
     const store = new InMemoryStore(targets(30));
     const { options, logger, records, lease, poster } = setup({ store });
 
@@ -334,15 +332,15 @@ describe('runChannels (resume)', () => {
     expect(records.saved.get('resume-test')).toMatchObject({ state: 'failed' });
   });
 
-  it('hands over near its deadline; the next part goes on under the same run and reports the joined counts', async () => {
-    // Prepare: part 1 has time for about 30 posts; what it resumed leaves the registry.
+  it('hands over near its deadline; the next invocation goes on under the same run and reports the joined counts', async () => {
+    // Prepare: invocation 1 has time for about 30 posts; what it resumed leaves the registry.
     const store = new InMemoryStore(targets(100));
     const resumed = new Set<string>();
     store.writeFate = (result) => {
       resumed.add(result.target.connectionId);
       return 'written';
     };
-    const handedOver: Continuation[] = [];
+    const handedOver: HandOver[] = [];
     let posted = 0;
     const hook = { DeploymentId: 'd-1', LifecycleEventHookExecutionId: 'h-1' };
     const { options, records, lease, poster } = setup({
@@ -354,16 +352,16 @@ describe('runChannels (resume)', () => {
       }),
       deadlineMarginMs: 10_000,
       remainingTimeMs: () => (posted < 30 ? 600_000 : 5_000),
-      handOver: async (continuation) => {
-        handedOver.push(continuation);
+      handOver: async (handOver) => {
+        handedOver.push(handOver);
       },
     });
 
-    // Act: part 1, then part 2 from the continuation event, then that event once more.
+    // Act: invocation 1, then invocation 2 from the hand-over event, then that event once more.
     const first = await runChannels(options);
     const next = handedOver[0];
-    if (!next) throw new Error('part 1 did not hand over');
-    const event = continuationEvent(parseInvocation(hook), next);
+    if (!next) throw new Error('invocation 1 did not hand over');
+    const event = handOverEvent(parseInvocation(hook), next);
     const second = await runChannels({
       ...options,
       store: new InMemoryStore(targets(100).filter((target) => !resumed.has(target.connectionId))),
@@ -374,7 +372,7 @@ describe('runChannels (resume)', () => {
 
     // Assess
     expect(first.state).toBe('handed_over');
-    expect(next).toMatchObject({ runId: 'resume-test', part: 2 });
+    expect(next).toMatchObject({ runId: 'resume-test', handOvers: 1 });
     expect(next.countsSoFar.delivered).toBe(first.counts.delivered);
     expect(second).toMatchObject({
       runId: 'resume-test',
@@ -395,15 +393,15 @@ describe('runChannels (resume)', () => {
     expect(lease.held).toBeUndefined();
   });
 
-  it('does not hand over a part that reached nobody (a Lambda shorter than the margin)', async () => {
-    const handedOver: Continuation[] = [];
+  it('does not hand over from an invocation that reached nobody (a Lambda shorter than the margin)', async () => {
+    const handedOver: HandOver[] = [];
     const { options, poster } = setup({
       store: new InMemoryStore(targets(10)),
       invocation: parseInvocation({ DeploymentId: 'd-1', LifecycleEventHookExecutionId: 'h-1' }),
       deadlineMarginMs: 10_000,
       remainingTimeMs: () => 5_000,
-      handOver: async (continuation) => {
-        handedOver.push(continuation);
+      handOver: async (handOver) => {
+        handedOver.push(handOver);
       },
     });
 
@@ -446,7 +444,12 @@ describe('runChannels (resume)', () => {
       store: new InMemoryStore(targets(3)),
       leaseWaitMs: 300,
     });
-    lease.held = { runId: 'suspend-other', kind: 'suspend', untilMs: Date.now() + 60_000, part: 1 };
+    lease.held = {
+      runId: 'suspend-other',
+      kind: 'suspend',
+      untilMs: Date.now() + 60_000,
+      handOvers: 0,
+    };
 
     const startedAt = performance.now();
     await expect(runChannels(options)).rejects.toThrow(RunInProgressError);
@@ -460,7 +463,12 @@ describe('runChannels (resume)', () => {
     // Prepare: the suspend holds the lease and marks 1,500 connections; nothing is suspended yet.
     const store = new InMemoryStore([]);
     const { options, records, lease, poster } = setup({ store });
-    lease.held = { runId: 'suspend-1', kind: 'suspend', untilMs: Date.now() + 60_000, part: 1 };
+    lease.held = {
+      runId: 'suspend-1',
+      kind: 'suspend',
+      untilMs: Date.now() + 60_000,
+      handOvers: 0,
+    };
     setTimeout(() => {
       store.targets.push(...targets(1_500));
       lease.held = undefined;
@@ -477,7 +485,7 @@ describe('runChannels (resume)', () => {
 
   it('takes over a lease whose holder died (its expiry has passed)', async () => {
     const { options, records, lease, poster } = setup({ store: new InMemoryStore(targets(3)) });
-    lease.held = { runId: 'suspend-dead', kind: 'suspend', untilMs: Date.now() - 1, part: 1 };
+    lease.held = { runId: 'suspend-dead', kind: 'suspend', untilMs: Date.now() - 1, handOvers: 0 };
     await records.save({ runId: 'suspend-dead', state: 'running' });
 
     const summary = await runChannels(options);
@@ -512,7 +520,7 @@ describe('runChannels (resume)', () => {
 });
 
 describe('runChannels (suspend)', () => {
-  it('posts the suspend frame and logs the seed lines of SuspendChannels', async () => {
+  it("posts the suspend frame and logs edeliver's lines of SuspendChannels", async () => {
     const store = new InMemoryStore(targets(6, null));
     const { options, logger, poster } = setup({
       kind: 'suspend',
