@@ -45,6 +45,8 @@ export interface WsChannelsRegistryOptions {
 
 type RouteRequest = Request<WebSocketRouteEvent, RouteResponse | undefined>;
 
+const removalTriedKey = 'wsChannelsRemovalTried';
+
 export function wsChannelsRegistry(
   options: WsChannelsRegistryOptions = {},
 ): MiddlewareObj<WebSocketRouteEvent, RouteResponse | undefined> {
@@ -75,11 +77,12 @@ export function wsChannelsRegistry(
     window,
     newConnections: config.newConnectionsDuringDeployment,
   };
-  // The $disconnect requests whose removal was tried, so a failed removal is not tried again.
-  const removalTried = new WeakSet<RouteRequest>();
+  // A failed removal in `after` is not tried again by `onError`: the request remembers it, as
+  // middy's own middlewares keep what they know of a request on `request.internal`.
   const removeOnce = async (request: RouteRequest) => {
-    if (removalTried.has(request)) return;
-    removalTried.add(request);
+    const internal = request.internal as Record<string, unknown>;
+    if (internal[removalTriedKey] === true) return;
+    internal[removalTriedKey] = true;
     await registry.remove(connectionIdOf(request.event));
   };
 
