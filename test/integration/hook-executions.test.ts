@@ -1,16 +1,12 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { documentClientFrom } from '../../functions/aws/dynamodb.js';
 import { DynamoDBHookExecutions, hookExecutionKey } from '../../functions/aws/hook-executions.js';
 import { PreconditionFailedError } from '../../functions/core/errors.js';
 import type { LifecycleHook } from '../../functions/core/ports.js';
-import {
-  createTestTables,
-  deleteTestTables,
-  type TestTables,
-  testClient,
-} from '../support/tables.js';
+import type { TestTables } from '../support/tables.js';
+import { useTestTables } from '../support/test-tables.js';
 
 // The hook executions of the Runs table against DynamoDB Local: the conditional writes that make
 // a repeat delivery of a hook's event find the first.
@@ -45,13 +41,9 @@ describe('DynamoDBHookExecutions against DynamoDB Local', () => {
       .send(new GetCommand({ TableName: tables.runsTable, Key: { runId: hookExecutionKey(hook) } }))
       .then((output) => output.Item);
 
+  const dynamodb = useTestTables();
   beforeAll(async () => {
-    client = testClient(inject('dynamodbEndpoint'));
-    tables = await createTestTables(client);
-  });
-  afterAll(async () => {
-    await deleteTestTables(client, tables);
-    client.destroy();
+    ({ client, tables } = dynamodb);
   });
 
   it('lets the first delivery claim a hook; a second finds it in progress', async () => {

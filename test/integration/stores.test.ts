@@ -4,7 +4,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { documentClientFrom } from '../../functions/aws/dynamodb.js';
 import { DynamoDBResumeStore } from '../../functions/aws/resume-store.js';
 import { DynamoDBRunLease, DynamoDBRunRecords, leaseId } from '../../functions/aws/run-table.js';
@@ -17,12 +17,8 @@ import {
 import type { ChannelTarget, RunIdentity, StoreSession } from '../../functions/core/ports.js';
 import { RecordingLogger } from '../support/fakes.js';
 import { seedConnections, suspendedItem } from '../support/seed.js';
-import {
-  createTestTables,
-  deleteTestTables,
-  type TestTables,
-  testClient,
-} from '../support/tables.js';
+import type { TestTables } from '../support/tables.js';
+import { useTestTables } from '../support/test-tables.js';
 
 const failure = (reason: string) => ({ reason, name: 'X', status: 500, message: 'x' });
 
@@ -55,13 +51,9 @@ describe('the run stores against DynamoDB Local', () => {
       .send(new GetCommand({ TableName: tables.connectionsTable, Key: { connectionId } }))
       .then((output) => output.Item);
 
+  const dynamodb = useTestTables();
   beforeAll(async () => {
-    client = testClient(inject('dynamodbEndpoint'));
-    tables = await createTestTables(client);
-  });
-  afterAll(async () => {
-    await deleteTestTables(client, tables);
-    client.destroy();
+    ({ client, tables } = dynamodb);
   });
 
   describe('DynamoDBResumeStore', () => {
