@@ -3,96 +3,21 @@ import type WsWebSocket from 'ws';
 import {
   ChannelsClient,
   ChannelsQueueFullError,
-  type OutgoingMessage,
   parseControlFrame,
   pingMessage,
   type ResumeDetail,
-  type SuspendFrame,
   type WebSocketLike,
 } from '../../client/ws-channels-client.js';
 import * as serverFrames from '../../functions/lib/core/frames.js';
-
-const CONNECTING = 0;
-const OPEN = 1;
-const CLOSED = 3;
-
-/** An in-memory socket: records what is sent, and delivers frames and opens on demand. */
-class FakeSocket extends EventTarget {
-  readyState: number;
-  readonly sent: OutgoingMessage[] = [];
-  /** Called inside send(), before it records: lets a test act while the socket is busy. */
-  onSend: ((data: OutgoingMessage) => void) | undefined;
-
-  constructor(readyState = OPEN) {
-    super();
-    this.readyState = readyState;
-  }
-
-  send(data: OutgoingMessage): void {
-    if (this.readyState !== OPEN) throw new Error(`send on a socket in state ${this.readyState}`);
-    this.onSend?.(data);
-    this.sent.push(data);
-  }
-
-  open(): void {
-    this.readyState = OPEN;
-    this.dispatchEvent(new Event('open'));
-  }
-
-  close(): void {
-    this.readyState = CLOSED;
-    this.dispatchEvent(new Event('close'));
-  }
-
-  receive(data: unknown): void {
-    this.dispatchEvent(Object.assign(new Event('message'), { data }));
-  }
-
-  listeners = 0;
-  override addEventListener(
-    type: string,
-    listener: EventListenerOrEventListenerObject | null,
-    options?: boolean | AddEventListenerOptions,
-  ): void {
-    this.listeners++;
-    super.addEventListener(type, listener, options);
-  }
-  override removeEventListener(
-    type: string,
-    listener: EventListenerOrEventListenerObject | null,
-    options?: boolean | EventListenerOptions,
-  ): void {
-    this.listeners--;
-    super.removeEventListener(type, listener, options);
-  }
-}
-
-const suspendFrame = (runId = 'run-s1', resumeBy: string | null = null): SuspendFrame => ({
-  type: 'suspend',
-  runId,
-  deploymentId: 'd-ABC',
-  at: '2026-01-01T00:00:00.000Z',
-  resumeBy,
-});
-const suspendText = (runId?: string, resumeBy?: string | null) =>
-  JSON.stringify(suspendFrame(runId, resumeBy));
-const resumeText = (suspendRunId: string | null = 'run-s1') =>
-  JSON.stringify({
-    type: 'resume',
-    runId: 'run-r1',
-    suspendRunId,
-    deploymentId: 'd-ABC',
-    at: '2026-01-01T00:01:00.000Z',
-  });
-
-/** Every event the client dispatches, in order, with its detail. */
-function recordEvents(client: ChannelsClient) {
-  const events: Array<{ type: string; detail: unknown }> = [];
-  for (const type of ['suspend', 'resume', 'message', 'overflow', 'error', 'reconnect'] as const) {
-    client.addEventListener(type, (event) => events.push({ type, detail: event.detail }));
-  }
-  return events;
-}
+import {
+  CONNECTING,
+  FakeSocket,
+  OPEN,
+  recordEvents,
+  resumeText,
+  suspendFrame,
+  suspendText,
+} from '../support/fake-socket.js';
 
 describe('ChannelsClient: input', () => {
   it('rejects what is not a WebSocket, and bad options, with a TypeError', () => {
