@@ -7,29 +7,11 @@
 // a deployment is under way the server refuses new connections).
 // No dependencies: it uses only EventTarget, CustomEvent, timers and the socket it is given.
 
-/** Sent by the server before a deployment: hold outgoing messages until `resume`. */
-export interface SuspendFrame {
-  type: 'suspend';
-  runId: string;
-  deploymentId: string | null;
-  at: string;
-  /**
-   * When the server expects to have resumed the connection at the latest (null: no such time).
-   * The client waits `resumeBy - at`, counted on its own clock from the frame's arrival.
-   */
-  resumeBy: string | null;
-}
+import type { ResumeFrame, SuspendFrame } from './control-frames.js';
+import { parseControlFrame } from './control-frames.js';
 
-/** Sent by the server after the deployment: the connection may talk again. */
-export interface ResumeFrame {
-  type: 'resume';
-  runId: string;
-  suspendRunId: string | null;
-  deploymentId: string | null;
-  at: string;
-}
-
-export type ControlFrame = SuspendFrame | ResumeFrame;
+export type { ControlFrame, ResumeFrame, SuspendFrame } from './control-frames.js';
+export { parseControlFrame } from './control-frames.js';
 
 /** What `WebSocket.send` accepts in browsers; `ws` and Node's WebSocket accept it too. */
 export type OutgoingMessage = string | ArrayBufferLike | Blob | ArrayBufferView;
@@ -160,44 +142,6 @@ const OPEN = 1;
 
 // setTimeout takes at most this many milliseconds; a longer delay would fire at once.
 const maxTimerDelayMs = 2_147_483_647;
-
-// Control frames are about 150 bytes; longer messages are the app's and are not parsed twice.
-const maxControlFrameLength = 4096;
-
-/**
- * The control frame `data` carries, or null when it is an app message: anything that is not a JSON
- * object of exactly the shape the server sends (type, runId, at, and the nullable ids) is the app's,
- * so an app message that happens to have `"type": "resume"` is not swallowed.
- */
-export function parseControlFrame(data: unknown): ControlFrame | null {
-  if (typeof data !== 'string' || data.length > maxControlFrameLength) return null;
-  if (!data.trimStart().startsWith('{')) return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(data);
-  } catch {
-    return null;
-  }
-  if (typeof value !== 'object' || value === null) return null;
-  const fields = value as Record<string, unknown>;
-  const { type, runId, deploymentId, at } = fields;
-  if (typeof runId !== 'string' || typeof at !== 'string' || !isNullableString(deploymentId)) {
-    return null;
-  }
-  // Servers from before resumeBy leave it out: no time was given.
-  const resumeBy = fields.resumeBy === undefined ? null : fields.resumeBy;
-  if (type === 'suspend' && isNullableString(resumeBy)) {
-    return { type, runId, deploymentId, at, resumeBy };
-  }
-  if (type === 'resume' && isNullableString(fields.suspendRunId)) {
-    return { type, runId, suspendRunId: fields.suspendRunId, deploymentId, at };
-  }
-  return null;
-}
-
-function isNullableString(value: unknown): value is string | null {
-  return value === null || typeof value === 'string';
-}
 
 /**
  * Holds outgoing messages while the server has suspended the connection and sends them, in order
