@@ -13,53 +13,26 @@ import { parseControlFrame } from './control-frames.js';
 export type { ControlFrame, ResumeFrame, SuspendFrame } from './control-frames.js';
 export { parseControlFrame } from './control-frames.js';
 
-/** What `WebSocket.send` accepts in browsers; `ws` and Node's WebSocket accept it too. */
-export type OutgoingMessage = string | ArrayBufferLike | Blob | ArrayBufferView;
+import {
+  assertMessage,
+  assertSocket,
+  type ChannelsClientOptions,
+  checkOptions,
+  maxTimerDelayMs,
+  OPEN,
+  type OutgoingMessage,
+  type SocketFactory,
+  type WebSocketLike,
+} from './input.js';
 
-/**
- * The part of the standard WebSocket interface the client uses. Listeners take `unknown` so that
- * any EventTarget-based socket fits, whatever its event types (ws has its own MessageEvent).
- */
-export interface WebSocketLike {
-  readonly readyState: number;
-  send(data: OutgoingMessage): void;
-  addEventListener(
-    type: 'message' | 'open' | 'close' | 'error',
-    listener: (event: unknown) => void,
-  ): void;
-  removeEventListener(
-    type: 'message' | 'open' | 'close' | 'error',
-    listener: (event: unknown) => void,
-  ): void;
-}
-
-/** Makes a new socket to the same server: what the client calls to connect again. */
-export type SocketFactory = () => WebSocketLike;
+export type {
+  ChannelsClientOptions,
+  OutgoingMessage,
+  SocketFactory,
+  WebSocketLike,
+} from './input.js';
 
 export type ChannelsState = 'active' | 'suspended';
-
-export interface ChannelsClientOptions {
-  /**
-   * Most messages held at once (default 10,000; `Infinity` for no bound). Past it `send` throws
-   * a `ChannelsQueueFullError`: refusing the newest message tells the app, dropping the oldest
-   * would lose a message nobody hears about.
-   */
-  maxQueued?: number;
-  /**
-   * While suspended, how often the client sends `pingMessage` so that API Gateway does not close
-   * the connection as idle (it does after 10 minutes without a message). Default 3 minutes, so a
-   * late or lost ping still leaves room; the first ping comes at a random point within the first
-   * interval, so that clients suspended together do not all ping at once. `Infinity`: never.
-   */
-  pingIntervalMs?: number;
-  /**
-   * With a socket factory: how long to wait before connecting again after a close. The n-th
-   * attempt in a row waits a random time up to `min(maxDelayMs, firstDelayMs * 2^(n-1))` (full
-   * jitter, so that clients refused together do not come back together); a socket that opens
-   * starts the count again. Defaults: 500 ms, 30 s.
-   */
-  retry?: { firstDelayMs?: number; maxDelayMs?: number };
-}
 
 export interface ReconnectDetail {
   /** 1 for the first attempt after a socket closed, 2 for the next if that one failed too... */
@@ -137,12 +110,6 @@ export class ChannelsQueueFullError extends Error {
   }
 }
 
-// WebSocket.OPEN, written out: Node 20 has no global WebSocket to read it from.
-const OPEN = 1;
-
-// setTimeout takes at most this many milliseconds; a longer delay would fire at once.
-const maxTimerDelayMs = 2_147_483_647;
-
 /**
  * Holds outgoing messages while the server has suspended the connection and sends them, in order
  * and once each, when it resumes. Messages sent while the socket is not open (still connecting, or
@@ -187,37 +154,9 @@ export class ChannelsClient extends EventTarget {
 
   constructor(socket: WebSocketLike | SocketFactory, options: ChannelsClientOptions = {}) {
     super();
-    if (typeof options !== 'object' || options === null) {
-      throw new TypeError('Expected `options` to be an object.');
-    }
-    const firstDelayMs = options.retry?.firstDelayMs ?? 500;
-    const maxDelayMs = options.retry?.maxDelayMs ?? 30_000;
-    if (!isDelay(firstDelayMs) || !isDelay(maxDelayMs) || firstDelayMs > maxDelayMs) {
-      throw new TypeError(
-        'Expected `retry.firstDelayMs` and `retry.maxDelayMs` to be whole numbers of milliseconds (at most 2^31 - 1), the first no greater than the second.',
-      );
-    }
-    this.retry = { firstDelayMs, maxDelayMs };
-    const maxQueued = options.maxQueued ?? 10_000;
-    if (
-      !(maxQueued === Number.POSITIVE_INFINITY || (Number.isInteger(maxQueued) && maxQueued > 0))
-    ) {
-      throw new TypeError('Expected `maxQueued` to be a positive integer or Infinity.');
-    }
+    const { maxQueued, pingIntervalMs, retry } = checkOptions(options);
+    this.retry = retry;
     this.maxQueued = maxQueued;
-    const pingIntervalMs = options.pingIntervalMs ?? 180_000;
-    if (
-      !(
-        pingIntervalMs === Number.POSITIVE_INFINITY ||
-        (Number.isInteger(pingIntervalMs) &&
-          pingIntervalMs > 0 &&
-          pingIntervalMs <= maxTimerDelayMs)
-      )
-    ) {
-      throw new TypeError(
-        'Expected `pingIntervalMs` to be a positive integer of milliseconds (at most 2^31 - 1) or Infinity.',
-      );
-    }
     this.pingIntervalMs = pingIntervalMs;
     this.#connect = typeof socket === 'function' ? socket : undefined;
     const first = typeof socket === 'function' ? socket() : socket;
@@ -535,39 +474,4 @@ export class ChannelsClient extends EventTarget {
   #assertNotDisposed(): void {
     if (this.#disposed) throw new Error('The ChannelsClient was disposed.');
   }
-}
-
-function isDelay(value: number): boolean {
-  return Number.isInteger(value) && value >= 0 && value <= maxTimerDelayMs;
-}
-
-function assertSocket(socket: unknown): asserts socket is WebSocketLike {
-  const candidate = socket as Partial<Record<keyof WebSocketLike, unknown>> | null;
-  if (
-    typeof candidate !== 'object' ||
-    candidate === null ||
-    typeof candidate.readyState !== 'number' ||
-    typeof candidate.send !== 'function' ||
-    typeof candidate.addEventListener !== 'function' ||
-    typeof candidate.removeEventListener !== 'function'
-  ) {
-    throw new TypeError(
-      'Expected `socket` to be a WebSocket (readyState, send, addEventListener, removeEventListener).',
-    );
-  }
-}
-
-function assertMessage(data: unknown): asserts data is OutgoingMessage {
-  if (
-    typeof data === 'string' ||
-    data instanceof ArrayBuffer ||
-    ArrayBuffer.isView(data) ||
-    (typeof SharedArrayBuffer !== 'undefined' && data instanceof SharedArrayBuffer) ||
-    (typeof Blob !== 'undefined' && data instanceof Blob)
-  ) {
-    return;
-  }
-  throw new TypeError(
-    'Expected `data` to be a string, ArrayBuffer, ArrayBufferView or Blob, as WebSocket.send takes.',
-  );
 }
