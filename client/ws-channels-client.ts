@@ -44,22 +44,15 @@ export type {
   SendErrorDetail,
 } from './events.js';
 
+import { ChannelsQueueFullError, HeldMessages } from './held-messages.js';
+
+export { ChannelsQueueFullError } from './held-messages.js';
+
 /**
  * The keep-alive message: ws-channels routes it (route key `ws-channels.ping`) to a function of
  * its own that answers nothing; it never reaches the app's handler, which is mid-deployment.
  */
 export const pingMessage = '{"action":"ws-channels.ping"}';
-
-/** Thrown by `send` when `maxQueued` messages are already held. */
-export class ChannelsQueueFullError extends Error {
-  override name = 'ChannelsQueueFullError';
-  readonly maxQueued: number;
-
-  constructor(maxQueued: number) {
-    super(`The queue already holds ${maxQueued} messages (maxQueued); the message was not queued.`);
-    this.maxQueued = maxQueued;
-  }
-}
 
 /**
  * Holds outgoing messages while the server has suspended the connection and sends them, in order
@@ -89,9 +82,7 @@ export class ChannelsClient extends EventTarget {
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #state: ChannelsState = 'active';
   #disposed = false;
-  // A queue with a moving head: shift() on a large array copies it each time.
-  #queue: OutgoingMessage[] = [];
-  #head = 0;
+  readonly #queue: HeldMessages;
   // Set while held messages are sent, so a send() made meanwhile (from a listener or from the
   // socket itself) is queued behind them instead of overtaking them or sending one twice.
   #flushing = false;
@@ -108,6 +99,7 @@ export class ChannelsClient extends EventTarget {
     const { maxQueued, pingIntervalMs, retry } = checkOptions(options);
     this.retry = retry;
     this.maxQueued = maxQueued;
+    this.#queue = new HeldMessages(maxQueued);
     this.pingIntervalMs = pingIntervalMs;
     this.#connect = typeof socket === 'function' ? socket : undefined;
     const first = typeof socket === 'function' ? socket() : socket;
@@ -123,7 +115,7 @@ export class ChannelsClient extends EventTarget {
 
   /** How many messages are held. */
   get queued(): number {
-    return this.#queue.length - this.#head;
+    return this.#queue.size;
   }
 
   /** The socket messages go to: the one given to the constructor or to the last `attach`. */
@@ -144,7 +136,7 @@ export class ChannelsClient extends EventTarget {
       this.#socket.send(data);
       return;
     }
-    if (this.queued >= this.maxQueued) {
+    if (this.#queue.full) {
       this.#dispatch('overflow', { data, maxQueued: this.maxQueued });
       throw new ChannelsQueueFullError(this.maxQueued);
     }
@@ -185,10 +177,7 @@ export class ChannelsClient extends EventTarget {
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
     this.#unlisten(this.#socket);
-    const held = this.#queue.slice(this.#head);
-    this.#queue = [];
-    this.#head = 0;
-    return held;
+    return this.#queue.drain();
   }
 
   override addEventListener<K extends keyof ChannelsClientEventMap>(
@@ -385,14 +374,13 @@ export class ChannelsClient extends EventTarget {
       while (this.queued > 0 && this.#canSend()) {
         // Dequeued before the socket sees it, so nothing (not even a send() made from inside
         // socket.send) can send it a second time.
-        const data = this.#queue[this.#head] as OutgoingMessage;
-        this.#head++;
+        const data = this.#queue.shift() as OutgoingMessage;
         try {
           this.#socket.send(data);
         } catch (error) {
           // Not sent, so it goes back first in line; thrown from a socket listener the error would
           // only crash Node, so it is told through an event.
-          if (!this.#disposed) this.#head--;
+          if (!this.#disposed) this.#queue.unshift(data);
           this.#dispatch('error', { error, queued: this.queued });
           break;
         }
@@ -400,19 +388,9 @@ export class ChannelsClient extends EventTarget {
       }
     } finally {
       this.#flushing = false;
-      this.#compact();
+      this.#queue.compact();
     }
     return sent;
-  }
-
-  #compact(): void {
-    if (this.#head === this.#queue.length) {
-      this.#queue = [];
-      this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
-    }
   }
 
   #dispatch<K extends keyof ChannelsClientEventMap>(
