@@ -48,6 +48,8 @@ import { ChannelsQueueFullError, HeldMessages } from './held-messages.js';
 
 export { ChannelsQueueFullError } from './held-messages.js';
 
+import { Reconnection } from './reconnect.js';
+
 /**
  * The keep-alive message: ws-channels routes it (route key `ws-channels.ping`) to a function of
  * its own that answers nothing; it never reaches the app's handler, which is mid-deployment.
@@ -75,11 +77,7 @@ export class ChannelsClient extends EventTarget {
   readonly retry: { firstDelayMs: number; maxDelayMs: number };
   #socket: WebSocketLike;
   /** Set when the client was given a factory: it reconnects by itself. */
-  readonly #connect: SocketFactory | undefined;
-  /** Attempts in a row that have not opened a socket; 0 once one opens. */
-  #attempt = 0;
-  #openedSocket = false;
-  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #reconnection: Reconnection | undefined;
   #state: ChannelsState = 'active';
   #disposed = false;
   readonly #queue: HeldMessages;
@@ -101,7 +99,14 @@ export class ChannelsClient extends EventTarget {
     this.maxQueued = maxQueued;
     this.#queue = new HeldMessages(maxQueued);
     this.pingIntervalMs = pingIntervalMs;
-    this.#connect = typeof socket === 'function' ? socket : undefined;
+    this.#reconnection =
+      typeof socket === 'function'
+        ? new Reconnection(socket, retry, {
+            onSocket: (next) => this.attach(next),
+            onReconnect: (detail) => this.#dispatch('reconnect', detail),
+            onError: (error) => this.#dispatch('error', { error, queued: this.queued }),
+          })
+        : undefined;
     const first = typeof socket === 'function' ? socket() : socket;
     assertSocket(first);
     this.#socket = first;
@@ -156,8 +161,7 @@ export class ChannelsClient extends EventTarget {
     // The same socket is the same connection: still suspended if it was.
     if (socket === this.#socket) return;
     // A socket from the app replaces the one the client was about to make.
-    clearTimeout(this.#retryTimer);
-    this.#retryTimer = undefined;
+    this.#reconnection?.cancel();
     // The old connection needs no keep-alive; the new one is not suspended by the server.
     this.#stopTimers();
     this.#unlisten(this.#socket);
@@ -174,8 +178,7 @@ export class ChannelsClient extends EventTarget {
     if (this.#disposed) return [];
     this.#disposed = true;
     this.#stopTimers();
-    clearTimeout(this.#retryTimer);
-    this.#retryTimer = undefined;
+    this.#reconnection?.stop();
     this.#unlisten(this.#socket);
     return this.#queue.drain();
   }
@@ -218,8 +221,7 @@ export class ChannelsClient extends EventTarget {
 
   // Arrow functions: the same function object must be given to removeEventListener.
   readonly #onOpen = (): void => {
-    this.#attempt = 0;
-    this.#openedSocket = true;
+    this.#reconnection?.opened();
     if (this.#resumeOnOpen) {
       this.#resume(null, 'reconnect');
       return;
@@ -230,41 +232,12 @@ export class ChannelsClient extends EventTarget {
   // A closed connection needs no keep-alive, and `attach` (a new socket's open) resumes it.
   readonly #onClose = (): void => {
     this.#stopTimers();
-    if (this.#connect && !this.#disposed && this.#retryTimer === undefined) this.#reconnectLater();
+    this.#reconnection?.closed();
   };
 
   // The close that follows an error reconnects; the listener only keeps `ws` from throwing an
   // 'error' that nobody listens to.
   readonly #onError = (): void => {};
-
-  /** Waits a random time up to the attempt's cap (full jitter), then makes the next socket. */
-  #reconnectLater(): void {
-    this.#attempt++;
-    const cap = Math.min(
-      this.retry.maxDelayMs,
-      this.retry.firstDelayMs * 2 ** Math.min(this.#attempt - 1, 30),
-    );
-    const delayMs = Math.floor(Math.random() * cap);
-    const refused = !this.#openedSocket;
-    this.#retryTimer = setTimeout(this.#reconnectNow, delayMs);
-    this.#dispatch('reconnect', { attempt: this.#attempt, delayMs, refused });
-  }
-
-  readonly #reconnectNow = (): void => {
-    this.#retryTimer = undefined;
-    const connect = this.#connect;
-    if (this.#disposed || !connect) return;
-    let next: WebSocketLike;
-    try {
-      next = connect();
-      assertSocket(next);
-    } catch (error) {
-      this.#dispatch('error', { error, queued: this.queued });
-      this.#reconnectLater();
-      return;
-    }
-    this.attach(next);
-  };
 
   readonly #resumeOnOwn = (): void => {
     this.#resumeByTimer = undefined;
@@ -343,11 +316,11 @@ export class ChannelsClient extends EventTarget {
   }
 
   #listen(socket: WebSocketLike): void {
-    this.#openedSocket = false;
+    this.#reconnection?.newSocket();
     socket.addEventListener('message', this.#onMessage);
     socket.addEventListener('open', this.#onOpen);
     socket.addEventListener('close', this.#onClose);
-    if (this.#connect) socket.addEventListener('error', this.#onError);
+    if (this.#reconnection) socket.addEventListener('error', this.#onError);
     // A socket that is already open sends no open event.
     if (socket.readyState === OPEN) this.#onOpen();
   }
@@ -356,7 +329,7 @@ export class ChannelsClient extends EventTarget {
     socket.removeEventListener('message', this.#onMessage);
     socket.removeEventListener('open', this.#onOpen);
     socket.removeEventListener('close', this.#onClose);
-    if (this.#connect) socket.removeEventListener('error', this.#onError);
+    if (this.#reconnection) socket.removeEventListener('error', this.#onError);
   }
 
   // Only an open socket: `ws` and browsers silently drop what is sent on a closing or closed one.
