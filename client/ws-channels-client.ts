@@ -7,7 +7,7 @@
 // a deployment is under way the server refuses new connections).
 // No dependencies: it uses only EventTarget, CustomEvent, timers and the socket it is given.
 
-import type { ResumeFrame, SuspendFrame } from './control-frames.js';
+import type { ResumeFrame } from './control-frames.js';
 import { parseControlFrame } from './control-frames.js';
 
 export type { ControlFrame, ResumeFrame, SuspendFrame } from './control-frames.js';
@@ -18,7 +18,6 @@ import {
   assertSocket,
   type ChannelsClientOptions,
   checkOptions,
-  maxTimerDelayMs,
   OPEN,
   type OutgoingMessage,
   type SocketFactory,
@@ -48,13 +47,12 @@ import { ChannelsQueueFullError, HeldMessages } from './held-messages.js';
 
 export { ChannelsQueueFullError } from './held-messages.js';
 
-import { Reconnection } from './reconnect.js';
+import { KeepAlive } from './keep-alive.js';
 
-/**
- * The keep-alive message: ws-channels routes it (route key `ws-channels.ping`) to a function of
- * its own that answers nothing; it never reaches the app's handler, which is mid-deployment.
- */
-export const pingMessage = '{"action":"ws-channels.ping"}';
+export { pingMessage } from './keep-alive.js';
+
+import { Reconnection } from './reconnect.js';
+import { ResumeByTimer } from './resume-by.js';
 
 /**
  * Holds outgoing messages while the server has suspended the connection and sends them, in order
@@ -87,10 +85,8 @@ export class ChannelsClient extends EventTarget {
   // Set by attach() while suspended: the new socket's open is what resumes the client.
   #resumeOnOpen = false;
   // Both run only while suspended on an open socket; every way out of that clears them.
-  #pingTimer: ReturnType<typeof setTimeout> | undefined;
-  #resumeByTimer: ReturnType<typeof setTimeout> | undefined;
-  /** When the client resumes on its own (its own clock, ms); undefined when not told. */
-  #resumeByDeadline: number | undefined;
+  readonly #keepAlive: KeepAlive;
+  readonly #resumeBy: ResumeByTimer;
 
   constructor(socket: WebSocketLike | SocketFactory, options: ChannelsClientOptions = {}) {
     super();
@@ -99,6 +95,10 @@ export class ChannelsClient extends EventTarget {
     this.maxQueued = maxQueued;
     this.#queue = new HeldMessages(maxQueued);
     this.pingIntervalMs = pingIntervalMs;
+    this.#keepAlive = new KeepAlive(pingIntervalMs, () => this.#socket);
+    this.#resumeBy = new ResumeByTimer(() => {
+      if (this.#state === 'suspended') this.#resume(null, 'resumeBy');
+    });
     this.#reconnection =
       typeof socket === 'function'
         ? new Reconnection(socket, retry, {
@@ -239,23 +239,6 @@ export class ChannelsClient extends EventTarget {
   // 'error' that nobody listens to.
   readonly #onError = (): void => {};
 
-  readonly #resumeOnOwn = (): void => {
-    this.#resumeByTimer = undefined;
-    if (this.#state === 'suspended') this.#resume(null, 'resumeBy');
-  };
-
-  readonly #ping = (): void => {
-    // A ping is never held: it is only for the connection that is open now.
-    if (this.#socket.readyState === OPEN) {
-      try {
-        this.#socket.send(pingMessage);
-      } catch {
-        // Nothing for the app to do: the next ping tries again, and a closed socket says so itself.
-      }
-    }
-    this.#pingTimer = setTimeout(this.#ping, this.pingIntervalMs);
-  };
-
   readonly #onMessage = (event: unknown): void => {
     const data =
       typeof event === 'object' && event !== null && 'data' in event ? event.data : undefined;
@@ -264,10 +247,10 @@ export class ChannelsClient extends EventTarget {
       this.#dispatch('message', data);
     } else if (frame.type === 'suspend') {
       // A second suspend (another run, e.g. another deployment group) only moves resumeBy later.
-      this.#armResumeBy(frame);
+      this.#resumeBy.arm(frame);
       if (this.#state === 'suspended') return;
       this.#state = 'suspended';
-      this.#startPinging();
+      this.#keepAlive.start();
       this.#dispatch('suspend', frame);
     } else if (this.#state === 'suspended') {
       this.#resume(frame, 'frame');
@@ -286,33 +269,9 @@ export class ChannelsClient extends EventTarget {
     this.#dispatch('resume', { frame, flushed, reason });
   }
 
-  #startPinging(): void {
-    if (this.pingIntervalMs === Number.POSITIVE_INFINITY) return;
-    clearTimeout(this.#pingTimer);
-    // The suspend frame itself was traffic, so the first ping may come any time in the interval.
-    this.#pingTimer = setTimeout(this.#ping, Math.floor(Math.random() * this.pingIntervalMs));
-  }
-
-  /** Resumes on its own `resumeBy - at` from now, unless an earlier frame gave a later time. */
-  #armResumeBy(frame: SuspendFrame): void {
-    if (frame.resumeBy === null) return;
-    const withinMs = Date.parse(frame.resumeBy) - Date.parse(frame.at);
-    // A time that does not parse is no promise to act on.
-    if (Number.isNaN(withinMs)) return;
-    const delay = Math.min(Math.max(withinMs, 0), maxTimerDelayMs);
-    const deadline = Date.now() + delay;
-    if (this.#resumeByDeadline !== undefined && this.#resumeByDeadline >= deadline) return;
-    clearTimeout(this.#resumeByTimer);
-    this.#resumeByDeadline = deadline;
-    this.#resumeByTimer = setTimeout(this.#resumeOnOwn, delay);
-  }
-
   #stopTimers(): void {
-    clearTimeout(this.#pingTimer);
-    clearTimeout(this.#resumeByTimer);
-    this.#pingTimer = undefined;
-    this.#resumeByTimer = undefined;
-    this.#resumeByDeadline = undefined;
+    this.#keepAlive.stop();
+    this.#resumeBy.stop();
   }
 
   #listen(socket: WebSocketLike): void {
