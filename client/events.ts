@@ -63,3 +63,45 @@ export interface ChannelsClientEventMap {
   /** Given a socket factory: the socket closed, and the client connects again after `delayMs`. */
   reconnect: CustomEvent<ReconnectDetail>;
 }
+
+/**
+ * EventTarget, with `addEventListener` and `removeEventListener` typed by the client's events, so
+ * that a listener knows its event's detail.
+ */
+export class ChannelsEventTarget extends EventTarget {
+  override addEventListener<K extends keyof ChannelsClientEventMap>(
+    type: K,
+    listener: ((event: ChannelsClientEventMap[K]) => void) | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void {
+    super.addEventListener(type, listener, options);
+  }
+
+  override removeEventListener<K extends keyof ChannelsClientEventMap>(
+    type: K,
+    listener: ((event: ChannelsClientEventMap[K]) => void) | null,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  override removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  override removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | EventListenerOptions,
+  ): void {
+    super.removeEventListener(type, listener, options);
+  }
+}

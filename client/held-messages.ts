@@ -13,11 +13,17 @@ export class ChannelsQueueFullError extends Error {
   }
 }
 
-/** A queue with a moving head: shift() on a large array copies it each time. */
+/**
+ * The messages held, oldest first, and the sending of them: in order, once each. A queue with a
+ * moving head: shift() on a large array copies it each time.
+ */
 export class HeldMessages {
   readonly maxQueued: number;
   #items: OutgoingMessage[] = [];
   #head = 0;
+  // Set while held messages are sent, so a send() made meanwhile (from a listener or from the
+  // socket itself) is queued behind them instead of overtaking them or sending one twice.
+  #flushing = false;
 
   constructor(maxQueued: number) {
     this.maxQueued = maxQueued;
@@ -32,26 +38,52 @@ export class HeldMessages {
     return this.size >= this.maxQueued;
   }
 
+  /** Held messages are being sent: a new message must wait behind them. */
+  get flushing(): boolean {
+    return this.#flushing;
+  }
+
   push(data: OutgoingMessage): void {
     this.#items.push(data);
   }
 
-  /** Takes the oldest message out; undefined when none is held. */
-  shift(): OutgoingMessage | undefined {
-    if (this.size === 0) return undefined;
-    const data = this.#items[this.#head];
-    this.#head++;
-    return data;
-  }
-
-  /** Puts a message back first in line (one that could not be sent after all). */
-  unshift(data: OutgoingMessage): void {
-    if (this.#head > 0) {
-      this.#head--;
-      this.#items[this.#head] = data;
-    } else {
-      this.#items.unshift(data);
+  /**
+   * Hands held messages to `send`, oldest first, while `canSend()` allows; returns how many went.
+   * When `send` throws, the message stays first in line and `onSendError` is told; it stops there.
+   */
+  flush(
+    canSend: () => boolean,
+    send: (data: OutgoingMessage) => void,
+    onSendError: (error: unknown) => void,
+  ): number {
+    if (this.#flushing) return 0;
+    this.#flushing = true;
+    let sent = 0;
+    try {
+      // Checked before every message: a send may close the socket or bring a suspend frame.
+      while (this.size > 0 && canSend()) {
+        // Dequeued before the socket sees it, so nothing (not even a send() made from inside
+        // socket.send) can send it a second time.
+        const items = this.#items;
+        const data = items[this.#head] as OutgoingMessage;
+        this.#head++;
+        try {
+          send(data);
+        } catch (error) {
+          // Not sent, so it goes back first in line (unless drain() took every message meanwhile:
+          // the client was disposed from inside `send`). Thrown from a socket listener the error
+          // would only crash Node, so it is handed on, not thrown.
+          if (this.#items === items) this.#head--;
+          onSendError(error);
+          break;
+        }
+        sent++;
+      }
+    } finally {
+      this.#flushing = false;
+      this.#compact();
     }
+    return sent;
   }
 
   /** Takes every message out, oldest first. */
@@ -62,11 +94,7 @@ export class HeldMessages {
     return held;
   }
 
-  /**
-   * Frees the room of the messages already taken: all of it once none is held, otherwise once
-   * they are over 1,024 and more than half the array. Called after a run of shifts, not each one.
-   */
-  compact(): void {
+  #compact(): void {
     if (this.#head === this.#items.length) {
       this.#items = [];
       this.#head = 0;

@@ -31,7 +31,12 @@ export type {
   WebSocketLike,
 } from './input.js';
 
-import type { ChannelsClientEventMap, ChannelsState, ResumeReason } from './events.js';
+import {
+  type ChannelsClientEventMap,
+  ChannelsEventTarget,
+  type ChannelsState,
+  type ResumeReason,
+} from './events.js';
 
 export type {
   ChannelsClientEventMap,
@@ -69,7 +74,7 @@ import { ResumeByTimer } from './resume-by.js';
  * channel.addEventListener('message', (event) => render(event.detail));
  * channel.send(JSON.stringify({ action: 'chat', text: 'hi' }));
  */
-export class ChannelsClient extends EventTarget {
+export class ChannelsClient extends ChannelsEventTarget {
   readonly maxQueued: number;
   readonly pingIntervalMs: number;
   readonly retry: { firstDelayMs: number; maxDelayMs: number };
@@ -79,9 +84,6 @@ export class ChannelsClient extends EventTarget {
   #state: ChannelsState = 'active';
   #disposed = false;
   readonly #queue: HeldMessages;
-  // Set while held messages are sent, so a send() made meanwhile (from a listener or from the
-  // socket itself) is queued behind them instead of overtaking them or sending one twice.
-  #flushing = false;
   // Set by attach() while suspended: the new socket's open is what resumes the client.
   #resumeOnOpen = false;
   // Both run only while suspended on an open socket; every way out of that clears them.
@@ -136,7 +138,7 @@ export class ChannelsClient extends EventTarget {
   send(data: OutgoingMessage): void {
     assertMessage(data);
     this.#assertNotDisposed();
-    if (this.#canSend() && this.queued === 0 && !this.#flushing) {
+    if (this.#canSend() && this.queued === 0 && !this.#queue.flushing) {
       // What the socket throws here reaches the caller, as with socket.send; nothing is held.
       this.#socket.send(data);
       return;
@@ -181,42 +183,6 @@ export class ChannelsClient extends EventTarget {
     this.#reconnection?.stop();
     this.#unlisten(this.#socket);
     return this.#queue.drain();
-  }
-
-  override addEventListener<K extends keyof ChannelsClientEventMap>(
-    type: K,
-    listener: ((event: ChannelsClientEventMap[K]) => void) | null,
-    options?: boolean | AddEventListenerOptions,
-  ): void;
-  override addEventListener(
-    type: string,
-    listener: EventListenerOrEventListenerObject | null,
-    options?: boolean | AddEventListenerOptions,
-  ): void;
-  override addEventListener(
-    type: string,
-    listener: EventListenerOrEventListenerObject | null,
-    options?: boolean | AddEventListenerOptions,
-  ): void {
-    super.addEventListener(type, listener, options);
-  }
-
-  override removeEventListener<K extends keyof ChannelsClientEventMap>(
-    type: K,
-    listener: ((event: ChannelsClientEventMap[K]) => void) | null,
-    options?: boolean | EventListenerOptions,
-  ): void;
-  override removeEventListener(
-    type: string,
-    listener: EventListenerOrEventListenerObject | null,
-    options?: boolean | EventListenerOptions,
-  ): void;
-  override removeEventListener(
-    type: string,
-    listener: EventListenerOrEventListenerObject | null,
-    options?: boolean | EventListenerOptions,
-  ): void {
-    super.removeEventListener(type, listener, options);
   }
 
   // Arrow functions: the same function object must be given to removeEventListener.
@@ -298,31 +264,11 @@ export class ChannelsClient extends EventTarget {
 
   /** Sends held messages, oldest first, while it may; returns how many it sent. */
   #flush(): number {
-    if (this.#flushing) return 0;
-    this.#flushing = true;
-    let sent = 0;
-    try {
-      // Checked before every message: a send may close the socket or bring a suspend frame.
-      while (this.queued > 0 && this.#canSend()) {
-        // Dequeued before the socket sees it, so nothing (not even a send() made from inside
-        // socket.send) can send it a second time.
-        const data = this.#queue.shift() as OutgoingMessage;
-        try {
-          this.#socket.send(data);
-        } catch (error) {
-          // Not sent, so it goes back first in line; thrown from a socket listener the error would
-          // only crash Node, so it is told through an event.
-          if (!this.#disposed) this.#queue.unshift(data);
-          this.#dispatch('error', { error, queued: this.queued });
-          break;
-        }
-        sent++;
-      }
-    } finally {
-      this.#flushing = false;
-      this.#queue.compact();
-    }
-    return sent;
+    return this.#queue.flush(
+      () => this.#canSend(),
+      (data) => this.#socket.send(data),
+      (error) => this.#dispatch('error', { error, queued: this.queued }),
+    );
   }
 
   #dispatch<K extends keyof ChannelsClientEventMap>(
