@@ -1,8 +1,4 @@
-import type {
-  ChannelsClient,
-  OutgoingMessage,
-  SuspendFrame,
-} from '../../client/ws-channels-client.js';
+import type { ChannelsClient, OutgoingMessage, SuspendFrame } from '../../client/index.js';
 
 // For the unit tests of the client helper: a socket in memory, the frames the server would send
 // through it, and a record of what the client tells the app.

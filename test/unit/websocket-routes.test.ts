@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pingMessage } from '../../client/ws-channels-client.js';
+import { pingMessage } from '../../client/index.js';
 import type { ConnectionRegistry, MessagePoster } from '../../functions/lib/core/ports.js';
 import {
   answerPing,

@@ -7,7 +7,7 @@ import {
   pingMessage,
   type ResumeDetail,
   type WebSocketLike,
-} from '../../client/ws-channels-client.js';
+} from '../../client/index.js';
 import * as serverFrames from '../../functions/lib/core/frames.js';
 import {
   CONNECTING,

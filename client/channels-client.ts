@@ -1,18 +1,15 @@
-// The client side of ws-channels: wraps any object with the standard WebSocket interface
-// (browser WebSocket, Node 22's global WebSocket, the `ws` package) so that messages the app sends
-// while the server has suspended the connection are held and sent, in order, once it resumes.
-// While suspended it keeps the connection from being closed as idle, and it resumes on its own if
-// the resume frame has not come by the time the suspend frame gave. Given a socket factory, it
-// connects again after a close, with exponential backoff and full jitter, until it gets in (while
-// a deployment is under way the server refuses new connections).
-// No dependencies: it uses only EventTarget, CustomEvent, timers and the socket it is given.
+// The client the app uses: one socket at a time (or a factory of them), and around it the held
+// messages, the keep-alive, the resumeBy timer and reconnecting, each in a module of its own.
 
 import type { ResumeFrame } from './control-frames.js';
 import { parseControlFrame } from './control-frames.js';
-
-export type { ControlFrame, ResumeFrame, SuspendFrame } from './control-frames.js';
-export { parseControlFrame } from './control-frames.js';
-
+import {
+  type ChannelsClientEventMap,
+  ChannelsEventTarget,
+  type ChannelsState,
+  type ResumeReason,
+} from './events.js';
+import { ChannelsQueueFullError, HeldMessages } from './held-messages.js';
 import {
   assertMessage,
   assertSocket,
@@ -23,39 +20,7 @@ import {
   type SocketFactory,
   type WebSocketLike,
 } from './input.js';
-
-export type {
-  ChannelsClientOptions,
-  OutgoingMessage,
-  SocketFactory,
-  WebSocketLike,
-} from './input.js';
-
-import {
-  type ChannelsClientEventMap,
-  ChannelsEventTarget,
-  type ChannelsState,
-  type ResumeReason,
-} from './events.js';
-
-export type {
-  ChannelsClientEventMap,
-  ChannelsState,
-  OverflowDetail,
-  ReconnectDetail,
-  ResumeDetail,
-  ResumeReason,
-  SendErrorDetail,
-} from './events.js';
-
-import { ChannelsQueueFullError, HeldMessages } from './held-messages.js';
-
-export { ChannelsQueueFullError } from './held-messages.js';
-
 import { KeepAlive } from './keep-alive.js';
-
-export { pingMessage } from './keep-alive.js';
-
 import { Reconnection } from './reconnect.js';
 import { ResumeByTimer } from './resume-by.js';
 
