@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pingMessage } from '../../../../client/ws-channels-client.js';
+import { pingMessage } from '../../../../client/index.js';
 import { InvalidEventError } from '../../../../functions/core/errors.js';
 import { answerPing, pingRouteKey } from '../../../../functions/core/protocol/routes.js';
 
