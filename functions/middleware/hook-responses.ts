@@ -1,5 +1,5 @@
 import type { HookReport } from '../core/invocation/parse.js';
-import type { Logger, RunKind } from '../core/ports.js';
+import type { LifecycleHook, Logger, RunKind } from '../core/ports.js';
 import type { RunSummary } from '../core/run/summary.js';
 
 // What a suspend or resume handler answers a hook event with, and why some hook events get no
@@ -29,6 +29,24 @@ export interface RepeatedHookResponse {
 }
 
 export type RunResponse = RunSummary | FailedRunResponse | RepeatedHookResponse;
+
+/** What a repeat delivery answers while the first still runs: nothing done, nothing reported. */
+export function repeatWhileInProgress(
+  kind: RunKind,
+  hook: LifecycleHook,
+  inProgressUntilMs: number,
+): RepeatedHookResponse {
+  const inProgressUntil = new Date(inProgressUntilMs).toISOString();
+  return {
+    kind,
+    trigger: 'codedeploy',
+    ...hook,
+    state: 'running',
+    repeat: 'in_progress',
+    inProgressUntil,
+    message: `A delivery of this hook is already running (until ${inProgressUntil} at the latest); this repeat does nothing and reports nothing.`,
+  };
+}
 
 /** Says why an event that names a hook gets no status (a console run names none: nothing to say). */
 export function explainUnreported(logger: Logger, report: HookReport): undefined {

@@ -13,7 +13,12 @@ import {
 } from '../core/ports.js';
 import type { RunSummary } from '../core/run/summary.js';
 import { errorNameOf } from '../core/sdk-error.js';
-import { explainUnreported, type FailedRunResponse, type RunResponse } from './hook-responses.js';
+import {
+  explainUnreported,
+  type FailedRunResponse,
+  type RunResponse,
+  repeatWhileInProgress,
+} from './hook-responses.js';
 import { invocationOf } from './read-invocation.js';
 
 export type { FailedRunResponse, RepeatedHookResponse, RunResponse } from './hook-responses.js';
@@ -150,18 +155,9 @@ export function reportHookStatus(
   ): Promise<RunResponse> => {
     const { hook } = invocation;
     if (execution.state === 'in_progress') {
-      const inProgressUntil = new Date(execution.inProgressUntil).toISOString();
-      const message = `A delivery of this hook is already running (until ${inProgressUntil} at the latest); this repeat does nothing and reports nothing.`;
-      logger.info(message, { ...hook, kind, inProgressUntil });
-      return {
-        kind,
-        trigger: 'codedeploy',
-        ...hook,
-        state: 'running',
-        repeat: 'in_progress',
-        inProgressUntil,
-        message,
-      };
+      const response = repeatWhileInProgress(kind, hook, execution.inProgressUntil);
+      logger.info(response.message, { ...hook, kind, inProgressUntil: response.inProgressUntil });
+      return response;
     }
     if (execution.state === 'completed') {
       logger.info(
