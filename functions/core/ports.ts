@@ -163,6 +163,17 @@ export interface RunLease {
     handOvers?: number,
   ): Promise<ExpiredHolder | undefined>;
   release(runId: string): Promise<void>;
+  /**
+   * Moves the lease's expiry to `untilMs` while `runId` holds it (a heartbeat, or a hand-over that
+   * keeps it for the next invocation); with `next`, the lease passes to that run and hand-over
+   * count (a failed suspend's undo goes on under its own run id). False when `runId` no longer
+   * holds it.
+   */
+  extend(
+    runId: string,
+    untilMs: number,
+    next?: { runId: string; handOvers: number },
+  ): Promise<boolean>;
 }
 
 /** Invokes a function asynchronously (a run hands over to a new invocation this way). */

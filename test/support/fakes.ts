@@ -112,7 +112,7 @@ export class InMemoryRunLease implements RunLease {
     const old = this.held;
     const handedOver = old?.runId === runId && old.handOvers < handOvers;
     if (old && old.untilMs >= this.now() && !handedOver) {
-      throw new RunInProgressError(`held by ${old.runId}`);
+      throw new RunInProgressError(`held by ${old.runId}`, { holder: old.runId });
     }
     this.held = { runId, kind, untilMs, handOvers };
     if (!old || old.runId === runId) return undefined;
@@ -120,6 +120,15 @@ export class InMemoryRunLease implements RunLease {
   }
   async release(runId: string) {
     if (this.held?.runId === runId) this.held = undefined;
+  }
+  async extend(runId: string, untilMs: number, next?: { runId: string; handOvers: number }) {
+    if (this.held?.runId !== runId) return false;
+    this.held = {
+      ...this.held,
+      untilMs,
+      ...(next ? { runId: next.runId, handOvers: next.handOvers } : {}),
+    };
+    return true;
   }
 }
 
