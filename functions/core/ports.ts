@@ -201,7 +201,10 @@ export interface HookReporter {
 export type HookExecution = { hook: LifecycleHook; kind: RunKind } & (
   | {
       state: 'in_progress';
-      /** Epoch ms after which the holder is taken to be dead, and a delivery may take over. */
+      /**
+       * Epoch ms after which the holder is taken to be dead, and a delivery may take over: its
+       * holder renews it with a heartbeat while it runs.
+       */
       inProgressUntil: number;
     }
   | {
@@ -233,6 +236,11 @@ export interface HookExecutions {
   ): Promise<boolean>;
   /** CodeDeploy has the status of a `completed` execution; anything else is left as it is. */
   markReported(hook: LifecycleHook): Promise<void>;
+  /**
+   * Moves the claim's `inProgressUntil` while `owner` holds it in progress (a heartbeat, or a
+   * hand-over's grace); false when another delivery took it over.
+   */
+  extend(hook: LifecycleHook, owner: string, inProgressUntil: number): Promise<boolean>;
 }
 
 export type { DeploymentWindow, DeploymentWindowState } from './registry/deployment-window.js';

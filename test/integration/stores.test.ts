@@ -350,5 +350,37 @@ describe('the run stores against DynamoDB Local', () => {
       expect(record.Item).toMatchObject({ state: 'completed', outcome: 'ok' });
       expect(Number(record.Item?.expiresAt)).toBeGreaterThan(now / 1000);
     });
+
+    it('renews a lease only for its holder, and hands it to the run that goes on with it', async () => {
+      let now = 1_900_000_000_000;
+      const table = { client, tableName: tables.runsTable, clock: { now: () => now } };
+      const runLease = new DynamoDBRunLease(table);
+
+      await runLease.acquire('suspend-1', 'suspend', now + 60_000);
+      expect(await runLease.extend('resume-9', now + 120_000)).toBe(false);
+      expect(await runLease.extend('suspend-1', now + 120_000)).toBe(true);
+      now += 90_000;
+      // Renewed: still held past its first expiry.
+      await expect(runLease.acquire('resume-9', 'resume', now + 60_000)).rejects.toThrow(
+        RunInProgressError,
+      );
+      // A failed suspend's undo goes on under its own id, after one hand-over.
+      expect(
+        await runLease.extend('suspend-1', now + 960_000, {
+          runId: 'suspend-1-undo',
+          handOvers: 0,
+        }),
+      ).toBe(true);
+      const refused = await runLease.acquire('resume-9', 'resume', now + 60_000).catch((e) => e);
+      expect(refused).toBeInstanceOf(RunInProgressError);
+      expect(refused.holder).toBe('suspend-1-undo');
+      expect(await runLease.acquire('suspend-1-undo', 'resume', now + 60_000, 1)).toBeUndefined();
+      // A second delivery of that hand-over is refused: its own run holds the lease.
+      const repeat = await runLease
+        .acquire('suspend-1-undo', 'resume', now + 60_000, 1)
+        .catch((e) => e);
+      expect(repeat.holder).toBe('suspend-1-undo');
+      await runLease.release('suspend-1-undo');
+    });
   });
 });
