@@ -47,6 +47,11 @@ export interface RunIdentity {
   startedAt: number;
   /** How many times the run was handed over before this invocation: 0 for its first. */
   handOvers: number;
+  /**
+   * The deployment window the run belongs to (its id; the run's own id where it has none): a
+   * suspend skips the connections suspended in it and those $connect let in while it was open.
+   */
+  windowId: string;
 }
 
 /** What became of one write: written, skipped by its condition, or lost after every retry. */

@@ -159,6 +159,8 @@ export class InMemoryDeploymentWindow implements DeploymentWindow {
   state: DeploymentWindowState | undefined;
   /** Every call, in order, for tests of who opened, left and closed. */
   readonly calls: string[] = [];
+  /** Windows opened so far: each new one gets the next id. */
+  opened = 0;
   async read() {
     return this.state && { ...this.state, deployments: [...this.state.deployments] };
   }
@@ -172,14 +174,21 @@ export class InMemoryDeploymentWindow implements DeploymentWindow {
     const joined = opening.deploymentId === null ? [] : [opening.deploymentId];
     const old = this.state;
     if (!old || old.openUntil <= opening.now) {
-      this.state = { openedBy: opening.runId, openUntil: opening.openUntil, deployments: joined };
-      return;
+      this.state = {
+        windowId: `window-${++this.opened}`,
+        openedBy: opening.runId,
+        openUntil: opening.openUntil,
+        deployments: joined,
+      };
+    } else {
+      this.state = {
+        windowId: old.windowId,
+        openedBy: old.openUntil < opening.openUntil ? opening.runId : old.openedBy,
+        openUntil: Math.max(old.openUntil, opening.openUntil),
+        deployments: [...new Set([...old.deployments, ...joined])],
+      };
     }
-    this.state = {
-      openedBy: old.openUntil < opening.openUntil ? opening.runId : old.openedBy,
-      openUntil: Math.max(old.openUntil, opening.openUntil),
-      deployments: [...new Set([...old.deployments, ...joined])],
-    };
+    return { ...this.state, deployments: [...this.state.deployments] };
   }
   async leave(deploymentId: string) {
     this.calls.push(`leave ${deploymentId}`);

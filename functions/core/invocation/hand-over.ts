@@ -15,6 +15,7 @@ const handOverFields = [
   'runId',
   'kind',
   'undoOf',
+  'windowId',
   'startedAt',
   'handOvers',
   'countsSoFar',
@@ -95,6 +96,9 @@ export function parseHandOver(event: object): Invocation | undefined {
     runId: nonEmptyString(value.runId, 'runId'),
     kind,
     ...(kind === 'undo' ? { undoOf: nonEmptyString(value.undoOf, 'undoOf') } : {}),
+    ...(value.windowId === undefined
+      ? {}
+      : { windowId: nonEmptyString(value.windowId, 'windowId') }),
     startedAt: wholeNumber(value.startedAt, 'startedAt', 0, Number.MAX_SAFE_INTEGER),
     handOvers: wholeNumber(value.handOvers, 'handOvers', 1, maxHandOvers),
     countsSoFar: countsOf(value.countsSoFar),

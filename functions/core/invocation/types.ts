@@ -31,6 +31,8 @@ export interface HandOver {
   kind: HandOverKind;
   /** The undo's suspend run: the one whose marks it resumes. */
   undoOf?: string;
+  /** A suspend's deployment window (its id): the connections suspended in it are left alone. */
+  windowId?: string;
   /** When the run's first invocation started (epoch ms): suspend's cut-off, and the hook's hour. */
   startedAt: number;
   /** How many times the run has been handed over, this hand-over included (1 for the first). */

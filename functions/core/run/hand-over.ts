@@ -43,6 +43,7 @@ export async function handOverOrStop(run: Run, summary: RunSummary): Promise<Run
         runId: run.identity.runId,
         kind,
         ...(kind === 'undo' ? { undoOf: run.options.undoOf } : {}),
+        ...(kind === 'suspend' ? { windowId: run.identity.windowId } : {}),
         startedAt: run.identity.startedAt,
         handOvers: run.handOvers + 1,
         countsSoFar: { ...buckets, total: 0, remaining: 0 },

@@ -135,7 +135,13 @@ export function beginRun(
   const tally = new RunTally(options.failureSampleSize ?? 20, received?.countsSoFar);
   return {
     options,
-    identity: { runId, startedAt, handOvers: received?.handOvers ?? 0 },
+    identity: {
+      runId,
+      startedAt,
+      handOvers: received?.handOvers ?? 0,
+      // Until a suspend opens or joins the deployment window (run/deployment-window.ts).
+      windowId: received?.windowId ?? runId,
+    },
     fields: {
       runId,
       kind,
