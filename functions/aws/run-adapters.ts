@@ -4,6 +4,7 @@ import { maxConcurrency } from '../core/invocation/parse.js';
 import type { Logger, RunKind } from '../core/ports.js';
 import { systemClock } from '../core/ports.js';
 import type { RunDependencies } from '../core/run/dependencies.js';
+import { CodeDeployDeployments } from './codedeploy-deployments.js';
 import { DynamoDBDeploymentWindow } from './deployment-window.js';
 import { DynamoDBHookExecutions } from './hook-executions.js';
 import { managementApiClient } from './management-api.js';
@@ -36,6 +37,7 @@ export function runDependencies(kind: RunKind, config: RunConfig, logger: Logger
     hookExecutions: new DynamoDBHookExecutions(table),
     window: new DynamoDBDeploymentWindow(table),
     invoker: new LambdaSelfInvoker(),
+    ...(kind === 'resume' ? { deployments: new CodeDeployDeployments({ logger }) } : {}),
     storeFor: (invocation) =>
       kind === 'suspend'
         ? new DynamoDBSuspendStore({

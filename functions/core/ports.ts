@@ -183,6 +183,18 @@ export interface RunLease {
   ): Promise<boolean>;
 }
 
+/** What CodeDeploy says of a deployment that is in the deployment window. */
+export type DeploymentState = 'in_progress' | 'ended' | 'unknown';
+
+/** Asks CodeDeploy about deployments (GetDeployment). */
+export interface Deployments {
+  /**
+   * `in_progress` while CodeDeploy may still call its hooks; `ended` once it cannot (succeeded,
+   * failed, stopped, or no such deployment); `unknown` when it cannot be asked.
+   */
+  stateOf(deploymentId: string): Promise<DeploymentState>;
+}
+
 /** Invokes a function asynchronously (a run hands over to a new invocation this way). */
 export interface Invoker {
   invokeAsync(functionName: string, payload: unknown): Promise<void>;

@@ -69,6 +69,7 @@ export function runEventHandler(options: RunEventHandlerOptions) {
       lease: dependencies.lease,
       records: dependencies.records,
       window: dependencies.window,
+      deployments: dependencies.deployments,
       logger,
       clock: systemClock,
       signal,

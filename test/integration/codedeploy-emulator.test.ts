@@ -6,6 +6,7 @@ import {
   PutLifecycleEventHookExecutionStatusCommand,
 } from '@aws-sdk/client-codedeploy';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CodeDeployDeployments } from '../../functions/aws/codedeploy-deployments.js';
 import { httpStatusOf } from '../../functions/core/sdk-error.js';
 import {
   type CodeDeployEmulator,
@@ -194,4 +195,53 @@ describe('CodeDeploy emulator with the real SDK client', () => {
       }
     },
   );
+});
+
+describe('CodeDeployDeployments against the CodeDeploy emulator', () => {
+  let emulator: CodeDeployEmulator;
+  beforeAll(async () => {
+    emulator = await startCodeDeployEmulator();
+  });
+  afterAll(() => emulator?.stop());
+
+  it('says which deployments are still under way, and which have ended', async () => {
+    const client = new CodeDeployClient({ endpoint: emulator.endpoint, region, credentials });
+    const logger = { debug() {}, info() {}, warn() {}, error() {} };
+    const deployments = new CodeDeployDeployments({ client, logger });
+    emulator.setDeploymentStatus('d-shifting', 'InProgress');
+    emulator.setDeploymentStatus('d-baking', 'Baking');
+    emulator.setDeploymentStatus('d-stopped', 'Stopped');
+    emulator.setDeploymentStatus('d-failed', 'Failed');
+    emulator.setDeploymentStatus('d-done', 'Succeeded');
+
+    const states = await Promise.all(
+      ['d-shifting', 'd-baking', 'd-stopped', 'd-failed', 'd-done', 'd-never'].map((id) =>
+        deployments.stateOf(id),
+      ),
+    );
+
+    expect(states).toEqual(['in_progress', 'in_progress', 'ended', 'ended', 'ended', 'ended']);
+    expect(emulator.deploymentQueries).toHaveLength(6);
+    client.destroy();
+  });
+
+  it('answers unknown when CodeDeploy cannot be asked', async () => {
+    const client = new CodeDeployClient({
+      endpoint: 'http://127.0.0.1:9',
+      region,
+      credentials,
+      maxAttempts: 1,
+    });
+    const warnings: string[] = [];
+    const logger = {
+      debug() {},
+      info() {},
+      warn: (m: string) => void warnings.push(m),
+      error() {},
+    };
+
+    expect(await new CodeDeployDeployments({ client, logger }).stateOf('d-1')).toBe('unknown');
+    expect(warnings[0]).toMatch(/taken to be still under way/);
+    client.destroy();
+  });
 });

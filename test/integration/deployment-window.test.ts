@@ -39,14 +39,23 @@ describe('DynamoDBDeploymentWindow against DynamoDB Local', () => {
     expect(await window.close({ force: false })).toBe(true);
   });
 
-  it('two sibling suspends at once both join; the bound only moves later', async () => {
-    await Promise.all([
+  it('two sibling suspends at once both join one window (one id); the bound only moves later', async () => {
+    const [a, b] = await Promise.all([
       window.open({ runId: 'suspend-A', deploymentId: 'd-A', now, openUntil: now + 60_000 }),
       window.open({ runId: 'suspend-B', deploymentId: 'd-B', now, openUntil: now + 90_000 }),
     ]);
-    await window.open({ runId: 'suspend-C', deploymentId: 'd-C', now, openUntil: now + 30_000 });
+    const c = await window.open({
+      runId: 'suspend-C',
+      deploymentId: 'd-C',
+      now,
+      openUntil: now + 30_000,
+    });
 
+    // Each suspend knows the window it is in: the same one, whoever opened it.
+    expect(a.windowId).toMatch(/^[0-9a-f-]{36}$/);
+    expect([b.windowId, c.windowId]).toEqual([a.windowId, a.windowId]);
     expect(await window.read()).toEqual({
+      windowId: a.windowId,
       openedBy: 'suspend-B',
       openUntil: now + 90_000,
       deployments: ['d-A', 'd-B', 'd-C'],
@@ -56,16 +65,23 @@ describe('DynamoDBDeploymentWindow against DynamoDB Local', () => {
   });
 
   it('a window past its bound is replaced by a new one, with a fresh set', async () => {
-    await window.open({
+    const dead = await window.open({
       runId: 'suspend-dead',
       deploymentId: 'd-dead',
       now: now - 120_000,
       openUntil: now - 60_000,
     });
 
-    await window.open({ runId: 'suspend-A', deploymentId: 'd-A', now, openUntil: now + 60_000 });
+    const fresh = await window.open({
+      runId: 'suspend-A',
+      deploymentId: 'd-A',
+      now,
+      openUntil: now + 60_000,
+    });
 
+    expect(fresh.windowId).not.toBe(dead.windowId);
     expect(await window.read()).toEqual({
+      windowId: fresh.windowId,
       openedBy: 'suspend-A',
       openUntil: now + 60_000,
       deployments: ['d-A'],
@@ -73,10 +89,16 @@ describe('DynamoDBDeploymentWindow against DynamoDB Local', () => {
   });
 
   it('a manual suspend opens it with no deployment; a manual one joining an open window changes nothing', async () => {
-    await window.open({ runId: 'suspend-1', deploymentId: null, now, openUntil: now + 60_000 });
+    const first = await window.open({
+      runId: 'suspend-1',
+      deploymentId: null,
+      now,
+      openUntil: now + 60_000,
+    });
     await window.open({ runId: 'suspend-2', deploymentId: null, now, openUntil: now + 30_000 });
 
     expect(await window.read()).toEqual({
+      windowId: first.windowId,
       openedBy: 'suspend-1',
       openUntil: now + 60_000,
       deployments: [],

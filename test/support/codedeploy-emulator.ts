@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBoundedBody, startLoopbackServer } from './loopback-server.js';
 
-// Loopback emulator of the one CodeDeploy call the project makes,
-// PutLifecycleEventHookExecutionStatus (AWS JSON 1.1: POST / with an x-amz-target header).
+// Loopback emulator of the two CodeDeploy calls the project makes,
+// PutLifecycleEventHookExecutionStatus and GetDeployment (AWS JSON 1.1: POST / with an
+// x-amz-target header).
 // Point a client at it with AWS_ENDPOINT_URL_CODEDEPLOY or `endpoint` in the client config.
 
 export interface CodeDeployCall {
@@ -57,6 +58,13 @@ export interface CodeDeployEmulator {
    */
   failNextCallsFor(lifecycleEventHookExecutionId: string, count: number): void;
   waitForCalls(count: number, timeoutMs?: number): Promise<readonly CodeDeployCall[]>;
+  /**
+   * What GetDeployment answers for a deployment (CodeDeploy's statuses: InProgress, Stopped,
+   * Failed, Succeeded...); a deployment never given one does not exist.
+   */
+  setDeploymentStatus(deploymentId: string, status: string): void;
+  /** The deployments GetDeployment was asked about, in order. */
+  readonly deploymentQueries: readonly string[];
   /** Forgets every call and status, and the failFirst and dropAnswers budgets start again. */
   reset(): void;
   stop(): Promise<void>;
@@ -64,6 +72,7 @@ export interface CodeDeployEmulator {
 
 const targetPrefix = 'CodeDeploy_20141006.';
 const operation = 'PutLifecycleEventHookExecutionStatus';
+const getDeployment = 'GetDeployment';
 // CodeDeploy lists six statuses, but a hook may only report these two.
 const reportableStatuses = new Set(['Succeeded', 'Failed']);
 const maxBodyBytes = 1024 * 1024;
@@ -106,6 +115,8 @@ export async function startCodeDeployEmulator(
   const failuresFor = new Map<string, number>();
   let hookRequests = 0;
   let requestCounter = 0;
+  const deploymentStatuses = new Map<string, string>();
+  const deploymentQueries: string[] = [];
 
   const send = (res: ServerResponse, httpStatus: number, body: unknown) => {
     const text = JSON.stringify(body);
@@ -216,6 +227,7 @@ export async function startCodeDeployEmulator(
         raw,
       );
     }
+    if (target === `${targetPrefix}${getDeployment}`) return answerGetDeployment(res, raw);
     if (target !== `${targetPrefix}${operation}`) {
       return sendError(
         res,
@@ -237,6 +249,32 @@ export async function startCodeDeployEmulator(
       );
     }
     handleHookStatus(res, body);
+  };
+
+  const answerGetDeployment = (res: ServerResponse, raw: string) => {
+    let deploymentId: unknown;
+    try {
+      deploymentId = (JSON.parse(raw) as { deploymentId?: unknown }).deploymentId;
+    } catch {
+      deploymentId = undefined;
+    }
+    if (typeof deploymentId !== 'string' || deploymentId.length === 0) {
+      return sendError(
+        res,
+        invalid('DeploymentIdRequiredException', 'deploymentId is required'),
+        raw,
+      );
+    }
+    deploymentQueries.push(deploymentId);
+    const status = deploymentStatuses.get(deploymentId);
+    if (status === undefined) {
+      return sendError(
+        res,
+        invalid('DeploymentDoesNotExistException', `no deployment ${deploymentId}`),
+        raw,
+      );
+    }
+    send(res, 200, { deploymentInfo: { deploymentId, status } });
   };
 
   const server = await startLoopbackServer(
@@ -267,6 +305,10 @@ export async function startCodeDeployEmulator(
     failNextCallsFor(lifecycleEventHookExecutionId, count) {
       failuresFor.set(lifecycleEventHookExecutionId, count);
     },
+    setDeploymentStatus(deploymentId, status) {
+      deploymentStatuses.set(deploymentId, status);
+    },
+    deploymentQueries,
     waitForCalls(count, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
         if (calls.length >= count) return resolve(calls);
@@ -294,6 +336,8 @@ export async function startCodeDeployEmulator(
       dropped.length = 0;
       completedHooks.clear();
       failuresFor.clear();
+      deploymentStatuses.clear();
+      deploymentQueries.length = 0;
       hookRequests = 0;
     },
     stop: server.stop,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidEventError } from '../errors.js';
 import type { LifecycleHook } from '../ports.js';
+import { parseDeploymentEnded } from './deployment-ended.js';
 import { hookOfHandOver, ownerOfHandOver, parseHandOver } from './hand-over.js';
 import { allowedFields, allowedList, dryRunOf, emptyRequest, requestOf } from './request-fields.js';
 import type { HookReport, Invocation, ReadInvocation } from './types.js';
@@ -36,6 +37,8 @@ export function parseInvocation(event: unknown): Invocation {
   }
   const handedOver = parseHandOver(event);
   if (handedOver) return handedOver;
+  const ended = parseDeploymentEnded(event);
+  if (ended) return ended;
   const fields = event as Record<string, unknown>;
   const names = Object.keys(fields);
 

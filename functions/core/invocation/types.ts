@@ -49,6 +49,13 @@ export type HandOverKind = (typeof handOverKinds)[number];
 export type Invocation = (
   | { trigger: 'codedeploy'; hook: LifecycleHook; request: RunRequest }
   | { trigger: 'manual'; hook: undefined; request: RunRequest }
+  | {
+      /** A deployment that ended without AfterAllowTraffic (EventBridge): its clients resume. */
+      trigger: 'deployment_ended';
+      hook: undefined;
+      request: RunRequest;
+      endedDeployment: { deploymentId: string; state: 'STOP' | 'FAILURE' };
+    }
 ) & {
   /** Set when this invocation goes on with a run an earlier invocation handed over. */
   handOver?: HandOver;

@@ -1,6 +1,7 @@
 import type { Invocation } from '../invocation/types.js';
 import type {
   ChannelStore,
+  Deployments,
   DeploymentWindow,
   HookExecutions,
   Invoker,
@@ -29,4 +30,6 @@ export interface RunDependencies {
   invoker?: Invoker;
   /** The deployment window that holds new connections and joins sibling deployment groups. */
   window?: DeploymentWindow;
+  /** Resume only: CodeDeploy, asked whether a deployment left in the window is still under way. */
+  deployments?: Deployments;
 }

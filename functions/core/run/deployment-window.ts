@@ -54,14 +54,41 @@ export async function enterWindow(run: Run): Promise<RunSummary | undefined> {
     if (!(opened instanceof Error)) run.identity.windowId = opened.windowId;
     return undefined;
   }
-  if (run.fields.trigger !== 'codedeploy' || deploymentId === null) return undefined;
+  // A CodeDeploy resume, or a deployment that ended without one (EventBridge): it leaves.
+  if (run.fields.trigger === 'manual' || deploymentId === null) return undefined;
   const left = await bestEffort(run, 'leave the deployment window', () =>
     window.leave(deploymentId),
   );
   if (left instanceof Error || !isWindowOpen(left, clock.now())) return undefined;
-  const siblings = [...(left?.deployments ?? [])].sort();
+  const siblings = await stillShifting(run, left?.deployments ?? []);
   if (siblings.length === 0) return undefined;
   return resumeLeftToSiblings(run, siblings);
+}
+
+/**
+ * The deployments left in the window that CodeDeploy says are still under way. One that ended
+ * without its resume (stopped, failed, rolled back after its suspend) is taken out: only a
+ * deployment still in progress is a sibling to leave the resuming to. One CodeDeploy cannot be
+ * asked about stays a sibling (the window's bound ends the wait).
+ */
+async function stillShifting(run: Run, deployments: readonly string[]): Promise<string[]> {
+  const { window, deployments: codeDeploy, logger } = run.options;
+  const siblings: string[] = [];
+  for (const deploymentId of [...deployments].sort()) {
+    const state = await (codeDeploy?.stateOf(deploymentId) ?? Promise.resolve('unknown' as const));
+    if (state !== 'ended') {
+      siblings.push(deploymentId);
+      continue;
+    }
+    logger.info(
+      `Deployment ${deploymentId} has ended without its resume; it leaves the deployment window and is no sibling to wait for.`,
+      { ...run.fields, endedDeployment: deploymentId },
+    );
+    await bestEffort(run, `take ${deploymentId} out of the deployment window`, async () =>
+      window?.leave(deploymentId),
+    );
+  }
+  return siblings;
 }
 
 /** A resume whose siblings still shift their traffic: the last of them resumes everyone. */

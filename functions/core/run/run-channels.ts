@@ -32,6 +32,11 @@ export async function runChannels(options: RunChannelsOptions): Promise<RunSumma
     );
   }
   if (received?.kind === 'undo') return goOnWithUndo(options, received);
+  if (options.invocation.trigger === 'deployment_ended' && options.kind !== 'resume') {
+    throw new InvalidEventError(
+      `A CodeDeploy deployment state change reached the ${options.kind} function; it goes to the resume function: refused, nothing done.`,
+    );
+  }
   const run = beginRun(options);
   const { logger, invocation } = options;
 

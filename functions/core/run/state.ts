@@ -4,6 +4,7 @@ import type {
   ChannelStore,
   ChannelTarget,
   Clock,
+  Deployments,
   DeploymentWindow,
   Logger,
   MessagePoster,
@@ -83,6 +84,11 @@ export interface RunChannelsOptions {
    * deployment closes it. Without it, every resume resumes everyone and nothing holds new clients.
    */
   window?: DeploymentWindow;
+  /**
+   * Where a resume asks whether the other deployments in the window are still under way: one that
+   * ended without its resume is no sibling to wait for. Without it, every one is taken to be.
+   */
+  deployments?: Deployments | undefined;
 }
 
 export const maxLambdaMs = 15 * 60 * 1000;
@@ -146,7 +152,11 @@ export function beginRun(
       runId,
       kind,
       trigger: invocation.trigger,
-      deploymentId: invocation.hook?.deploymentId ?? null,
+      deploymentId:
+        invocation.hook?.deploymentId ??
+        (invocation.trigger === 'deployment_ended'
+          ? invocation.endedDeployment.deploymentId
+          : null),
       lifecycleEventHookExecutionId: invocation.hook?.lifecycleEventHookExecutionId ?? null,
     },
     tally,

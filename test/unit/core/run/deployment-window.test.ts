@@ -310,3 +310,87 @@ function failingStore(): ChannelStore {
     }),
   };
 }
+
+describe('a deployment that ends after its suspend, without its resume (issue 17, item 2)', () => {
+  const ended = (deploymentId: string, state: 'STOP' | 'FAILURE' = 'STOP') => ({
+    version: '0',
+    source: 'aws.codedeploy',
+    'detail-type': 'CodeDeploy Deployment State-change Notification',
+    detail: { deploymentId, state, application: 'App', deploymentGroup: 'Group' },
+  });
+
+  it('resumes its clients when EventBridge says it stopped, and closes the window', async () => {
+    // Prepare: d-A suspended 4 clients; then a canary alarm rolls d-A back: no AfterAllowTraffic.
+    const { registry, window, poster, run, hook, connect } = deployment();
+    for (const id of ['c1', 'c2', 'c3', 'c4']) await connect(id);
+    await run('suspend', hook('d-A', 'before-A'));
+
+    // Act
+    const summary = await run('resume', ended('d-A'));
+
+    // Assess
+    expect(summary).toMatchObject({
+      trigger: 'deployment_ended',
+      deploymentId: 'd-A',
+      outcome: 'ok',
+      counts: { delivered: 4 },
+    });
+    for (const id of ['c1', 'c2', 'c3', 'c4']) {
+      expect(framesOf(poster, id)).toEqual(['suspend', 'resume']);
+      expect(registry.items.get(id)).toEqual({ status: 'active' });
+    }
+    expect(window.state).toBeUndefined();
+    expect(await connect('c5')).toEqual({ statusCode: 200 });
+  });
+
+  it("the next deployment's resume does not wait for a dead one CodeDeploy says has ended", async () => {
+    // Prepare: d-dead suspended 3 clients and was stopped; its state change was never delivered.
+    // d-next comes: its suspend joins the window that still names d-dead.
+    const { registry, window, poster, run, hook, connect } = deployment();
+    for (const id of ['c1', 'c2', 'c3']) await connect(id);
+    await run('suspend', hook('d-dead', 'before-dead'));
+    await run('suspend', hook('d-next', 'before-next'));
+    const asked: string[] = [];
+    const deployments = {
+      stateOf: async (deploymentId: string) => {
+        asked.push(deploymentId);
+        return deploymentId === 'd-dead' ? ('ended' as const) : ('in_progress' as const);
+      },
+    };
+
+    // Act
+    const summary = await run('resume', hook('d-next', 'after-next'), { deployments });
+
+    // Assess: d-dead is no sibling; everyone resumed once; the window closed.
+    expect(asked).toEqual(['d-dead']);
+    expect(summary).toMatchObject({ outcome: 'ok', counts: { delivered: 3 } });
+    expect(summary.siblingDeployments).toBeUndefined();
+    for (const id of ['c1', 'c2', 'c3']) {
+      expect(framesOf(poster, id)).toEqual(['suspend', 'resume']);
+      expect(registry.items.get(id)).toEqual({ status: 'active' });
+    }
+    expect(window.state).toBeUndefined();
+  });
+
+  it('still leaves the resuming to a sibling CodeDeploy says is in progress, or cannot be asked about', async () => {
+    const { run, hook, connect, window } = deployment();
+    await connect('c1');
+    await run('suspend', hook('d-A', 'before-A'));
+    await run('suspend', hook('d-B', 'before-B'));
+    await run('suspend', hook('d-C', 'before-C'));
+    const deployments = {
+      stateOf: async (deploymentId: string) =>
+        deploymentId === 'd-B' ? ('in_progress' as const) : ('unknown' as const),
+    };
+
+    const summary = await run('resume', hook('d-A', 'after-A'), { deployments });
+
+    expect(summary).toMatchObject({ outcome: 'none', siblingDeployments: ['d-B', 'd-C'] });
+    expect(window.state?.deployments).toEqual(['d-B', 'd-C']);
+  });
+
+  it('is refused by the suspend function', async () => {
+    const { run } = deployment();
+    await expect(run('suspend', ended('d-A'))).rejects.toThrow(/goes to the resume function/);
+  });
+});
