@@ -1,4 +1,4 @@
-import type { FunctionId } from './functions.js';
+import type { FunctionId } from './ids.js';
 
 // How the app's function is deployed: CodeDeploy shifts its alias, suspend runs before the shift
 // and resume after it (README "Deploying"). The Serverless plugin renders this as the app's

@@ -1,13 +1,10 @@
-import type { RoleId } from './permissions.js';
+import type { FunctionId, RoleId, TableId } from './ids.js';
 import type { Tuning } from './settings.js';
-import type { TableId } from './tables.js';
 
 // The three functions ws-channels adds to a stack, and the environment of the app's own
 // WebSocket functions: handler entries, sizes, roles, and where each environment variable comes
 // from. Values that are the stack's (table names, the API's endpoint, the settings) are named,
 // not given: each renderer fills them in its own way (a CloudFormation intrinsic, a CDK token).
-
-export type FunctionId = 'suspend' | 'resume' | 'ping';
 
 export type EnvironmentSource =
   /** A fixed value. */

@@ -5,6 +5,7 @@
 // same description.
 export * from './deployment.js';
 export * from './functions.js';
+export * from './ids.js';
 export * from './permissions.js';
 export * from './settings.js';
 export * from './tables.js';

@@ -1,13 +1,11 @@
-import type { FunctionId } from './functions.js';
-import { deploymentWindowKey, type TableId } from './tables.js';
+import type { FunctionId, RoleId, TableId } from './ids.js';
+import { deploymentWindowKey } from './tables.js';
 
 // Who may do what: the roles of ws-channels' functions and of CodeDeploy, and the statements the
 // app's own WebSocket functions need. Every resource is named by what it is to the stack ("the
 // Connections table", "this API and stage's @connections"); a renderer turns each into an ARN
 // (Fn::GetAtt / Fn::Sub in the Serverless plugin, tokens in the CDK construct). No statement
 // names `*`.
-
-export type RoleId = 'run' | 'keepalive' | 'codeDeploy';
 
 export type SymbolicResource =
   /** The table itself. */

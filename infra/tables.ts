@@ -1,9 +1,9 @@
+import type { TableId } from './ids.js';
+
 // The two DynamoDB tables ws-channels adds to a stack (DESIGN "Data"), as plain data. The
 // Serverless plugin renders them as AWS::DynamoDB::Table resources, the tests create them in
 // DynamoDB Local through that rendering, and the CDK construct will render them as TableV2.
 // Names are the renderer's to give: a stack names its tables, a CDK app may let CloudFormation.
-
-export type TableId = 'connections' | 'runs';
 
 /** DynamoDB's key attribute types: S (string) and N (number); B is never used. */
 export type KeyAttributeType = 'S' | 'N';

@@ -44,7 +44,7 @@ export class DynamoDBHookExecutions extends RunTable implements HookExecutions {
               startedAt: new Date(now).toISOString(),
               expiresAt: Math.ceil(now / 1000) + recordLifetimeSeconds,
             },
-            // Free, past its holder's time, or held by this owner (a later part of its run).
+            // Free, past its holder's time, or held by this owner (its run was handed over).
             ConditionExpression:
               'attribute_not_exists(runId) OR (#execution = :inProgress AND (#inProgressUntil < :now OR #owner = :owner))',
             ExpressionAttributeNames: {
@@ -127,6 +127,35 @@ export class DynamoDBHookExecutions extends RunTable implements HookExecutions {
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw translateRunTableError(error, this.tableName);
+    }
+  }
+
+  async extend(hook: LifecycleHook, owner: string, inProgressUntil: number): Promise<boolean> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { runId: hookExecutionKey(hook) },
+          UpdateExpression: 'SET #inProgressUntil = :until, #heartbeatAt = :at',
+          ConditionExpression: '#owner = :owner AND #execution = :inProgress',
+          ExpressionAttributeNames: {
+            '#inProgressUntil': 'inProgressUntil',
+            '#heartbeatAt': 'heartbeatAt',
+            '#owner': 'owner',
+            '#execution': 'execution',
+          },
+          ExpressionAttributeValues: {
+            ':until': inProgressUntil,
+            ':at': new Date(this.clock.now()).toISOString(),
+            ':owner': owner,
+            ':inProgress': 'in_progress',
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw translateRunTableError(error, this.tableName);
     }
   }
 

@@ -13,9 +13,9 @@ export interface ResumeStoreOptions extends ChannelStoreOptions {
   shards: number;
 }
 
-const suspendAttributes = ['suspendedBy', 'suspendedAt', 'suspendShard'];
-// `lastAttemptRun`: the run that last tried it. A later part of the same run (a hand-over) skips
-// it, so one run tries each connection once; the next run tries it again.
+const suspendAttributes = ['suspendedBy', 'suspendedAt', 'suspendShard', 'suspendedInWindow'];
+// `lastAttemptRun`: the run that last tried it. An invocation the same run was handed over to
+// skips it, so one run tries each connection once; the next run tries it again.
 const attemptAttributes = ['resumeAttempts', 'lastError', 'lastAttemptRun'];
 
 export class DynamoDBResumeStore extends DynamoDBChannelStore {
@@ -79,9 +79,9 @@ export class DynamoDBResumeStore extends DynamoDBChannelStore {
       ...this.#strayShards,
     ];
     return shards.map((shard) => {
-      // A later part of a run skips what an earlier part tried (and left suspended).
+      // An invocation the run was handed over to skips what the run tried (and left suspended).
       const query: QueryCommandInput =
-        run.part === 1
+        run.handOvers === 0
           ? this.#query(shard)
           : {
               ...this.#query(shard),

@@ -1,9 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { RunConfig } from '../config/read-config.js';
+import { type RunConfig, runSettingsOf } from '../config/read-config.js';
 import { maxConcurrency } from '../core/invocation/parse.js';
 import type { Logger, RunKind } from '../core/ports.js';
 import { systemClock } from '../core/ports.js';
-import type { RunDependencies } from '../handlers/run-handler.js';
+import type { RunDependencies } from '../core/run/dependencies.js';
 import { DynamoDBDeploymentWindow } from './deployment-window.js';
 import { DynamoDBHookExecutions } from './hook-executions.js';
 import { managementApiClient } from './management-api.js';
@@ -12,6 +12,7 @@ import { DynamoDBRunLease, DynamoDBRunRecords } from './run-table.js';
 import { LambdaSelfInvoker } from './self-invoker.js';
 import { SignedManagementApiPoster } from './signed-poster.js';
 import { DynamoDBSuspendStore } from './suspend-store.js';
+import { DynamoDBUndoStore } from './undo-store.js';
 
 /**
  * The adapters of a suspend or resume run, on one DynamoDB client: the poster, the four views
@@ -21,7 +22,7 @@ export function runDependencies(kind: RunKind, config: RunConfig, logger: Logger
   const client = new DynamoDBClient({});
   const table = { client, tableName: config.runsTable, clock: systemClock };
   return {
-    config,
+    settings: runSettingsOf(config),
     // Signed by the SDK's SigV4 with the SDK client's credentials, without its per-call cost.
     poster: new SignedManagementApiPoster({
       endpoint: config.websocketEndpoint,
@@ -45,7 +46,19 @@ export function runDependencies(kind: RunKind, config: RunConfig, logger: Logger
             logger,
           })
         : resumeStore(client, config, logger, invocation.request.connectionIds),
-    ...(kind === 'suspend' ? { undoStoreFor: () => resumeStore(client, config, logger) } : {}),
+    ...(kind === 'suspend'
+      ? {
+          undoStoreFor: (suspendRunId: string) =>
+            new DynamoDBUndoStore({
+              client,
+              tableName: config.connectionsTable,
+              indexName: config.suspendedIndex,
+              shards: config.suspendShards,
+              suspendRunId,
+              logger,
+            }),
+        }
+      : {}),
   };
 }
 

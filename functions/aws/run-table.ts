@@ -49,7 +49,7 @@ export class DynamoDBRunLease extends RunTable implements RunLease {
     runId: string,
     kind: RunKind,
     untilMs: number,
-    part = 1,
+    handOvers = 0,
   ): Promise<ExpiredHolder | undefined> {
     const now = this.clock.now();
     try {
@@ -62,19 +62,22 @@ export class DynamoDBRunLease extends RunTable implements RunLease {
             kind,
             acquiredAt: new Date(now).toISOString(),
             leaseUntil: untilMs,
-            part,
+            handOvers,
             expiresAt: Math.ceil(untilMs / 1000) + 3600,
           },
-          // Free, expired, or (a later part of the run) held by the run's part before this one.
+          // Free, expired, or (a hand-over) held by the run's invocation before this one.
           ConditionExpression:
-            part === 1
+            handOvers === 0
               ? 'attribute_not_exists(runId) OR leaseUntil < :now'
-              : 'attribute_not_exists(runId) OR leaseUntil < :now OR (holder = :runId AND #part < :part)',
-          ...(part === 1
+              : 'attribute_not_exists(runId) OR leaseUntil < :now OR (holder = :runId AND handOvers < :handOvers)',
+          ...(handOvers === 0
             ? { ExpressionAttributeValues: { ':now': now } }
             : {
-                ExpressionAttributeNames: { '#part': 'part' },
-                ExpressionAttributeValues: { ':now': now, ':runId': runId, ':part': part },
+                ExpressionAttributeValues: {
+                  ':now': now,
+                  ':runId': runId,
+                  ':handOvers': handOvers,
+                },
               }),
           // An old lease that was still there had expired: its holder died while running.
           ReturnValues: 'ALL_OLD',
@@ -97,7 +100,37 @@ export class DynamoDBRunLease extends RunTable implements RunLease {
         `Another run holds the lease: ${String(holder?.holder ?? 'unknown')} (${String(holder?.kind ?? '?')}) ` +
           `until ${holder?.leaseUntil ? new Date(Number(holder.leaseUntil)).toISOString() : 'unknown'}. ` +
           'Wait for it to finish, or delete the item with runId "lease#channels" from the Runs table if that run is known to be dead.',
+        { holder: typeof holder?.holder === 'string' ? holder.holder : undefined },
       );
+    }
+  }
+
+  async extend(
+    runId: string,
+    untilMs: number,
+    next?: { runId: string; handOvers: number },
+  ): Promise<boolean> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { runId: leaseId },
+          UpdateExpression: next
+            ? 'SET leaseUntil = :until, expiresAt = :expiresAt, holder = :next, handOvers = :handOvers'
+            : 'SET leaseUntil = :until, expiresAt = :expiresAt',
+          ConditionExpression: 'holder = :runId',
+          ExpressionAttributeValues: {
+            ':runId': runId,
+            ':until': untilMs,
+            ':expiresAt': Math.ceil(untilMs / 1000) + 3600,
+            ...(next ? { ':next': next.runId, ':handOvers': next.handOvers } : {}),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw translateRunTableError(error, this.tableName);
     }
   }
 

@@ -1,8 +1,8 @@
 import { InvokeCommand, LambdaClient, type LambdaClientConfig } from '@aws-sdk/client-lambda';
 import type { Invoker } from '../core/ports.js';
 
-// Starts the next part of a run: an asynchronous invoke (InvocationType Event) of the function's
-// own version or alias, so the next part runs the same code. The endpoint comes from the SDK's
+// Hands a run over to a new invocation: an asynchronous invoke (InvocationType Event) of the
+// function's own version or alias, so the new invocation runs the same code. The endpoint comes from the SDK's
 // own AWS_ENDPOINT_URL_LAMBDA when it is set (serverless-offline's invoke API), AWS otherwise.
 
 export class LambdaSelfInvoker implements Invoker {

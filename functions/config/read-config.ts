@@ -1,14 +1,16 @@
-import { ConfigurationError } from '../core/errors.js';
 import {
   type NewConnectionsPolicy,
   newConnectionsPolicies,
 } from '../core/registry/deployment-window.js';
+import type { RunSettings } from '../core/run/state.js';
+import { type Environment, EnvironmentReader } from './environment-reader.js';
+
+export type { Environment } from './environment-reader.js';
 
 // Configuration comes from the environment, is read once per cold start by the composition
-// roots (functions/handlers/ and the registry middleware), and every problem is reported in one error, so a broken deployment
-// is fixed in one round trip. This is the one module that reads process.env.
-
-export type Environment = Readonly<Record<string, string | undefined>>;
+// roots (functions/handlers/ and the registry middleware), and every problem is reported in one
+// error, so a broken deployment is fixed in one round trip. This is the one module that reads
+// process.env.
 
 export interface RouteConfig {
   connectionsTable: string;
@@ -42,106 +44,6 @@ export const configDefaults = {
   resumeExpectedWithinMs: 15 * 60 * 1000,
   newConnectionsDuringDeployment: 'hold',
 } as const;
-
-class EnvironmentReader {
-  readonly problems: string[] = [];
-  constructor(private readonly environment: Environment) {}
-
-  requiredString(name: string): string {
-    const value = this.environment[name]?.trim();
-    if (!value) {
-      this.problems.push(`${name} is not set`);
-      return '';
-    }
-    return value;
-  }
-
-  optionalString(name: string, fallback: string): string {
-    return this.environment[name]?.trim() || fallback;
-  }
-
-  /**
-   * The value of a numeric variable, trimmed; undefined when unset or empty. A value of only
-   * spaces is not taken as unset: it comes back as is, to be reported.
-   */
-  #numeric(name: string): string | undefined {
-    const raw = this.environment[name];
-    if (raw === undefined || raw === '') return undefined;
-    return raw.trim() || raw;
-  }
-
-  integer(
-    name: string,
-    range: { min: number; max: number; fallback?: number },
-  ): number | undefined {
-    const raw = this.#numeric(name);
-    if (raw === undefined) return range.fallback;
-    // Plain decimal digits only: Number() would also take "0x10", "1e2", "0b11" and "+5".
-    const value = decimalDigits.test(raw) ? Number(raw) : Number.NaN;
-    if (!Number.isInteger(value) || value < range.min || value > range.max) {
-      this.problems.push(
-        `${name} is "${raw}"; expected a whole number from ${range.min} to ${range.max} in decimal digits`,
-      );
-      return range.fallback;
-    }
-    return value;
-  }
-
-  ratio(name: string): number | undefined {
-    const raw = this.#numeric(name);
-    if (raw === undefined) return undefined;
-    const value = decimalFraction.test(raw) ? Number(raw) : Number.NaN;
-    if (!(value >= 0 && value <= 1)) {
-      this.problems.push(`${name} is "${raw}"; expected a number from 0 to 1 (e.g. 0.05)`);
-      return undefined;
-    }
-    return value;
-  }
-
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-    const raw = this.environment[name]?.trim();
-    if (!raw) return fallback;
-    const value = allowed.find((candidate) => candidate === raw);
-    if (value === undefined) {
-      this.problems.push(`${name} is "${raw}"; expected one of ${allowed.join(', ')}`);
-      return fallback;
-    }
-    return value;
-  }
-
-  websocketEndpoint(name: string): string {
-    const raw = this.requiredString(name);
-    if (!raw) return '';
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
-      this.problems.push(`${name} is "${raw}"; expected ${endpointForm}`);
-      return '';
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      this.problems.push(`${name} is "${raw}"; expected ${endpointForm}`);
-      return '';
-    }
-    // On AWS the stage is part of the callback URL; without it every post answers 403.
-    if (url.hostname.endsWith('.amazonaws.com') && url.pathname.replace(/\/+$/, '') === '') {
-      this.problems.push(`${name} is "${raw}" and has no stage path; expected ${endpointForm}`);
-      return '';
-    }
-    return raw.replace(/\/+$/, '');
-  }
-
-  finish(): void {
-    if (this.problems.length > 0) throw new ConfigurationError(this.problems);
-  }
-}
-
-const decimalDigits = /^[0-9]+$/;
-/** `0.05`, `.5`, `1`: no sign, no exponent, no hex, no `Infinity`. */
-const decimalFraction = /^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$/;
-
-const endpointForm =
-  'https://{apiId}.execute-api.{region}.amazonaws.com/{stage} (offline: http://localhost:3001)';
 
 function readRoute(reader: EnvironmentReader): RouteConfig {
   return {
@@ -248,4 +150,15 @@ export function readRunConfig(environment: Environment = process.env): RunConfig
   };
   reader.finish();
   return config;
+}
+
+/** What a run takes of its function's configuration. */
+export function runSettingsOf(config: RunConfig): RunSettings {
+  return {
+    concurrency: config.concurrency,
+    timeoutMs: config.postTimeoutMs,
+    maxPostsPerSecond: config.maxPostsPerSecond,
+    failOnErrorRatio: config.failOnErrorRatio,
+    resumeExpectedWithinMs: config.resumeExpectedWithinMs,
+  };
 }

@@ -32,9 +32,12 @@ export class PreconditionFailedError extends Error {
 
 /** Another suspend or resume run holds the lease. */
 export class RunInProgressError extends Error {
-  constructor(message: string) {
+  /** The run that holds it, when the lease could be read (a hand-over tells its own run apart). */
+  readonly holder: string | undefined;
+  constructor(message: string, options?: { holder?: string | undefined }) {
     super(message);
     this.name = 'RunInProgressError';
+    this.holder = options?.holder;
   }
 }
 
@@ -46,7 +49,10 @@ export class FrameTooLargeError extends PreconditionFailedError {
   }
 }
 
-/** The registry has not the shape a run needs (the suspended index is missing): the seed's not_detected. */
+/**
+ * The registry has not the shape a run needs (the suspended index is missing): edeliver's
+ * not_detected.
+ */
 export class RegistryNotDetectedError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

@@ -28,15 +28,10 @@ export {
 } from './protocol/frames.js';
 export {
   answerPing,
-  type ConnectGate,
   connectionIdOf,
   heldDuringDeployment,
-  holdDuringDeployment,
   pingRouteKey,
   type RouteResponse,
-  recordConnection,
-  registerConnection,
-  unregisterConnection,
   type WebSocketRouteEvent,
 } from './protocol/routes.js';
 export {
@@ -44,6 +39,13 @@ export {
   type NewConnectionsPolicy,
   newConnectionsPolicies,
 } from './registry/deployment-window.js';
+export {
+  type ConnectGate,
+  holdDuringDeployment,
+  recordConnection,
+  registerConnection,
+  unregisterConnection,
+} from './registry/gate.js';
 export { type Counts, emptyCounts, type Outcome, outcomeOf } from './run/outcome.js';
 export {
   defaultRunId,

@@ -1,7 +1,7 @@
 // The ports the core talks through. The core never imports the AWS SDK or reads the environment:
 // the composition roots in functions/handlers/ plug adapters into these.
 
-/** A structured logger: the message is the seed's text, the fields are the counts. */
+/** A structured logger: the message is edeliver's text, the fields are the counts. */
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
   info(message: string, fields?: Record<string, unknown>): void;
@@ -45,8 +45,13 @@ export type RunKind = 'suspend' | 'resume';
 export interface RunIdentity {
   runId: string;
   startedAt: number;
-  /** 1, or 2 and more for the parts a run handed over to. */
-  part: number;
+  /** How many times the run was handed over before this invocation: 0 for its first. */
+  handOvers: number;
+  /**
+   * The deployment window the run belongs to (its id; the run's own id where it has none): a
+   * suspend skips the connections suspended in it and those $connect let in while it was open.
+   */
+  windowId: string;
 }
 
 /** What became of one write: written, skipped by its condition, or lost after every retry. */
@@ -77,7 +82,8 @@ export interface ChannelStore {
   recorder(run: RunIdentity, session: StoreSession): ResultRecorder;
   /**
    * Takes back targets it handed out that the run never posted to (the rest of the page at a
-   * stop): a suspend store unmarks them, so that the next part, or the next run, finds them.
+   * stop): a suspend store unmarks them, so that the invocation the run is handed over to, or the
+   * next run, finds them.
    */
   giveBack?(
     run: RunIdentity,
@@ -113,8 +119,9 @@ export interface RecorderSummary {
 }
 
 /**
- * `handed_over`: this part neared its deadline and a new invocation goes on with the run;
- * `duplicate`: a continuation that found its run finished, or already continued: it did nothing.
+ * `handed_over`: this invocation neared its deadline and handed the run over to a new one;
+ * `duplicate`: a hand-over event whose run had finished, or that another delivery of the same
+ * event runs: it did nothing.
  */
 export type RunState =
   | 'running'
@@ -135,7 +142,7 @@ export interface RunRecords {
    * says running: a killed run's record does not say `running` for 30 days.
    */
   abandon(runId: string, reason: string): Promise<void>;
-  /** The state the run's record says, if it has one (a continuation checks it first). */
+  /** The state the run's record says, if it has one (a hand-over event checks it first). */
   stateOf(runId: string): Promise<RunState | undefined>;
 }
 
@@ -150,19 +157,31 @@ export interface ExpiredHolder {
 export interface RunLease {
   /**
    * Throws RunInProgressError when another run holds a lease that has not expired. Returns the
-   * holder whose expired lease it took over, if any. Part 2 and later of a run take the lease
-   * their run holds, once each (a second delivery of the same part is refused).
+   * holder whose expired lease it took over, if any. An invocation a run was handed over to
+   * (`handOvers` > 0) takes the lease its run holds, once per hand-over (a second delivery of the
+   * same hand-over event is refused).
    */
   acquire(
     runId: string,
     kind: RunKind,
     untilMs: number,
-    part?: number,
+    handOvers?: number,
   ): Promise<ExpiredHolder | undefined>;
   release(runId: string): Promise<void>;
+  /**
+   * Moves the lease's expiry to `untilMs` while `runId` holds it (a heartbeat, or a hand-over that
+   * keeps it for the next invocation); with `next`, the lease passes to that run and hand-over
+   * count (a failed suspend's undo goes on under its own run id). False when `runId` no longer
+   * holds it.
+   */
+  extend(
+    runId: string,
+    untilMs: number,
+    next?: { runId: string; handOvers: number },
+  ): Promise<boolean>;
 }
 
-/** Invokes a function asynchronously (a run hands over to its next part this way). */
+/** Invokes a function asynchronously (a run hands over to a new invocation this way). */
 export interface Invoker {
   invokeAsync(functionName: string, payload: unknown): Promise<void>;
 }
@@ -187,7 +206,10 @@ export interface HookReporter {
 export type HookExecution = { hook: LifecycleHook; kind: RunKind } & (
   | {
       state: 'in_progress';
-      /** Epoch ms after which the holder is taken to be dead, and a delivery may take over. */
+      /**
+       * Epoch ms after which the holder is taken to be dead, and a delivery may take over: its
+       * holder renews it with a heartbeat while it runs.
+       */
       inProgressUntil: number;
     }
   | {
@@ -204,8 +226,8 @@ export type HookClaim = { claimed: true } | { claimed: false; execution: HookExe
 export interface HookExecutions {
   /**
    * Starts the execution for `owner` (one invocation) when the hook has none, or when its
-   * `in_progress` holder is past `inProgressUntil`, or is `owner` itself (a later part of its
-   * run, which extends it); otherwise answers the execution there is.
+   * `in_progress` holder is past `inProgressUntil`, or is `owner` itself (an invocation its run
+   * was handed over to, which extends it); otherwise answers the execution there is.
    */
   claim(
     hook: LifecycleHook,
@@ -219,6 +241,11 @@ export interface HookExecutions {
   ): Promise<boolean>;
   /** CodeDeploy has the status of a `completed` execution; anything else is left as it is. */
   markReported(hook: LifecycleHook): Promise<void>;
+  /**
+   * Moves the claim's `inProgressUntil` while `owner` holds it in progress (a heartbeat, or a
+   * hand-over's grace); false when another delivery took it over.
+   */
+  extend(hook: LifecycleHook, owner: string, inProgressUntil: number): Promise<boolean>;
 }
 
-export type { DeploymentWindow, DeploymentWindowState } from './registry/deployment-window-port.js';
+export type { DeploymentWindow, DeploymentWindowState } from './registry/deployment-window.js';

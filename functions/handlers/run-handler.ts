@@ -5,48 +5,23 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { CodeDeployHookReporter } from '../aws/codedeploy-reporter.js';
-import type { RunConfig } from '../config/read-config.js';
-import { continuationEvent } from '../core/invocation/hand-over.js';
-import { type Invocation, parseInvocation } from '../core/invocation/parse.js';
-import type {
-  ChannelStore,
-  Logger as CoreLogger,
-  DeploymentWindow,
-  HookExecutions,
-  HookReporter,
-  Invoker,
-  MessagePoster,
-  RunKind,
-  RunLease,
-  RunRecords,
-} from '../core/ports.js';
+import { handOverEvent } from '../core/invocation/hand-over.js';
+import type { Invocation } from '../core/invocation/parse.js';
+import type { Logger as CoreLogger, HookReporter, Invoker, RunKind } from '../core/ports.js';
 import { systemClock } from '../core/ports.js';
+import type { RunDependencies } from '../core/run/dependencies.js';
 import { type RunChannelsOptions, runChannels } from '../core/run/run-channels.js';
 import type { RunSummary } from '../core/run/summary.js';
-import { hookOwnerFor } from '../middleware/hook-owner.js';
+import { type RunContext, readInvocationOnce } from '../middleware/read-invocation.js';
 import { type RunResponse, reportHookStatus } from '../middleware/report-hook-status.js';
 import { coreLogger } from './logger.js';
 
 // The Lambda handler of a suspend or resume function: middy around one run, with the
 // Powertools logger (Lambda context on every line), Powertools metrics (flushed by their own
-// middleware) and the CodeDeploy report that must happen exactly once on every path.
+// middleware) and the CodeDeploy report that must happen exactly once on every path. The event
+// is read once, by the first middleware; the handler takes what it read from its context.
 
-/** What a run needs from AWS, made by the composition root (functions/handlers/suspend.ts, resume.ts). */
-export interface RunDependencies {
-  config: RunConfig;
-  poster: MessagePoster;
-  lease: RunLease;
-  records: RunRecords;
-  /** Where each CodeDeploy hook's execution is kept, so that a repeat delivery finds the first. */
-  hookExecutions: HookExecutions;
-  storeFor(invocation: Invocation): ChannelStore;
-  /** Suspend only: the store of the resume that undoes a failed suspend (every suspended one). */
-  undoStoreFor?: () => ChannelStore;
-  /** Starts the next part of a run that nears its deadline; without it, the run stops there. */
-  invoker?: Invoker;
-  /** The deployment window that holds new connections and joins sibling deployment groups. */
-  window?: DeploymentWindow;
-}
+export type { RunDependencies } from '../core/run/dependencies.js';
 
 export interface RunEventHandlerOptions {
   kind: RunKind;
@@ -75,25 +50,21 @@ export function runEventHandler(options: RunEventHandlerOptions) {
   };
 
   const handleRunEvent = async (
-    event: unknown,
+    _event: unknown,
     context: Context,
     { signal }: { signal: AbortSignal },
   ): Promise<RunSummary> => {
     const dependencies = dependenciesOnce();
-    const invocation = parseInvocation(event);
-    const { config } = dependencies;
+    // Set by readInvocationOnce, the first middleware.
+    const read = (context as RunContext).wsChannels;
+    if (!read.invocation) throw read.error;
+    const { invocation } = read;
     const summary = await runChannels({
       kind: options.kind,
       invocation,
-      settings: {
-        concurrency: config.concurrency,
-        timeoutMs: config.postTimeoutMs,
-        maxPostsPerSecond: config.maxPostsPerSecond,
-        failOnErrorRatio: config.failOnErrorRatio,
-        resumeExpectedWithinMs: config.resumeExpectedWithinMs,
-      },
+      settings: dependencies.settings,
       store: dependencies.storeFor(invocation),
-      undoStore: dependencies.undoStoreFor?.(),
+      undoStoreFor: dependencies.undoStoreFor,
       poster: dependencies.poster,
       lease: dependencies.lease,
       records: dependencies.records,
@@ -101,7 +72,10 @@ export function runEventHandler(options: RunEventHandlerOptions) {
       logger,
       clock: systemClock,
       signal,
-      ...handOverThrough(dependencies.invoker, invocation, context),
+      // Only a hook's execution has an owner to pass on; a console run reports to nobody.
+      ...handOverThrough(dependencies.invoker, invocation, context, {
+        owner: read.hookReport.kind === 'report' ? read.owner : null,
+      }),
       // Outside Lambda (tests, scripts) there is no deadline.
       remainingTimeMs: () =>
         typeof context?.getRemainingTimeInMillis === 'function'
@@ -115,7 +89,9 @@ export function runEventHandler(options: RunEventHandlerOptions) {
   const handler = middy<unknown, RunResponse, Error, Context>(handleRunEvent, {
     // The run stops on its own well before; this is the last resort that still reports.
     timeoutEarlyInMillis: 1_500,
-  }).use(injectLambdaContext(powertoolsLogger));
+  })
+    .use(readInvocationOnce())
+    .use(injectLambdaContext(powertoolsLogger));
   if (metrics) handler.use(logMetrics(metrics));
   return handler.use(
     reportHookStatus({
@@ -141,15 +117,16 @@ export function addRunMetrics(metrics: Metrics, summary: RunSummary): void {
 }
 
 /**
- * How a run hands over to its next part: an asynchronous invoke of this very function (its
- * version or alias, from the context's ARN) with the continuation event, carrying the hook
- * execution's owner so the last part reports. None outside Lambda (no context) or without an
- * invoker.
+ * How a run hands over to a new invocation: an asynchronous invoke of this very function (its
+ * version or alias, from the context's ARN) with the hand-over event, carrying the hook
+ * execution's owner so that the invocation that ends the run reports. None outside Lambda (no
+ * context) or without an invoker.
  */
 function handOverThrough(
   invoker: Invoker | undefined,
   invocation: Invocation,
   context: Context | undefined,
+  { owner }: { owner: string | null },
 ): Pick<RunChannelsOptions, 'handOver'> {
   // The invoked ARN names the version or alias that runs now; where there is none (offline),
   // the function's name.
@@ -158,10 +135,7 @@ function handOverThrough(
     typeof arn === 'string' && arn.startsWith('arn:') ? arn : context?.functionName;
   if (!invoker || typeof functionName !== 'string' || functionName.length === 0) return {};
   return {
-    handOver: (continuation) =>
-      invoker.invokeAsync(
-        functionName,
-        continuationEvent(invocation, { ...continuation, owner: hookOwnerFor(context) }),
-      ),
+    handOver: (handOver) =>
+      invoker.invokeAsync(functionName, handOverEvent(invocation, { ...handOver, owner })),
   };
 }

@@ -11,17 +11,15 @@ import {
   systemClock,
 } from '../core/ports.js';
 import {
-  type ConnectGate,
   connectionIdOf,
-  holdDuringDeployment,
   type RouteResponse,
-  recordConnection,
   type WebSocketRouteEvent,
 } from '../core/protocol/routes.js';
 import {
   type NewConnectionsPolicy,
   newConnectionsPolicies,
 } from '../core/registry/deployment-window.js';
+import { type ConnectGate, holdDuringDeployment, recordConnection } from '../core/registry/gate.js';
 
 // The middy middleware a team adds to its own $connect and $disconnect handlers, so that they
 // keep the registry ws-channels suspends and resumes, and hold new connections while a
@@ -46,6 +44,8 @@ export interface WsChannelsRegistryOptions {
 }
 
 type RouteRequest = Request<WebSocketRouteEvent, RouteResponse | undefined>;
+
+const removalTriedKey = 'wsChannelsRemovalTried';
 
 export function wsChannelsRegistry(
   options: WsChannelsRegistryOptions = {},
@@ -77,11 +77,12 @@ export function wsChannelsRegistry(
     window,
     newConnections: config.newConnectionsDuringDeployment,
   };
-  // The $disconnect requests whose removal was tried, so a failed removal is not tried again.
-  const removalTried = new WeakSet<RouteRequest>();
+  // A failed removal in `after` is not tried again by `onError`: the request remembers it, as
+  // middy's own middlewares keep what they know of a request on `request.internal`.
   const removeOnce = async (request: RouteRequest) => {
-    if (removalTried.has(request)) return;
-    removalTried.add(request);
+    const internal = request.internal as Record<string, unknown>;
+    if (internal[removalTriedKey] === true) return;
+    internal[removalTriedKey] = true;
     await registry.remove(connectionIdOf(request.event));
   };
 

@@ -1,4 +1,4 @@
-import type { MiddlewareObj } from '@middy/core';
+import type { MiddlewareObj, Request } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import {
   type Clock,
@@ -11,18 +11,19 @@ import {
   type RunKind,
   systemClock,
 } from '../core/ports.js';
+import { handOverGraceMs } from '../core/run/state.js';
 import type { RunSummary } from '../core/run/summary.js';
-import { hookOwnerOf } from './hook-owner.js';
+import { errorNameOf } from '../core/sdk-error.js';
+import { type ClaimHeartbeat, claimTtlMs, startClaimHeartbeat } from './hook-heartbeat.js';
 import {
   explainUnreported,
   type FailedRunResponse,
   type RunResponse,
-  reportableHookOf,
+  repeatWhileInProgress,
 } from './hook-responses.js';
+import { invocationOf } from './read-invocation.js';
 
 export type { FailedRunResponse, RepeatedHookResponse, RunResponse } from './hook-responses.js';
-
-import { errorNameOf } from '../core/sdk-error.js';
 
 // A middy middleware that gives a CodeDeploy lifecycle hook exactly one status, however often
 // Lambda delivers its event (at least once, and a failed invocation twice more). The work is
@@ -44,7 +45,8 @@ import { errorNameOf } from '../core/sdk-error.js';
 // reportable by the retry. Its model is kept; its package would need all three worked around.
 //
 // A console run (no hook in the event) and a dry run of a hook (it writes nothing, a status
-// included) are left alone.
+// included) are left alone. The event is read once, by readInvocationOnce; this middleware keeps
+// what it follows of one invocation on `request.internal`, as middy's own middlewares do.
 
 export interface ReportHookStatusOptions {
   kind: RunKind;
@@ -55,16 +57,11 @@ export interface ReportHookStatusOptions {
   clock?: Clock;
 }
 
-/**
- * Past the Lambda's remaining time an in-progress holder is dead. The margin covers clocks and
- * the last writes, and stays under the minute Lambda waits before its first retry, so that the
- * retry of a crashed invocation can take over.
- */
-export const inProgressMarginMs = 10_000;
-/** Lambda's longest timeout: the holder's time when there is no Lambda context (tests, scripts). */
-const maxLambdaMs = 15 * 60 * 1000;
-
 const kinds: readonly RunKind[] = ['suspend', 'resume'];
+
+const internalKey = 'wsChannelsHookInvocation';
+
+type RunRequest = Request<unknown, RunResponse, Error, Context>;
 
 /** One hook invocation as this middleware follows it. */
 interface HookInvocation {
@@ -74,6 +71,8 @@ interface HookInvocation {
   owner: string | undefined;
   /** Set once a report was sent: nothing is reported twice from one invocation. */
   reported: 'sending' | 'done' | 'failed' | undefined;
+  /** Keeps this invocation's claim alive while it works. */
+  heartbeat?: ClaimHeartbeat;
 }
 
 export function reportHookStatus(
@@ -91,8 +90,8 @@ export function reportHookStatus(
   }
   const { kind, reporter, logger } = options;
   const clock = options.clock ?? systemClock;
-  // Per invocation (middy makes a new request object for each).
-  const invocations = new WeakMap<object, HookInvocation>();
+  const followed = (request: RunRequest): HookInvocation | undefined =>
+    (request.internal as Record<string, unknown>)[internalKey] as HookInvocation | undefined;
 
   const report = async (invocation: HookInvocation, status: HookStatus) => {
     const fields = { ...invocation.hook, status };
@@ -151,18 +150,9 @@ export function reportHookStatus(
   ): Promise<RunResponse> => {
     const { hook } = invocation;
     if (execution.state === 'in_progress') {
-      const inProgressUntil = new Date(execution.inProgressUntil).toISOString();
-      const message = `A delivery of this hook is already running (until ${inProgressUntil} at the latest); this repeat does nothing and reports nothing.`;
-      logger.info(message, { ...hook, kind, inProgressUntil });
-      return {
-        kind,
-        trigger: 'codedeploy',
-        ...hook,
-        state: 'running',
-        repeat: 'in_progress',
-        inProgressUntil,
-        message,
-      };
+      const response = repeatWhileInProgress(kind, hook, execution.inProgressUntil);
+      logger.info(response.message, { ...hook, kind, inProgressUntil: response.inProgressUntil });
+      return response;
     }
     if (execution.state === 'completed') {
       logger.info(
@@ -185,29 +175,27 @@ export function reportHookStatus(
 
   return {
     before: async (request) => {
-      const hook = reportableHookOf(request.event);
-      if (!hook) return explainUnreported(logger, request.event);
+      const read = invocationOf(request);
+      if (read.hookReport.kind !== 'report') return explainUnreported(logger, read.hookReport);
       const invocation: HookInvocation = {
-        hook,
+        hook: read.hookReport.hook,
         executions: undefined,
         owner: undefined,
         reported: undefined,
       };
-      invocations.set(request, invocation);
+      (request.internal as Record<string, unknown>)[internalKey] = invocation;
       // Inside the invocation: a configuration error is reported as Failed by onError.
       invocation.executions = options.executions();
-      const owner = hookOwnerOf(request.event, request.context);
-      const remainingMs =
-        typeof request.context?.getRemainingTimeInMillis === 'function'
-          ? request.context.getRemainingTimeInMillis()
-          : maxLambdaMs;
-      const claim = await invocation.executions.claim(hook, {
+      const { owner } = read;
+      const { hook, executions } = invocation;
+      const claim = await executions.claim(hook, {
         kind,
         owner,
-        inProgressUntil: clock.now() + remainingMs + inProgressMarginMs,
+        inProgressUntil: clock.now() + claimTtlMs,
       });
       if (claim.claimed) {
         invocation.owner = owner;
+        invocation.heartbeat = startClaimHeartbeat({ executions, hook, owner, clock, logger });
         return;
       }
       // An early return skips the handler and every `after`: the logger's and logMetrics'
@@ -215,19 +203,27 @@ export function reportHookStatus(
       return answerRepeat(invocation, claim.execution);
     },
     after: async (request) => {
-      const invocation = invocations.get(request);
+      const invocation = followed(request);
+      invocation?.heartbeat?.stop();
       const response = request.response;
       if (!invocation?.owner || !response || !('hookStatus' in response)) return;
-      // A part that handed over, or a continuation with nothing to do: the last part reports.
-      if (response.state === 'handed_over' || response.state === 'duplicate') return;
+      // An invocation that handed the run over keeps the claim for the invocation it started; a
+      // repeated hand-over did nothing. The invocation that ends the run reports.
+      if (response.state === 'handed_over') {
+        await invocation.heartbeat?.keepFor(handOverGraceMs);
+        return;
+      }
+      if (response.state === 'duplicate') return;
       await finish(invocation, response);
     },
     onError: async (request) => {
-      const invocation = invocations.get(request);
+      const invocation = followed(request);
+      invocation?.heartbeat?.stop();
       // A report was sent: if it failed, its error goes to Lambda, whose retry reports the
       // stored status; if it got through, the status is in.
       if (invocation?.reported !== undefined) return;
-      const hook = invocation?.hook ?? reportableHookOf(request.event);
+      const report = invocationOf(request).hookReport;
+      const hook = invocation?.hook ?? (report.kind === 'report' ? report.hook : undefined);
       const error = request.error;
       logger.error(`The ${kind} run failed.`, { error, ...(hook ?? {}) });
       if (!hook) return;

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
-import { ChannelsClient } from '../../client/ws-channels-client.js';
+import { ChannelsClient } from '../../client/index.js';
 import { chatExampleTimings, receivedSends, useChatExample } from '../support/chat-example.js';
 import { playDeployment } from '../support/codedeploy-driver.js';
 import { packageService } from '../support/packaged-template.js';

@@ -4,7 +4,7 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ChannelsClient } from '../../client/ws-channels-client.js';
+import { ChannelsClient } from '../../client/index.js';
 import { type ControlFrame, encodeFrame } from '../../functions/core/protocol/frames.js';
 import { useLocalStack } from '../support/stack-fixture.js';
 import { type TestClient, waitUntil } from '../support/ws-clients.js';

@@ -5,7 +5,7 @@ import {
   pingMessage,
   type ResumeDetail,
   type SuspendFrame,
-} from '../../client/ws-channels-client.js';
+} from '../../client/index.js';
 import { invokeRun } from '../../scripts/lib/invoke.js';
 import { useLocalStack } from '../support/stack-fixture.js';
 import { type TestClient, waitUntil } from '../support/ws-clients.js';

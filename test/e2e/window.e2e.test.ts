@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
-import { ChannelsClient, type ReconnectDetail } from '../../client/ws-channels-client.js';
+import { ChannelsClient, type ReconnectDetail } from '../../client/index.js';
 import { invokeRun } from '../../scripts/lib/invoke.js';
 import { useLocalStackWithCodeDeploy } from '../support/stack-fixture.js';
 import { scanConnectionIds, type TestClient, waitUntil } from '../support/ws-clients.js';

@@ -305,7 +305,7 @@ export const faultCases: readonly FaultCase[] = [
   {
     // Before: a resume that ran out of time (the Lambda's deadline, here with a rate cap) said
     // incomplete and Succeeded, leaving suspended the clients it could have reached. Now each
-    // part hands over to a new invocation near its deadline; the last one reports, once.
+    // invocation hands the run over to a new one near its deadline; the last one reports, once.
     name: 'resume outlasts its Lambda (rate cap): hands over, reports once',
     kind: 'resume',
     connections: 800,
@@ -313,7 +313,7 @@ export const faultCases: readonly FaultCase[] = [
     selfInvoke: true,
     lambdaTimeoutMs: 20_000,
     settings: { MAX_POSTS_PER_SECOND: '100' },
-    events: [hookEvent('hook-parts')],
+    events: [hookEvent('hook-hand-over')],
     runTimeoutMs: 40_000,
     expect: (outcome) =>
       expectEqual(
@@ -323,13 +323,13 @@ export const faultCases: readonly FaultCase[] = [
       )
         .concat(
           expectEqual('statuses', outcome.invariant.statusesPerHook, {
-            'hook-parts': ['Succeeded'],
+            'hook-hand-over': ['Succeeded'],
           }),
         )
-        .concat(expectEqual('last part', summaryOf(outcome).state, 'completed'))
+        .concat(expectEqual('last invocation', summaryOf(outcome).state, 'completed'))
         .concat(
           expectEqual(
-            'parts before the last handed over',
+            'invocations before the last handed over',
             outcome.runs.length > 1 &&
               outcome.runs.slice(0, -1).every((run) => run.summary?.state === 'handed_over'),
             true,
@@ -337,8 +337,8 @@ export const faultCases: readonly FaultCase[] = [
         ),
   },
   {
-    // Suspend goes on in the same way: the next part marks and tells what is still active and
-    // older than the run, under the same run id.
+    // Suspend goes on in the same way: the invocation it is handed over to marks and tells what
+    // is still active and older than the run, under the same run id.
     name: 'suspend outlasts its Lambda (rate cap): hands over, reports once',
     kind: 'suspend',
     connections: 800,
@@ -346,13 +346,13 @@ export const faultCases: readonly FaultCase[] = [
     selfInvoke: true,
     lambdaTimeoutMs: 20_000,
     settings: { MAX_POSTS_PER_SECOND: '100' },
-    events: [hookEvent('hook-suspend-parts')],
+    events: [hookEvent('hook-suspend-hand-over')],
     runTimeoutMs: 40_000,
     expect: (outcome) =>
       expectEqual('done', outcome.invariant.counts.done, 800)
         .concat(
           expectEqual('statuses', outcome.invariant.statusesPerHook, {
-            'hook-suspend-parts': ['Succeeded'],
+            'hook-suspend-hand-over': ['Succeeded'],
           }),
         )
         .concat(

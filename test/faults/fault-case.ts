@@ -71,8 +71,8 @@ export interface FaultCase {
   /** How the CodeDeploy emulator answers (dropped answers, failures). */
   codeDeploy?: CodeDeployEmulatorOptions;
   /**
-   * Runs hand over to their next part through the Lambda emulator: each asynchronous invoke
-   * starts the handler again in a process of its own, with the continuation event.
+   * Runs hand over to a new invocation through the Lambda emulator: each asynchronous invoke
+   * starts the handler again in a process of its own, with the hand-over event.
    */
   selfInvoke?: boolean;
   /**
@@ -161,8 +161,8 @@ export async function runFaultCase(
     const lambda = faultCase.selfInvoke
       ? await startLambdaEmulator({
           onEvent: (invocation) => {
-            const part = runOnceLater(invocation.payload).finally(() => handedOver.delete(part));
-            handedOver.add(part);
+            const next = runOnceLater(invocation.payload).finally(() => handedOver.delete(next));
+            handedOver.add(next);
           },
         })
       : undefined;
@@ -210,7 +210,7 @@ export async function runFaultCase(
     const events = faultCase.events ?? [{}];
     if (faultCase.run) await faultCase.run(context);
     else for (const event of events) await runOnce(event);
-    // Bounded: each part ends within its own run timeout, and a run has a few parts at most.
+    // Bounded: each invocation ends within its own run timeout, and a run has a few at most.
     for (let round = 0; round < 50 && handedOver.size > 0; round++) {
       await Promise.all(handedOver);
     }

@@ -1,29 +1,20 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBConnectionRegistry } from '../../functions/aws/connection-registry.js';
 import { documentClientFrom } from '../../functions/aws/dynamodb.js';
-import {
-  createTestTables,
-  deleteTestTables,
-  type TestTables,
-  testClient,
-} from '../support/tables.js';
+import type { TestTables } from '../support/tables.js';
+import { useTestTables } from '../support/test-tables.js';
 
 describe('DynamoDBConnectionRegistry against DynamoDB Local', () => {
   let client: DynamoDBClient;
   let tables: TestTables;
   let registry: DynamoDBConnectionRegistry;
 
+  const dynamodb = useTestTables();
   beforeAll(async () => {
-    client = testClient(inject('dynamodbEndpoint'));
-    tables = await createTestTables(client);
+    ({ client, tables } = dynamodb);
     registry = new DynamoDBConnectionRegistry({ client, tableName: tables.connectionsTable });
-  });
-
-  afterAll(async () => {
-    await deleteTestTables(client, tables);
-    client.destroy();
   });
 
   const read = (connectionId: string) =>

@@ -1,15 +1,11 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDBDeploymentWindow, windowId } from '../../functions/aws/deployment-window.js';
 import { documentClientFrom } from '../../functions/aws/dynamodb.js';
 import { PreconditionFailedError } from '../../functions/core/errors.js';
-import {
-  createTestTables,
-  deleteTestTables,
-  type TestTables,
-  testClient,
-} from '../support/tables.js';
+import type { TestTables } from '../support/tables.js';
+import { useTestTables } from '../support/test-tables.js';
 
 // The deployment window's item in the Runs table of infra/tables.ts, on DynamoDB Local: opened
 // and joined by sibling suspends, left by their resumes (atomically), closed by the last.
@@ -24,18 +20,14 @@ describe('DynamoDBDeploymentWindow against DynamoDB Local', () => {
       .send(new GetCommand({ TableName: tables.runsTable, Key: { runId: windowId } }))
       .then((output) => output.Item);
 
+  const dynamodb = useTestTables();
   beforeAll(async () => {
-    client = testClient(inject('dynamodbEndpoint'));
-    tables = await createTestTables(client);
+    ({ client, tables } = dynamodb);
     window = new DynamoDBDeploymentWindow({
       client,
       tableName: tables.runsTable,
       clock: { now: () => now },
     });
-  });
-  afterAll(async () => {
-    await deleteTestTables(client, tables);
-    client.destroy();
   });
   beforeEach(async () => {
     await window.close({ force: true });

@@ -10,7 +10,7 @@ import {
   GetCommand,
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { documentClientFrom } from '../../functions/aws/dynamodb.js';
 import {
   type DynamoDBFaultProxy,
@@ -18,12 +18,8 @@ import {
   startDynamoDBFaultProxy,
 } from '../support/dynamodb-fault-proxy.js';
 import { rejectionOf } from '../support/rejection.js';
-import {
-  createTestTables,
-  deleteTestTables,
-  type TestTables,
-  testClient,
-} from '../support/tables.js';
+import type { TestTables } from '../support/tables.js';
+import { useTestTables } from '../support/test-tables.js';
 
 // The fault proxy in front of DynamoDB Local, seen through the real SDK v3 clients: each fault
 // must reach the client as DynamoDB itself would produce it, and a fault that says "not
@@ -64,18 +60,16 @@ describe('DynamoDB fault proxy with the real SDK client', () => {
       .then((output) => output.Item);
   const setRules = (...rules: DynamoDBFaultRule[]) => proxy.setRules(rules);
 
+  const dynamodb = useTestTables();
   beforeAll(async () => {
-    const endpoint = inject('dynamodbEndpoint');
-    direct = testClient(endpoint);
-    tables = await createTestTables(direct);
+    const { endpoint } = dynamodb;
+    ({ client: direct, tables } = dynamodb);
     proxy = await startDynamoDBFaultProxy({ upstream: endpoint });
   });
 
   afterAll(async () => {
     for (const client of clients) client.destroy();
     await proxy?.stop();
-    if (tables) await deleteTestTables(direct, tables);
-    direct?.destroy();
   });
 
   afterEach(() => {

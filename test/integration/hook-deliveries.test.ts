@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { documentClientFrom } from '../../functions/aws/dynamodb.js';
 import {
   type CodeDeployEmulator,
@@ -13,12 +13,8 @@ import {
   startManagementApiEmulator,
 } from '../support/management-api-emulator.js';
 import { seedConnections, suspendedItem } from '../support/seed.js';
-import {
-  createTestTables,
-  deleteTestTables,
-  type TestTables,
-  testClient,
-} from '../support/tables.js';
+import type { TestTables } from '../support/tables.js';
+import { useTestTables } from '../support/test-tables.js';
 
 // The resume Lambda's handler, as deployed, delivered the same CodeDeploy hook event more than
 // once, against DynamoDB Local, a Management API emulator, and a CodeDeploy emulator that drops
@@ -47,10 +43,10 @@ describe('resume, as deployed, with repeat deliveries of a hook', () => {
       .send(new GetCommand({ TableName: tables.runsTable, Key: { runId: `hook#${hookId}` } }))
       .then((output) => output.Item);
 
+  const dynamodb = useTestTables();
   beforeAll(async () => {
-    const endpoint = inject('dynamodbEndpoint');
-    client = testClient(endpoint);
-    tables = await createTestTables(client);
+    const { endpoint } = dynamodb;
+    ({ client, tables } = dynamodb);
     managementApi = await startManagementApiEmulator({ behaviourOf: () => 'ok' });
     codeDeploy = await startCodeDeployEmulator({ dropAnswers: 1 });
     ({ handler, restoreEnvironment } = await importDeployedResume(tables, {
@@ -64,8 +60,6 @@ describe('resume, as deployed, with repeat deliveries of a hook', () => {
     restoreEnvironment();
     await managementApi?.stop();
     await codeDeploy?.stop();
-    await deleteTestTables(client, tables);
-    client.destroy();
   });
 
   afterEach(() => {

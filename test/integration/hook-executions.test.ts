@@ -1,16 +1,12 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { documentClientFrom } from '../../functions/aws/dynamodb.js';
 import { DynamoDBHookExecutions, hookExecutionKey } from '../../functions/aws/hook-executions.js';
 import { PreconditionFailedError } from '../../functions/core/errors.js';
 import type { LifecycleHook } from '../../functions/core/ports.js';
-import {
-  createTestTables,
-  deleteTestTables,
-  type TestTables,
-  testClient,
-} from '../support/tables.js';
+import type { TestTables } from '../support/tables.js';
+import { useTestTables } from '../support/test-tables.js';
 
 // The hook executions of the Runs table against DynamoDB Local: the conditional writes that make
 // a repeat delivery of a hook's event find the first.
@@ -45,13 +41,9 @@ describe('DynamoDBHookExecutions against DynamoDB Local', () => {
       .send(new GetCommand({ TableName: tables.runsTable, Key: { runId: hookExecutionKey(hook) } }))
       .then((output) => output.Item);
 
+  const dynamodb = useTestTables();
   beforeAll(async () => {
-    client = testClient(inject('dynamodbEndpoint'));
-    tables = await createTestTables(client);
-  });
-  afterAll(async () => {
-    await deleteTestTables(client, tables);
-    client.destroy();
+    ({ client, tables } = dynamodb);
   });
 
   it('lets the first delivery claim a hook; a second finds it in progress', async () => {
@@ -150,6 +142,22 @@ describe('DynamoDBHookExecutions against DynamoDB Local', () => {
     expect(await store.complete(hook, 'dead', { status: 'Failed', response: {} })).toBe(false);
     expect(await store.complete(hook, 'late', { status: 'Succeeded', response: {} })).toBe(true);
     expect(await readItem(hook)).toMatchObject({ owner: 'late', hookStatus: 'Succeeded' });
+  });
+
+  it("renews only its holder's claim, and only while it is in progress (the heartbeat)", async () => {
+    const hook = newHook();
+    const store = executions();
+    await claimAs(store, hook, 'holder', { inProgressUntil: now + 30_000 });
+
+    expect(await store.extend(hook, 'someone else', now + 60_000)).toBe(false);
+    expect(await store.extend(hook, 'holder', now + 60_000)).toBe(true);
+    now += 45_000;
+    const retry = await claimAs(store, hook, 'retry');
+    await store.complete(hook, 'holder', { status: 'Succeeded', response: {} });
+
+    expect(retry).toMatchObject({ claimed: false, execution: { state: 'in_progress' } });
+    expect(await store.extend(hook, 'holder', now + 60_000)).toBe(false);
+    expect(await readItem(hook)).toMatchObject({ execution: 'completed', owner: 'holder' });
   });
 
   it('never takes over a completed execution, however old', async () => {

@@ -194,11 +194,12 @@ describe('the npm package (npm pack, npm install into an empty folder, imported 
     expect(await readdir(path.join(bare, 'node_modules'))).toEqual(['ws-channels']);
     const exported = await exportedNames(bare, 'ws-channels/client');
     expect(exported).toEqual(expect.arrayContaining(expectedNames['ws-channels/client'] ?? []));
-    const source = await readFile(
-      path.join(bare, 'node_modules', 'ws-channels', 'dist', 'client', 'ws-channels-client.js'),
-      'utf8',
-    );
+    // The entry bundled in one file, for a page served without a bundler (examples/chat/src/web.js).
+    const bundle = './node_modules/ws-channels/dist/client/ws-channels-client.js';
+    expect(files).toContain('package/dist/client/ws-channels-client.js');
+    const source = await readFile(path.join(bare, bundle), 'utf8');
     expect(source).not.toMatch(/^\s*import\s/m);
+    expect(await exportedNames(bare, bundle)).toEqual(exported);
   });
 
   it('type-checks an app that imports every entry (the types conditions resolve)', async () => {

@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClientFrom } from '../../functions/aws/dynamodb.js';
 import {
   type CodeDeployEmulator,
@@ -14,12 +14,8 @@ import {
   startManagementApiEmulator,
 } from '../support/management-api-emulator.js';
 import { seedConnections, suspendedItem } from '../support/seed.js';
-import {
-  createTestTables,
-  deleteTestTables,
-  type TestTables,
-  testClient,
-} from '../support/tables.js';
+import type { TestTables } from '../support/tables.js';
+import { useTestTables } from '../support/test-tables.js';
 
 // The resume Lambda's handler, as deployed (functions/handlers/resume.ts), against DynamoDB Local, a
 // Management API emulator answering each connection its own way, and a CodeDeploy emulator.
@@ -60,10 +56,10 @@ describe('resume, as deployed, over 1,000 suspended connections', () => {
   let handler: DeployedHandler;
   let restoreEnvironment = () => {};
 
+  const dynamodb = useTestTables();
   beforeAll(async () => {
-    const endpoint = inject('dynamodbEndpoint');
-    client = testClient(endpoint);
-    tables = await createTestTables(client);
+    const { endpoint } = dynamodb;
+    ({ client, tables } = dynamodb);
     managementApi = await startManagementApiEmulator({
       behaviourOf: (id) => behaviourOf.get(id) ?? 'ok',
       recordFrames: true,
@@ -88,8 +84,6 @@ describe('resume, as deployed, over 1,000 suspended connections', () => {
     restoreEnvironment();
     await managementApi?.stop();
     await codeDeploy?.stop();
-    await deleteTestTables(client, tables);
-    client.destroy();
   });
 
   const read = (connectionId: string) =>

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { ChannelsClient, type ChannelsClientOptions } from '../../client/ws-channels-client.js';
+import { ChannelsClient, type ChannelsClientOptions } from '../../client/index.js';
 
 // Clients that talk throughout a deployment: each wraps a `ws` socket in the client helper and
 // sends numbered messages on a common beat; the stand-in $default echoes each one. Everything the

@@ -103,23 +103,32 @@ export class InMemoryRunRecords implements RunRecords {
 
 /** The lease as DynamoDBRunLease keeps it: held until `untilMs`, then free for the next run. */
 export class InMemoryRunLease implements RunLease {
-  held: { runId: string; kind: RunKind; untilMs: number; part: number } | undefined;
+  held: { runId: string; kind: RunKind; untilMs: number; handOvers: number } | undefined;
   /** Every run that asked for the lease, in order. */
   readonly requests: string[] = [];
   constructor(readonly now: () => number = Date.now) {}
-  async acquire(runId: string, kind: RunKind, untilMs: number, part = 1) {
+  async acquire(runId: string, kind: RunKind, untilMs: number, handOvers = 0) {
     this.requests.push(runId);
     const old = this.held;
-    const laterPart = old?.runId === runId && old.part < part;
-    if (old && old.untilMs >= this.now() && !laterPart) {
-      throw new RunInProgressError(`held by ${old.runId}`);
+    const handedOver = old?.runId === runId && old.handOvers < handOvers;
+    if (old && old.untilMs >= this.now() && !handedOver) {
+      throw new RunInProgressError(`held by ${old.runId}`, { holder: old.runId });
     }
-    this.held = { runId, kind, untilMs, part };
+    this.held = { runId, kind, untilMs, handOvers };
     if (!old || old.runId === runId) return undefined;
     return { runId: old.runId, kind: old.kind, leaseUntil: old.untilMs };
   }
   async release(runId: string) {
     if (this.held?.runId === runId) this.held = undefined;
+  }
+  async extend(runId: string, untilMs: number, next?: { runId: string; handOvers: number }) {
+    if (this.held?.runId !== runId) return false;
+    this.held = {
+      ...this.held,
+      untilMs,
+      ...(next ? { runId: next.runId, handOvers: next.handOvers } : {}),
+    };
+    return true;
   }
 }
 
@@ -150,6 +159,8 @@ export class InMemoryDeploymentWindow implements DeploymentWindow {
   state: DeploymentWindowState | undefined;
   /** Every call, in order, for tests of who opened, left and closed. */
   readonly calls: string[] = [];
+  /** Windows opened so far: each new one gets the next id. */
+  opened = 0;
   async read() {
     return this.state && { ...this.state, deployments: [...this.state.deployments] };
   }
@@ -163,14 +174,21 @@ export class InMemoryDeploymentWindow implements DeploymentWindow {
     const joined = opening.deploymentId === null ? [] : [opening.deploymentId];
     const old = this.state;
     if (!old || old.openUntil <= opening.now) {
-      this.state = { openedBy: opening.runId, openUntil: opening.openUntil, deployments: joined };
-      return;
+      this.state = {
+        windowId: `window-${++this.opened}`,
+        openedBy: opening.runId,
+        openUntil: opening.openUntil,
+        deployments: joined,
+      };
+    } else {
+      this.state = {
+        windowId: old.windowId,
+        openedBy: old.openUntil < opening.openUntil ? opening.runId : old.openedBy,
+        openUntil: Math.max(old.openUntil, opening.openUntil),
+        deployments: [...new Set([...old.deployments, ...joined])],
+      };
     }
-    this.state = {
-      openedBy: old.openUntil < opening.openUntil ? opening.runId : old.openedBy,
-      openUntil: Math.max(old.openUntil, opening.openUntil),
-      deployments: [...new Set([...old.deployments, ...joined])],
-    };
+    return { ...this.state, deployments: [...this.state.deployments] };
   }
   async leave(deploymentId: string) {
     this.calls.push(`leave ${deploymentId}`);

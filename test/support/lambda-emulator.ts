@@ -1,7 +1,7 @@
 import { readBoundedBody, startLoopbackServer } from './loopback-server.js';
 
 // Loopback emulator of Lambda's Invoke call (POST /2015-03-31/functions/{name}/invocations),
-// for the hand-over of a run to its next part: an asynchronous invoke (X-Amz-Invocation-Type:
+// for the hand-over of a run to a new invocation: an asynchronous invoke (X-Amz-Invocation-Type:
 // Event) is answered 202 at once, as Lambda queues it, and handed to `onEvent`. Point a client at
 // it with AWS_ENDPOINT_URL_LAMBDA.
 

@@ -52,7 +52,7 @@ export function runEnvironment(parts: {
   dynamodbEndpoint: string;
   managementApiEndpoint: string;
   codeDeployEndpoint?: string;
-  /** Where a run hands over to its next part (the Lambda emulator). */
+  /** Where a run hands over to a new invocation (the Lambda emulator). */
   lambdaEndpoint?: string;
   /** POST_TIMEOUT_MS, CONCURRENCY, ... */
   settings?: Record<string, string>;

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 // Serves the chat page: the HTML with this stage's WebSocket URL in it, the page's script, and
-// ws-channels' client helper straight from the installed package (it imports nothing).
+// ws-channels' client helper from the installed package, as the build bundles it: one file that
+// imports nothing (the `ws-channels/client` entry is modules that import each other).
 
 const websocketUrl = process.env.WEBSOCKET_URL ?? '';
 
@@ -16,7 +17,9 @@ const files = {
     type: 'text/javascript; charset=utf-8',
   },
   '/ws-channels-client.js': {
-    path: fileURLToPath(import.meta.resolve('ws-channels/client')),
+    path: fileURLToPath(
+      new URL('dist/client/ws-channels-client.js', import.meta.resolve('ws-channels/package.json')),
+    ),
     type: 'text/javascript; charset=utf-8',
   },
 };

@@ -1,34 +1,37 @@
 import { InvalidEventError } from '../errors.js';
 import type { LifecycleHook } from '../ports.js';
 import { type Counts, emptyCounts } from '../run/outcome.js';
-import type { Invocation, RunRequest } from './parse.js';
+import { requestOf } from './request-fields.js';
+import { type HandOver, handOverKinds, type Invocation } from './types.js';
 
-// A run that nears its Lambda's deadline hands over to a new invocation of its own function
-// (an asynchronous invoke), with this event. The next part goes on under the same run id (the
-// same suspend marks, the same frames, the same record and lease), so the invocations make one
-// run with one set of counts. Where each shard stands is the registry itself: every connection
-// a part settled has left the set the next part reads (resumed, deleted, or marked with this
-// run's attempt), so the next part reads exactly what is left, whatever order the posts ended.
+// The hand-over event: what a run that nears its Lambda's deadline invokes its own function with
+// (asynchronously), so that a new invocation goes on with the run. ws-channels writes it and
+// reads it, and checks it as strictly as a manual event: it goes through Lambda's queue, which
+// anyone allowed to invoke the function can write to.
 
-export const continuationField = 'wsChannelsContinuation';
+export const handOverField = 'wsChannelsHandOver';
 
-export interface Continuation {
-  runId: string;
-  /** When the first part started (epoch ms): suspend's cut-off, and the hook's hour. */
-  startedAt: number;
-  /** 2 for the first continuation. */
-  part: number;
-  /** What the parts before counted, joined. */
-  countsSoFar: Counts;
-  /** The hook execution's owner (the first invocation's request id): it reports at the end. */
-  owner: string | null;
-}
+const handOverFields = [
+  'runId',
+  'kind',
+  'undoOf',
+  'windowId',
+  'startedAt',
+  'handOvers',
+  'countsSoFar',
+  'owner',
+  'hook',
+  'request',
+];
+const requestFields = ['timeoutMs', 'concurrency', 'connectionIds'];
+/** More than this many hand-overs cannot happen within the hook's hour. */
+const maxHandOvers = 1_000;
 
-/** The event that continues `invocation`'s run as `continuation`. */
-export function continuationEvent(invocation: Invocation, continuation: Continuation) {
+/** The event that hands `invocation`'s run over to a new invocation. */
+export function handOverEvent(invocation: Invocation, handOver: HandOver) {
   return {
-    [continuationField]: {
-      ...continuation,
+    [handOverField]: {
+      ...handOver,
       hook: invocation.hook ?? null,
       request: {
         timeoutMs: invocation.request.timeoutMs ?? null,
@@ -39,58 +42,111 @@ export function continuationEvent(invocation: Invocation, continuation: Continua
   };
 }
 
-/** The event's continuation field: undefined when it has none (then it is no continuation). */
-function continuationFieldsOf(event: unknown): { value: unknown } | undefined {
-  if (typeof event !== 'object' || event === null || !(continuationField in event)) {
-    return undefined;
+function invalidHandOver(problem: string): InvalidEventError {
+  return new InvalidEventError(
+    `${handOverField}: ${problem}. This event is sent by ws-channels itself to hand a run over to a new invocation, and is not meant to be written by hand.`,
+  );
+}
+
+function onlyKnown(fields: Record<string, unknown>, known: readonly string[], where: string): void {
+  const unknown = Object.keys(fields).find((name) => !known.includes(name));
+  if (unknown !== undefined) {
+    throw invalidHandOver(`unknown field "${where}${unknown}"; expected only ${known.join(', ')}`);
   }
-  return { value: (event as Record<string, unknown>)[continuationField] };
 }
 
-/** One field of a continuation event, read without checking the rest. */
-function continuationPartOf(event: unknown, name: 'hook' | 'owner'): unknown {
-  const fields = continuationFieldsOf(event)?.value;
-  return typeof fields === 'object' && fields !== null
-    ? (fields as Record<string, unknown>)[name]
-    : undefined;
+function objectOf(value: unknown, name: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalidHandOver(`${name} is ${JSON.stringify(value)}; expected an object`);
+  }
+  return value as Record<string, unknown>;
 }
 
-/** The invocation a continuation event asks for; undefined when the event is not one. */
-export function parseContinuation(event: unknown): Invocation | undefined {
-  const found = continuationFieldsOf(event);
-  if (!found) return undefined;
-  const fields = found.value;
-  const bad = (what: string) =>
-    new InvalidEventError(
-      `${continuationField}.${what} is missing or of the wrong type; this event is sent by ws-channels itself to continue a run, and is not meant to be written by hand.`,
+function nonEmptyString(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 256) {
+    throw invalidHandOver(
+      `${name} is ${JSON.stringify(value)}; expected a string of 1 to 256 characters`,
     );
-  if (typeof fields !== 'object' || fields === null) throw bad('(the object)');
-  const value = fields as Record<string, unknown>;
-  if (typeof value.runId !== 'string' || value.runId.length === 0) throw bad('runId');
-  if (typeof value.startedAt !== 'number') throw bad('startedAt');
-  if (typeof value.part !== 'number' || !Number.isInteger(value.part) || value.part < 2) {
-    throw bad('part');
   }
-  const counts = countsOf(value.countsSoFar);
-  if (!counts) throw bad('countsSoFar');
-  const hook = hookOfContinuation(event);
-  const request = requestOf(value.request);
-  if (!request) throw bad('request');
-  const continuation: Continuation = {
-    runId: value.runId,
-    startedAt: value.startedAt,
-    part: value.part,
-    countsSoFar: counts,
-    owner: typeof value.owner === 'string' ? value.owner : null,
-  };
-  return hook
-    ? { trigger: 'codedeploy', hook, request, continuation }
-    : { trigger: 'manual', hook: undefined, request, continuation };
+  return value;
 }
 
-/** The hook a continuation event goes on with, if it has one. */
-export function hookOfContinuation(event: unknown): LifecycleHook | undefined {
-  const hook = continuationPartOf(event, 'hook');
+function wholeNumber(value: unknown, name: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalidHandOver(
+      `${name} is ${JSON.stringify(value)}; expected a whole number from ${min} to ${max}`,
+    );
+  }
+  return value;
+}
+
+/** The invocation a hand-over event asks for; undefined when the event is not one. */
+export function parseHandOver(event: object): Invocation | undefined {
+  if (!(handOverField in event)) return undefined;
+  onlyKnown(event as Record<string, unknown>, [handOverField], '');
+  const value = objectOf((event as Record<string, unknown>)[handOverField], handOverField);
+  onlyKnown(value, handOverFields, '');
+  const kind = handOverKinds.find((known) => known === value.kind);
+  if (kind === undefined) {
+    throw invalidHandOver(
+      `kind is ${JSON.stringify(value.kind)}; expected one of ${handOverKinds.join(', ')}`,
+    );
+  }
+  const handOver: HandOver = {
+    runId: nonEmptyString(value.runId, 'runId'),
+    kind,
+    ...(kind === 'undo' ? { undoOf: nonEmptyString(value.undoOf, 'undoOf') } : {}),
+    ...(value.windowId === undefined
+      ? {}
+      : { windowId: nonEmptyString(value.windowId, 'windowId') }),
+    startedAt: wholeNumber(value.startedAt, 'startedAt', 0, Number.MAX_SAFE_INTEGER),
+    handOvers: wholeNumber(value.handOvers, 'handOvers', 1, maxHandOvers),
+    countsSoFar: countsOf(value.countsSoFar),
+    owner: value.owner === null ? null : nonEmptyString(value.owner, 'owner'),
+  };
+  if (kind !== 'undo' && value.undoOf !== undefined) {
+    throw invalidHandOver(
+      `undoOf is set on a hand-over of kind ${kind}; expected it on an undo only`,
+    );
+  }
+  const requestFieldsOf = objectOf(value.request, 'request');
+  onlyKnown(requestFieldsOf, requestFields, 'request.');
+  // null is how the event says "not given".
+  const given = Object.fromEntries(
+    Object.entries(requestFieldsOf).filter(([, field]) => field !== null),
+  );
+  const request = requestOf(given, (problem) => invalidHandOver(`request.${problem}`));
+  const hook = value.hook === null ? undefined : hookOf(value.hook);
+  return hook
+    ? { trigger: 'codedeploy', hook, request, handOver }
+    : { trigger: 'manual', hook: undefined, request, handOver };
+}
+
+function hookOf(value: unknown): LifecycleHook {
+  const hook = objectOf(value, 'hook');
+  onlyKnown(hook, ['deploymentId', 'lifecycleEventHookExecutionId'], 'hook.');
+  return {
+    deploymentId: nonEmptyString(hook.deploymentId, 'hook.deploymentId'),
+    lifecycleEventHookExecutionId: nonEmptyString(
+      hook.lifecycleEventHookExecutionId,
+      'hook.lifecycleEventHookExecutionId',
+    ),
+  };
+}
+
+function countsOf(value: unknown): Counts {
+  const fields = objectOf(value, 'countsSoFar');
+  const counts = emptyCounts();
+  onlyKnown(fields, Object.keys(counts), 'countsSoFar.');
+  for (const key of Object.keys(counts) as (keyof Counts)[]) {
+    counts[key] = wholeNumber(fields[key], `countsSoFar.${key}`, 0, Number.MAX_SAFE_INTEGER);
+  }
+  return counts;
+}
+
+/** The hook a hand-over event goes on with, read without checking the rest of the event. */
+export function hookOfHandOver(event: object): LifecycleHook | undefined {
+  const hook = fieldOfHandOver(event, 'hook');
   if (typeof hook !== 'object' || hook === null) return undefined;
   const { deploymentId, lifecycleEventHookExecutionId } = hook as Record<string, unknown>;
   if (typeof deploymentId !== 'string' || deploymentId.length === 0) return undefined;
@@ -103,34 +159,16 @@ export function hookOfContinuation(event: unknown): LifecycleHook | undefined {
   return { deploymentId, lifecycleEventHookExecutionId };
 }
 
-/** The hook execution's owner a continuation event carries, if it carries one. */
-export function continuationOwnerOf(event: unknown): string | undefined {
-  const owner = continuationPartOf(event, 'owner');
+/** The hook execution's owner a hand-over event carries, read without checking the rest. */
+export function ownerOfHandOver(event: object): string | undefined {
+  const owner = fieldOfHandOver(event, 'owner');
   return typeof owner === 'string' && owner.length > 0 ? owner : undefined;
 }
 
-function countsOf(value: unknown): Counts | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const counts = emptyCounts();
-  for (const key of Object.keys(counts) as (keyof Counts)[]) {
-    const count = (value as Record<string, unknown>)[key];
-    if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) return undefined;
-    counts[key] = count;
-  }
-  return counts;
-}
-
-function requestOf(value: unknown): RunRequest | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { timeoutMs, concurrency, connectionIds } = value as Record<string, unknown>;
-  const numberOrUndefined = (field: unknown) => (typeof field === 'number' ? field : undefined);
-  const ids = Array.isArray(connectionIds)
-    ? connectionIds.filter((id): id is string => typeof id === 'string')
+function fieldOfHandOver(event: object, name: string): unknown {
+  if (!(handOverField in event)) return undefined;
+  const fields = (event as Record<string, unknown>)[handOverField];
+  return typeof fields === 'object' && fields !== null
+    ? (fields as Record<string, unknown>)[name]
     : undefined;
-  return {
-    dryRun: false,
-    timeoutMs: numberOrUndefined(timeoutMs),
-    concurrency: numberOrUndefined(concurrency),
-    connectionIds: ids,
-  };
 }

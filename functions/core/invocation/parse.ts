@@ -1,89 +1,22 @@
+import { randomUUID } from 'node:crypto';
 import { InvalidEventError } from '../errors.js';
 import type { LifecycleHook } from '../ports.js';
-import { type Continuation, hookOfContinuation, parseContinuation } from './hand-over.js';
+import { hookOfHandOver, ownerOfHandOver, parseHandOver } from './hand-over.js';
+import { allowedFields, allowedList, dryRunOf, emptyRequest, requestOf } from './request-fields.js';
+import type { HookReport, Invocation, ReadInvocation } from './types.js';
 
-// The two ways a suspend or resume run is invoked: by a CodeDeploy lifecycle hook, or by hand
-// (the console's Test tab, `aws lambda invoke`, the local scripts) with a small JSON event.
+// Reads the event of a suspend or resume invocation, once: what it asks for (a hook, a manual
+// run, a hand-over), the hook to report to even when the rest is invalid, and the hook
+// execution's owner. Every middleware and the handler take what this read.
 
-export interface RunRequest {
-  /** Count and report; post nothing, write nothing. */
-  dryRun: boolean;
-  /** Only these connections (still in the state the run handles). */
-  connectionIds: readonly string[] | undefined;
-  timeoutMs: number | undefined;
-  concurrency: number | undefined;
-}
-
-export type Invocation = (
-  | { trigger: 'codedeploy'; hook: LifecycleHook; request: RunRequest }
-  | { trigger: 'manual'; hook: undefined; request: RunRequest }
-) & {
-  /** Set when this invocation goes on with a run an earlier one handed over. */
-  continuation?: Continuation;
-};
-
-export const maxConnectionIds = 10_000;
-/** DynamoDB's limit on a partition key value (API Gateway's own ids are 16 characters). */
-export const maxConnectionIdBytes = 2_048;
-/** The most posts in flight a run takes (a Lambda has 1,024 file descriptors). */
-export const maxConcurrency = 900;
-
-const allowedFields = {
-  dryRun: 'true or false',
-  connectionIds: `an array of 1 to ${maxConnectionIds} connection ids (non-empty strings of at most ${maxConnectionIdBytes} bytes)`,
-  timeoutMs: 'a whole number of milliseconds from 10 to 60000',
-  concurrency: 'a whole number from 1 to 900',
-} as const;
-
-type ManualField = keyof typeof allowedFields;
-
-const allowedList = Object.entries(allowedFields)
-  .map(([field, expected]) => `${field} (${expected})`)
-  .join(', ');
-
-const emptyRequest: RunRequest = {
-  dryRun: false,
-  connectionIds: undefined,
-  timeoutMs: undefined,
-  concurrency: undefined,
-};
+export type { HookReport, Invocation, ReadInvocation, RunRequest } from './types.js';
+export { maxConcurrency, maxConnectionIdBytes, maxConnectionIds } from './types.js';
 
 function invalid(problem: string): InvalidEventError {
   return new InvalidEventError(
     `${problem}. Expected a CodeDeploy lifecycle hook event {"DeploymentId", "LifecycleEventHookExecutionId"} ` +
       `or a manual event with only these optional fields: ${allowedList}. Example: {"dryRun": true}`,
   );
-}
-
-function wholeNumber(field: ManualField, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalid(`${field} is ${JSON.stringify(value)}; expected ${allowedFields[field]}`);
-  }
-  return value;
-}
-
-function connectionIds(value: unknown): readonly string[] {
-  if (!Array.isArray(value) || value.length === 0 || value.length > maxConnectionIds) {
-    const shown = JSON.stringify(value);
-    throw invalid(
-      `connectionIds is ${shown.length > 80 ? `${shown.slice(0, 80)}...` : shown}; expected ${allowedFields.connectionIds}`,
-    );
-  }
-  value.forEach(checkConnectionId);
-  return [...new Set(value as string[])];
-}
-
-/** An id DynamoDB would refuse as a key would fail the run with its raw error: say which. */
-function checkConnectionId(id: unknown, index: number): void {
-  if (typeof id !== 'string' || id.length === 0) {
-    throw invalid(`connectionIds[${index}] is ${JSON.stringify(id)}; expected a non-empty string`);
-  }
-  const bytes = Buffer.byteLength(id, 'utf8');
-  if (bytes > maxConnectionIdBytes) {
-    throw invalid(
-      `connectionIds[${index}] is ${bytes} bytes long in UTF-8; a DynamoDB key takes at most ${maxConnectionIdBytes} bytes`,
-    );
-  }
 }
 
 function isHookField(field: string): boolean {
@@ -101,8 +34,8 @@ export function parseInvocation(event: unknown): Invocation {
       `The event is ${Array.isArray(event) ? 'an array' : typeof event}, not an object`,
     );
   }
-  const continued = parseContinuation(event);
-  if (continued) return continued;
+  const handedOver = parseHandOver(event);
+  if (handedOver) return handedOver;
   const fields = event as Record<string, unknown>;
   const names = Object.keys(fields);
 
@@ -123,7 +56,7 @@ export function parseInvocation(event: unknown): Invocation {
     return {
       trigger: 'codedeploy',
       hook: { deploymentId, lifecycleEventHookExecutionId: hookExecutionId },
-      request: { ...emptyRequest, dryRun: dryRunOf(fields.dryRun) },
+      request: { ...emptyRequest, dryRun: dryRunOf(fields.dryRun, invalid) },
     };
   }
 
@@ -131,31 +64,7 @@ export function parseInvocation(event: unknown): Invocation {
   if (unknown.length > 0) {
     throw invalid(`Unknown field "${unknown[0]}"`);
   }
-  return {
-    trigger: 'manual',
-    hook: undefined,
-    request: {
-      dryRun: dryRunOf(fields.dryRun),
-      connectionIds:
-        fields.connectionIds === undefined ? undefined : connectionIds(fields.connectionIds),
-      timeoutMs:
-        fields.timeoutMs === undefined
-          ? undefined
-          : wholeNumber('timeoutMs', fields.timeoutMs, 10, 60_000),
-      concurrency:
-        fields.concurrency === undefined
-          ? undefined
-          : wholeNumber('concurrency', fields.concurrency, 1, maxConcurrency),
-    },
-  };
-}
-
-function dryRunOf(value: unknown): boolean {
-  if (value === undefined) return false;
-  if (typeof value !== 'boolean') {
-    throw invalid(`dryRun is ${JSON.stringify(value)}; expected ${allowedFields.dryRun}`);
-  }
-  return value;
+  return { trigger: 'manual', hook: undefined, request: requestOf(fields, invalid) };
 }
 
 /**
@@ -165,8 +74,8 @@ function dryRunOf(value: unknown): boolean {
  */
 export function hookOf(event: unknown): LifecycleHook | undefined {
   if (typeof event !== 'object' || event === null) return undefined;
-  const continued = hookOfContinuation(event);
-  if (continued) return continued;
+  const handedOver = hookOfHandOver(event);
+  if (handedOver) return handedOver;
   const fields = event as Record<string, unknown>;
   const deploymentId = fields.DeploymentId;
   const hookExecutionId = fields.LifecycleEventHookExecutionId;
@@ -179,4 +88,47 @@ export function hookOf(event: unknown): LifecycleHook | undefined {
     return { deploymentId, lifecycleEventHookExecutionId: hookExecutionId };
   }
   return undefined;
+}
+
+function isDryRun(event: unknown): boolean {
+  return typeof event === 'object' && event !== null && 'dryRun' in event && event.dryRun === true;
+}
+
+function namesAHook(event: unknown): event is Record<string, unknown> {
+  return (
+    typeof event === 'object' &&
+    event !== null &&
+    ('DeploymentId' in event || 'LifecycleEventHookExecutionId' in event)
+  );
+}
+
+/** What the CodeDeploy report makes of the event (see HookReport). */
+function hookReportOf(event: unknown): HookReport {
+  const hook = hookOf(event);
+  if (hook) return isDryRun(event) ? { kind: 'dry_run', hook } : { kind: 'report', hook };
+  if (!namesAHook(event)) return { kind: 'none' };
+  return {
+    kind: 'no_ids',
+    deploymentId: event.DeploymentId,
+    lifecycleEventHookExecutionId: event.LifecycleEventHookExecutionId,
+  };
+}
+
+/** Reads an invocation's event once; never throws (an invalid event's error is in the result). */
+export function readInvocation(event: unknown): ReadInvocation {
+  let invocation: Invocation | undefined;
+  let error: Error | undefined;
+  try {
+    invocation = parseInvocation(event);
+  } catch (caught) {
+    error = caught instanceof Error ? caught : new InvalidEventError(String(caught));
+  }
+  const handOverOwner =
+    typeof event === 'object' && event !== null ? ownerOfHandOver(event) : undefined;
+  return {
+    invocation,
+    error,
+    hookReport: hookReportOf(event),
+    owner: handOverOwner ?? randomUUID(),
+  };
 }

@@ -1,8 +1,9 @@
 import { setMaxListeners } from 'node:events';
 import { createBackoff, sleep } from '../backoff.js';
 import type { PreconditionFailedError } from '../errors.js';
+import type { BulkPostOptions, BulkPostSummary, PostResult } from './bulk-post-options.js';
 import type { PostFailure } from './classify.js';
-import { createDispatchWindow } from './in-flight-limit.js';
+import { createInFlightLimit } from './in-flight-limit.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import { createRefusalProbe } from './refusal-probe.js';
 import { createTargetQueue } from './target-queue.js';
@@ -11,7 +12,7 @@ import { postWithTimeout } from './timed-post.js';
 // One mechanism for posting a control frame to many connections, used by suspend and resume:
 // a fixed pool of workers pulls targets from a paged source (so the set is streamed, never held
 // whole), each post bounded by a timeout enforced with an abort signal, throttled posts retried
-// with jittered backoff that reaches seconds, a dispatch window that halves in a storm of 429s,
+// with jittered backoff that reaches seconds, an in-flight limit that halves in a storm of 429s,
 // an optional rate cap, and a stop check before every dispatch (the Lambda's deadline). Results
 // go to a sink that may push back by returning a promise.
 //
@@ -20,62 +21,12 @@ import { postWithTimeout } from './timed-post.js';
 // settles and reaches the sink before postToAll returns or throws. Nothing is left in flight
 // when the handler returns (Lambda freezes the sandbox then).
 
-export interface PostResult<Target> {
-  target: Target;
-  /** Undefined when the frame was delivered. */
-  failure: PostFailure | undefined;
-  attempts: number;
-  /** From the first dispatch to the last answer, retries and backoff included. */
-  latencyMs: number;
-}
-
-export interface BulkPostProgress {
-  settled: number;
-  delivered: number;
-  inFlight: number;
-  elapsedMs: number;
-}
-
-export interface BulkPostOptions<Target> {
-  /** Pages of targets, pulled only when a worker needs the next target. */
-  targets: AsyncIterable<readonly Target[]>;
-  post: (target: Target, signal: AbortSignal) => Promise<void>;
-  /** Receives every settled post; a returned promise holds the worker until it resolves. */
-  onResult: (result: PostResult<Target>) => void | Promise<void>;
-  concurrency: number;
-  timeoutMs: number;
-  maxPostsPerSecond?: number | undefined;
-  /** Extra attempts after a 429; counted as throttled if none gets through. */
-  throttleRetries?: number;
-  /** The wait before each retry of a throttled post: full jitter up to min(maxMs, baseMs * 2^n). */
-  backoff?: { baseMs: number; maxMs: number };
-  /** Checked before every dispatch: true stops dispatching, posts in flight still finish. */
-  shouldStopDispatching?: () => boolean;
-  /**
-   * When this many first answers are all refusals (403 or 413), every other post will be
-   * refused too: stop at once with a PreconditionFailedError instead of sending them.
-   */
-  refusalProbeSize?: number;
-  onProgress?: (progress: BulkPostProgress) => void;
-  progressIntervalMs?: number;
-  /** Injectable for tests: the clock and the backoff's random numbers. */
-  now?: () => number;
-  random?: () => number;
-}
-
-export interface BulkPostSummary<Target = unknown> {
-  dispatched: number;
-  settled: number;
-  delivered: number;
-  /** Stopped by shouldStopDispatching before the source was exhausted. */
-  stoppedEarly: boolean;
-  maxInFlight: number;
-  /** The smallest the dispatch window became under throttling (the concurrency if never). */
-  smallestWindow: number;
-  /** Targets handed out by the source but never posted (the rest of the page at a stop). */
-  untaken: readonly Target[];
-  latency: { p50: number; p99: number; max: number };
-}
+export type {
+  BulkPostOptions,
+  BulkPostProgress,
+  BulkPostSummary,
+  PostResult,
+} from './bulk-post-options.js';
 
 // A throttled post outlasts a storm of 5 s: with equal jitter the 7 waits add up to 5.15 s at
 // least (half of 100 + 200 + ... + 3,200 + 4,000 + 4,000 ms) and 10.3 s at most.
@@ -83,7 +34,7 @@ const defaults = { throttleRetries: 7, backoff: { baseMs: 100, maxMs: 4_000 } };
 const defaultRefusalProbeSize = 5;
 const defaultProgressIntervalMs = 5_000;
 
-/** The longest a worker sleeps between two looks at the stop (rate cap, full window). */
+/** The longest a worker sleeps between two looks at the stop (rate cap, in-flight limit reached). */
 const stopCheckMs = 50;
 
 function checkInteger(name: string, value: number, min: number): void {
@@ -107,7 +58,7 @@ export async function postToAll<Target>(
   // Equal jitter: the retries of many throttled posts spread, and their sum has a floor.
   const throttleBackoff = createBackoff({ ...backoff, jitter: 'equal', random });
   const refusalProbe = createRefusalProbe(options.refusalProbeSize ?? defaultRefusalProbeSize);
-  const window = createDispatchWindow({ max: options.concurrency, now });
+  const inFlightLimit = createInFlightLimit({ max: options.concurrency, now });
   const startedAt = now();
 
   // Aborted on a precondition failure: ends every post in flight at once.
@@ -160,10 +111,10 @@ export async function postToAll<Target>(
     return waitUntil(slot);
   };
 
-  /** Waits for room in the dispatch window; worker `index` may post while index < size. */
-  const waitForWindow = async (index: number): Promise<boolean> => {
-    while (index >= window.size) {
-      // Nothing left to take: the workers inside the window finish the rest.
+  /** Waits for room under the in-flight limit; worker `index` may post while index < size. */
+  const waitForRoom = async (index: number): Promise<boolean> => {
+    while (index >= inFlightLimit.size) {
+      // Nothing left to take: the workers under the limit finish the rest.
       if (!queue.hasMore()) return false;
       if (!(await waitUntil(now() + stopCheckMs))) return false;
     }
@@ -181,9 +132,9 @@ export async function postToAll<Target>(
         options.timeoutMs,
         stopAll.signal,
       );
-      if (failure?.reason === 'throttled') window.throttled();
-      else if (!failure) window.delivered();
-      else window.answered();
+      if (failure?.reason === 'throttled') inFlightLimit.throttled();
+      else if (!failure) inFlightLimit.delivered();
+      else inFlightLimit.answered();
       if (failure?.reason !== 'throttled' || attempt === throttleRetries) break;
       // Once the run stops (deadline, refusal), a throttled post is counted, not retried.
       if (!(await waitUntil(now() + throttleBackoff.delayFor(attempt)))) break;
@@ -194,7 +145,7 @@ export async function postToAll<Target>(
   const worker = async (index: number) => {
     try {
       for (;;) {
-        if (!(await waitForWindow(index))) return;
+        if (!(await waitForRoom(index))) return;
         if (!(await waitForRateSlot())) return;
         const next = await queue.next();
         if (!next) return;
@@ -231,6 +182,8 @@ export async function postToAll<Target>(
     await Promise.all(Array.from({ length: options.concurrency }, (_, index) => worker(index)));
   } finally {
     if (progressTimer) clearInterval(progressTimer);
+    const untaken = queue.untaken();
+    if (untaken.length > 0) await options.onUntaken?.(untaken);
     await queue.close();
   }
   if (sharedFailure) throw sharedFailure.error;
@@ -242,7 +195,7 @@ export async function postToAll<Target>(
     delivered,
     stoppedEarly,
     maxInFlight,
-    smallestWindow: window.smallest,
+    smallestInFlightLimit: inFlightLimit.smallest,
     untaken: queue.untaken(),
     latency: latencies.summary(),
   };

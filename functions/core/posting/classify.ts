@@ -26,7 +26,7 @@ const timeoutNames = new Set(['PostTimeoutError', 'TimeoutError', 'AbortError', 
 const timeoutCodes = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ECONNRESET_TIMEOUT']);
 /**
  * The HTTP connection to the Management API broke. Not a timeout: it says nothing of the client's
- * connection (the seed's noproc or timeout), so a run of resets is `errors`, never
+ * connection (edeliver's ResumeChannels counts noproc or timeout), so a run of resets is `errors`, never
  * `not_supported`. @smithy/node-http-handler renames these errors `TimeoutError` (so that its
  * retry strategy retries them): the code is what tells them apart.
  */

@@ -1,13 +1,13 @@
 // How many posts a run lets be in flight right now: additive increase, multiplicative decrease
-// (as TCP's congestion window). A storm of 429s from the Management API means the account's
+// (as TCP's congestion control). A storm of 429s from the Management API means the account's
 // shared rate (10,000 requests/s, 2,500 in the newer regions, shared with the live app) is used
 // up; sending as fast as before only makes the storm last. But a single 429 also means one
-// client's buffer is full (DESIGN.md), which says nothing about the others. So the window halves
+// client's buffer is full (DESIGN.md), which says nothing about the others. So the limit halves
 // only when throttles are a real share of the recent answers (`stormShare` of a block of
-// `sampleSize` answers), at most once per `cooldownMs`; it grows by one for every `window`
-// deliveries, back up to the configured concurrency.
+// `sampleSize` answers), at most once per `cooldownMs`; it grows by one for every `size`
+// deliveries (as many as it allows), back up to the configured concurrency.
 
-export interface DispatchWindow {
+export interface InFlightLimit {
   /** Posts allowed in flight now: 1 to the configured maximum. */
   readonly size: number;
   /** Smallest size reached so far (reported in the summary). */
@@ -18,17 +18,17 @@ export interface DispatchWindow {
   answered(): void;
 }
 
-export interface DispatchWindowOptions {
+export interface InFlightLimitOptions {
   max: number;
   cooldownMs?: number;
   /** Answers in a block: the share of throttles is taken over the latest block. */
   sampleSize?: number;
-  /** The share of a block's answers that must be throttles for the window to halve. */
+  /** The share of a block's answers that must be throttles for the limit to halve. */
   stormShare?: number;
   now?: () => number;
 }
 
-export function createDispatchWindow(options: DispatchWindowOptions): DispatchWindow {
+export function createInFlightLimit(options: InFlightLimitOptions): InFlightLimit {
   const { max } = options;
   if (!Number.isInteger(max) || max < 1) {
     throw new TypeError(`Expected max to be an integer >= 1, got ${max}`);
@@ -51,7 +51,7 @@ export function createDispatchWindow(options: DispatchWindowOptions): DispatchWi
   let growth = 0;
   let lastDecrease = Number.NEGATIVE_INFINITY;
   // Answers and throttles of the current block; a new block starts when it is full or the
-  // window halves.
+  // limit halves.
   let answers = 0;
   let throttles = 0;
   const count = (throttle: boolean) => {

@@ -11,12 +11,15 @@ import { type RunSummary, runRecordOf } from './summary.js';
 /** When a window opened by a run that gave no bound counts as closed (the default resumeBy). */
 const defaultWindowMs = 15 * 60_000;
 
-/** A run that keeps the window: a real first part (a dry run writes nothing, a later part did it). */
+/**
+ * A run that keeps the deployment window: its first invocation, a real one (a dry run writes
+ * nothing; an invocation the run was handed over to finds it kept already).
+ */
 function keepsWindow(run: Run): boolean {
   return (
     run.options.window !== undefined &&
     !run.options.invocation.request.dryRun &&
-    run.options.invocation.continuation === undefined
+    run.options.invocation.handOver === undefined
   );
 }
 
@@ -44,9 +47,11 @@ export async function enterWindow(run: Run): Promise<RunSummary | undefined> {
   const deploymentId = run.fields.deploymentId;
   if (kind === 'suspend') {
     const openUntil = startedAt + (settings.resumeExpectedWithinMs ?? defaultWindowMs);
-    await bestEffort(run, 'open the deployment window', () =>
+    const opened = await bestEffort(run, 'open the deployment window', () =>
       window.open({ runId, deploymentId, now: clock.now(), openUntil }),
     );
+    // Without a window, the run is its own scope: it skips only what it suspended itself.
+    if (!(opened instanceof Error)) run.identity.windowId = opened.windowId;
     return undefined;
   }
   if (run.fields.trigger !== 'codedeploy' || deploymentId === null) return undefined;
@@ -75,7 +80,7 @@ async function resumeLeftToSiblings(run: Run, siblings: string[]): Promise<RunSu
 }
 
 /**
- * After a resume that ran (not one that handed over to its next part): the window closes. A
+ * After a resume that ran (not an invocation that handed the run over): the window closes. A
  * CodeDeploy resume closes it only if no sibling joined meanwhile; a manual resume of every
  * connection closes it whatever deployments it holds; a manual resume of chosen connections
  * leaves it as it is.
@@ -98,7 +103,8 @@ export async function closeWindowAfter(run: Run, summary: RunSummary): Promise<v
  */
 export async function leaveWindowAfterUndo(run: Run, resumedEveryone: boolean): Promise<void> {
   const { window } = run.options;
-  // A later part that failed undoes the run too: only a dry run has nothing to leave.
+  // An invocation the run was handed over to undoes it too when it fails: only a dry run has
+  // nothing to leave.
   if (!window || run.options.invocation.request.dryRun) return;
   const deploymentId = run.fields.deploymentId;
   if (deploymentId !== null) {

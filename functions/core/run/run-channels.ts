@@ -1,15 +1,15 @@
-import { RegistryNotDetectedError } from '../errors.js';
-import type { ChannelTarget, RunState } from '../ports.js';
-import { postToAll } from '../posting/bulk-post.js';
-import { frameEncoderFor, resumeByOf } from '../protocol/frames.js';
+import { InvalidEventError } from '../errors.js';
+import type { HandOver, HandOverKind } from '../invocation/types.js';
+import type { RunKind } from '../ports.js';
 import { closeWindowAfter, enterWindow, leaveWindowAfterUndo } from './deployment-window.js';
-import { holdingLease, nothingToContinue } from './lease.js';
-import { attemptedCount, outcomeOf } from './outcome.js';
-import { beginRun, countTotal, finish, isoAt, type Run, type RunChannelsOptions } from './state.js';
+import { countTargets, execute } from './execute.js';
+import { holdingLease, repeatedHandOver } from './lease.js';
+import { beginRun, finish, type Run, type RunChannelsOptions } from './state.js';
 import { type RunSummary, runRecordOf } from './summary.js';
-import { logRunOutcome, logRunProgress, logRunStart, runTexts } from './texts.js';
+import { runTexts } from './texts.js';
+import { undoneMessage, undoSuspend } from './undo.js';
 
-// One suspend or resume run, the seed's SuspendChannels / ResumeChannels, read top to bottom:
+// One suspend or resume run, edeliver's SuspendChannels / ResumeChannels, read top to bottom:
 // take the lease (waiting a bounded time for a run of the other kind to end), count the
 // targets, post the control frame to each through the bulk mechanism while recording each
 // result, decide the outcome, keep the run record, report the summary. Pure logic: every
@@ -17,8 +17,21 @@ import { logRunOutcome, logRunProgress, logRunStart, runTexts } from './texts.js
 
 export { defaultRunId, type RunChannelsOptions, type RunSettings } from './state.js';
 
+/** The hand-overs each function goes on with: the suspend function also ends a failed suspend's undo. */
+const acceptedHandOvers: Record<RunKind, readonly HandOverKind[]> = {
+  suspend: ['suspend', 'undo'],
+  resume: ['resume'],
+};
+
 /** Runs one suspend or resume. Throws PreconditionFailedError (and the run record says failed). */
 export async function runChannels(options: RunChannelsOptions): Promise<RunSummary> {
+  const received = options.invocation.handOver;
+  if (received && !acceptedHandOvers[options.kind].includes(received.kind)) {
+    throw new InvalidEventError(
+      `A hand-over of a ${received.kind} run reached the ${options.kind} function, which goes on only with ${acceptedHandOvers[options.kind].join(' or ')} runs: refused, nothing done.`,
+    );
+  }
+  if (received?.kind === 'undo') return goOnWithUndo(options, received);
   const run = beginRun(options);
   const { logger, invocation } = options;
 
@@ -34,12 +47,9 @@ export async function runChannels(options: RunChannelsOptions): Promise<RunSumma
     return finish(run, 'completed', total === 0 ? 'none' : 'dry_run');
   }
 
-  if (invocation.continuation) {
-    // Lambda delivers an asynchronous event at least once: a part goes on only with a run
-    // that an earlier part handed over (or that another delivery of this part now runs, which
-    // the lease then refuses).
-    const state = await options.records.stateOf(run.identity.runId);
-    if (state !== 'handed_over' && state !== 'running') return nothingToContinue(run);
+  if (received) {
+    const ended = await endedBeforeThisInvocation(run);
+    if (ended) return ended;
   }
 
   // The deployment window: a suspend opens it; a resume whose siblings still shift ends here.
@@ -50,178 +60,101 @@ export async function runChannels(options: RunChannelsOptions): Promise<RunSumma
     run,
     async () => {
       const summary = await execute(run);
-      if (summary.hookStatus !== 'Failed') return summary;
-      summary.undo = await undoSuspend(run);
-      if (summary.undo) {
-        const { delivered, total } = summary.undo.counts;
-        summary.message += ` Resumed ${delivered} of ${total} suspended connections before reporting Failed.`;
-      }
-      return summary;
+      return summary.hookStatus === 'Failed' ? withUndo(run, summary) : summary;
     },
-    () => undoSuspend(run),
+    async () => {
+      // Crashed: the error is the answer, unless the undo goes on in a new invocation.
+      const result = await undoSuspend(run);
+      if (!result?.handedOver) return undefined;
+      const handedOver = finish(run, 'handed_over', 'errors');
+      handedOver.undo = result.undo;
+      handedOver.message = `The suspend failed; its undo goes on in a new invocation, which reports Failed.`;
+      return handedOver;
+    },
   );
   await closeWindowAfter(run, summary);
   return summary;
 }
 
-/** Count, post, record, decide: the run's work, under the lease. */
-async function execute(run: Run): Promise<RunSummary> {
-  const { logger, records, kind } = run.options;
-  const total = await countTargets(run);
-  if (total === undefined) return finish(run, 'completed', 'not_detected');
-  // A later part counts what is left; the parts before have counted the rest.
-  run.counted = run.tally.settled + total;
-  if (total === 0 && run.part === 1) {
-    logger.info(runTexts[kind].none, { ...run.fields, outcome: 'none', total });
-    const summary = finish(run, 'completed', 'none');
-    await records.save(runRecordOf(summary));
+/** A suspend that decided Failed resumes what it suspended before it says so. */
+async function withUndo(run: Run, summary: RunSummary): Promise<RunSummary> {
+  const result = await undoSuspend(run);
+  if (!result) return summary;
+  summary.undo = result.undo;
+  if (result.handedOver) {
+    // Not reported now: the invocation that ends the undo reports Failed.
+    summary.state = 'handed_over';
+    summary.message += ' Its undo goes on in a new invocation, which reports Failed.';
     return summary;
   }
-  await records.save({ ...run.fields, state: 'running', startedAt: isoAt(run.identity) });
-  logRunStart(logger, run.fields, total);
-  if (total > 0) await postFrames(run, total);
-  const summary = await handOverOrStop(run, decide(run));
-  // A part that handed over has saved its record before the next part could start.
-  if (summary.state === 'handed_over') return summary;
-  logRunOutcome(logger, summary);
-  await records.save(runRecordOf(summary));
+  const { delivered, total } = result.undo.counts;
+  summary.message += ` Resumed ${delivered} of ${total} suspended connections before reporting Failed.`;
   return summary;
 }
 
 /**
- * A run that neared its Lambda's deadline with connections left goes on in a new invocation of
- * its own function, with its run id and its counts so far, as long as the hook's hour allows
- * (it must report within an hour). A run that cannot go on leaves clients it could have
- * reached: a hook says Failed then (a suspend undoes itself first).
+ * An invocation a run was handed over to does nothing when the run has ended: a repeated delivery
+ * of the hand-over, or one that comes after the hook's hour (CodeDeploy has given up on the hook;
+ * above all, a late suspend never suspends the clients of an abandoned deployment).
  */
-async function handOverOrStop(run: Run, summary: RunSummary): Promise<RunSummary> {
-  if (summary.state !== 'incomplete') return summary;
-  const { handOver, clock, records, logger } = run.options;
-  const withinMs = run.options.handOverWithinMs ?? 50 * 60_000;
-  const left = summary.counts.remaining;
-  // A part that reached nobody (its Lambda's time is shorter than the margin) would hand over
-  // to parts that reach nobody either: it stops instead.
-  const progressed = (run.posted?.settled ?? 0) > 0;
-  if (handOver && progressed && clock.now() - run.identity.startedAt < withinMs) {
-    const handedOver = finish(run, 'handed_over', summary.outcome);
-    handedOver.message = `Part ${run.part} neared its Lambda's deadline: ${left} connections to go, handed over to part ${run.part + 1}.`;
-    await records.save(runRecordOf(handedOver));
-    try {
-      const { total: _total, remaining: _remaining, ...buckets } = run.tally.counts;
-      await handOver({
-        runId: run.identity.runId,
-        startedAt: run.identity.startedAt,
-        part: run.part + 1,
-        countsSoFar: { ...buckets, total: 0, remaining: 0 },
-        owner: null,
-      });
-      run.handedOver = true;
-      logger.info(handedOver.message, { ...run.fields, part: run.part, counts: handedOver.counts });
-      return handedOver;
-    } catch (error) {
-      logger.error('Could not hand the run over to a new invocation; it stops here.', {
-        ...run.fields,
-        error,
-      });
-    }
+async function endedBeforeThisInvocation(run: Run): Promise<RunSummary | undefined> {
+  const { records, clock, logger } = run.options;
+  const hookHourMs = run.options.hookHourMs ?? 60 * 60_000;
+  if (run.fields.trigger === 'codedeploy' && clock.now() - run.identity.startedAt >= hookHourMs) {
+    const late = finish(run, 'failed', 'errors');
+    late.hookStatus = 'Failed';
+    late.message = `Invocation ${run.handOvers + 1} of run ${run.identity.runId} came after the hook's hour: it did nothing, and the hook reports Failed.`;
+    logger.error(late.message, { ...run.fields, handOvers: run.handOvers });
+    await records
+      .save(runRecordOf(late))
+      .catch((error: unknown) =>
+        logger.warn('Could not save the run record', { ...run.fields, error }),
+      );
+    return late;
   }
-  if (run.fields.trigger === 'codedeploy') {
-    summary.hookStatus = 'Failed';
-    summary.message += ` ${left} connections were not reached in time; the hook reports Failed.`;
-  }
-  return summary;
+  // Lambda delivers an asynchronous event at least once: an invocation goes on only with a run
+  // that was handed over to it (or that another delivery of the same hand-over now runs, which
+  // the lease then refuses).
+  const state = await records.stateOf(run.identity.runId);
+  if (state !== 'handed_over' && state !== 'running') return repeatedHandOver(run);
+  return undefined;
 }
 
-/**
- * A failed BeforeAllowTraffic means CodeDeploy never calls AfterAllowTraffic: before a suspend
- * reports Failed, it resumes every suspended connection (its own, and any a run before it left
- * behind), still under the lease, as a resume run of its own (`<runId>-undo`). If that fails
- * too, the connections stay suspended for the next resume, and the log says so.
- */
-async function undoSuspend(run: Run): Promise<RunSummary['undo']> {
-  const { kind, undoStore, logger } = run.options;
-  if (kind !== 'suspend' || !undoStore) return undefined;
+/** The suspend function got a hand-over of a failed suspend's undo: the rest of it, then Failed. */
+async function goOnWithUndo(options: RunChannelsOptions, received: HandOver): Promise<RunSummary> {
+  const suspendRunId = received.undoOf ?? received.runId;
+  const store = options.undoStoreFor?.(suspendRunId);
+  if (!store) {
+    throw new InvalidEventError(
+      `A hand-over of the undo of ${suspendRunId} reached a function that cannot undo a suspend: refused, nothing done.`,
+    );
+  }
   const undo = beginRun({
-    ...run.options,
+    ...options,
     kind: 'resume',
-    store: undoStore,
-    undoStore: undefined,
-    newRunId: () => `${run.identity.runId}-undo`,
+    store,
+    undoStoreFor: undefined,
+    undoOf: suspendRunId,
   });
-  logger.warn(
-    'The suspend failed: resuming the connections it suspended before reporting Failed.',
-    {
-      ...run.fields,
-      undoRunId: undo.identity.runId,
+  const ended = await endedBeforeThisInvocation(undo);
+  if (ended) return ended;
+  const summary = await holdingLease(
+    undo,
+    async () => {
+      const summary = await execute(undo);
+      if (summary.state !== 'handed_over') {
+        await leaveWindowAfterUndo(undo, summary.state === 'completed');
+      }
+      return summary;
+    },
+    async () => {
+      await leaveWindowAfterUndo(undo, false);
+      return undefined;
     },
   );
-  try {
-    const summary = await execute(undo);
-    await leaveWindowAfterUndo(run, summary.state === 'completed');
-    return { runId: summary.runId, outcome: summary.outcome, counts: summary.counts };
-  } catch (error) {
-    logger.error(
-      'Could not resume the connections this suspend suspended; they stay suspended until the next resume.',
-      { ...run.fields, undoRunId: undo.identity.runId, error },
-    );
-    await leaveWindowAfterUndo(run, false);
-    return { runId: undo.identity.runId, outcome: 'errors', counts: undo.tally.counts };
-  }
-}
-
-/** The number of targets; undefined when the registry lacks its index (the seed's not_detected). */
-async function countTargets(run: Run): Promise<number | undefined> {
-  try {
-    return await run.options.store.count(run.identity);
-  } catch (error) {
-    if (!(error instanceof RegistryNotDetectedError)) throw error;
-    run.options.logger.warn(
-      `${runTexts[run.options.kind].doing} websocket connections is not supported because websocket connections cannot be detected.`,
-      { ...run.fields, outcome: 'not_detected', reason: error.message },
-    );
-    return undefined;
-  }
-}
-
-/** Posts the frame to every target and records each result; what was answered is written down. */
-async function postFrames(run: Run, total: number): Promise<void> {
-  const { store, poster, logger, settings, signal } = run.options;
-  const recorder = store.recorder(run.identity, run.session);
-  const frameFor = frameEncoderFor(run.options.kind, {
-    runId: run.identity.runId,
-    deploymentId: run.fields.deploymentId,
-    at: isoAt(run.identity),
-    resumeBy: resumeByOf(run.identity.startedAt, settings.resumeExpectedWithinMs),
-  });
-  try {
-    run.posted = await postToAll<ChannelTarget>({
-      targets: store.pages(run.identity, run.session),
-      post: (target, postSignal) => poster.post(target.connectionId, frameFor(target), postSignal),
-      onResult: ({ target, failure }) =>
-        recorder.record({ target, failure }, (fate) =>
-          run.tally.add(target.connectionId, failure, fate),
-        ),
-      concurrency: run.concurrency,
-      timeoutMs: run.timeoutMs,
-      maxPostsPerSecond: settings.maxPostsPerSecond,
-      shouldStopDispatching: () =>
-        signal?.aborted === true || run.options.remainingTimeMs() < run.deadlineMarginMs,
-      onProgress: (progress) => logRunProgress(logger, run.fields, progress, total),
-      progressIntervalMs: run.options.progressIntervalMs,
-    });
-    const untaken = run.posted.untaken;
-    if (untaken.length > 0) await store.giveBack?.(run.identity, run.session, untaken);
-  } finally {
-    const written = await recorder.flush();
-    run.written = { skipped: written.skipped };
-  }
-}
-
-/** The run's state and outcome from what it counted. */
-function decide(run: Run): RunSummary {
-  const stoppedEarly = run.posted?.stoppedEarly ?? false;
-  countTotal(run, stoppedEarly);
-  const { counts } = run.tally;
-  const state: RunState = stoppedEarly ? 'incomplete' : 'completed';
-  return finish(run, state, attemptedCount(counts) === 0 ? 'none' : outcomeOf(counts));
+  if (summary.state === 'handed_over' || summary.state === 'duplicate') return summary;
+  summary.undo = { runId: summary.runId, outcome: summary.outcome, counts: summary.counts };
+  summary.hookStatus = 'Failed';
+  summary.message = undoneMessage(suspendRunId, summary.undo);
+  return summary;
 }

@@ -3,7 +3,6 @@ import type { HookStatus, RunKind, RunRecord, RunState } from '../ports.js';
 import type { BulkPostSummary } from '../posting/bulk-post.js';
 import { type Counts, errorRatio, type Outcome } from './outcome.js';
 import type { FailureSample, RunTally } from './tally.js';
-import { runMessage } from './texts.js';
 
 // The shape of a finished run: what the handler returns (the console shows it), what the Runs
 // table keeps, and what a CodeDeploy hook reports.
@@ -22,7 +21,7 @@ export interface RunSummary extends RunFields {
   state: RunState;
   outcome: Outcome | 'dry_run';
   counts: Counts;
-  /** Share of attempted posts that failed for a reason that is an error (gone excluded). */
+  /** Share of attempted posts that timed out, failed or were not recorded (gone and throttled excluded). */
   errorRatio: number;
   /** Results skipped by their write condition (deleted or suspended again meanwhile). */
   skipped: number;
@@ -110,4 +109,33 @@ export function runRecordOf(summary: RunSummary): RunRecord {
     message: summary.message,
     ...(summary.siblingDeployments ? { siblingDeployments: summary.siblingDeployments } : {}),
   };
+}
+
+/** The one-line message of a summary: what the console and CodeDeploy's operator read first. */
+export function runMessage(summary: RunSummary): string {
+  const { counts } = summary;
+  const verb = summary.kind === 'suspend' ? 'suspended' : 'resumed';
+  switch (summary.outcome) {
+    case 'none':
+      return `Nothing to do: no connections to be ${verb}.`;
+    case 'dry_run':
+      return `Dry run: ${counts.total} connections would be ${verb}; nothing was posted or written.`;
+    case 'not_detected':
+      return 'The registry has not the expected shape (the suspended index is missing); nothing was done.';
+    default: {
+      const clauses = [
+        `${counts.delivered} of ${counts.total} connections ${verb}`,
+        `${counts.gone} gone`,
+        `${counts.timedOut} timed out`,
+        `${counts.throttled} throttled`,
+        `${counts.failed} failed`,
+      ];
+      if (counts.unrecorded > 0) {
+        clauses.push(`${counts.unrecorded} not recorded (they stay as they were)`);
+      }
+      if (counts.skipped > 0) clauses.push(`${counts.skipped} changed meanwhile (left alone)`);
+      if (counts.remaining > 0) clauses.push(`${counts.remaining} not reached before the deadline`);
+      return `${clauses.join(', ')}.`;
+    }
+  }
 }

@@ -21,7 +21,7 @@ export class RunTally {
   readonly failures: FailureSample[] = [];
   readonly #sampleSize: number;
 
-  /** `before`: what the earlier parts of a run counted; this part adds to it. */
+  /** `before`: what the invocations before this one counted of the run; this one adds to it. */
   constructor(sampleSize: number, before?: Counts) {
     if (!Number.isInteger(sampleSize) || sampleSize < 0) {
       throw new TypeError(
@@ -30,7 +30,7 @@ export class RunTally {
     }
     this.#sampleSize = sampleSize;
     if (before) {
-      // The buckets go on; the total and the unreached are this part's to say.
+      // The buckets go on; the total and the unreached are this invocation's to say.
       Object.assign(this.counts, before, { total: 0, remaining: 0 });
     }
   }

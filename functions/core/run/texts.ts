@@ -2,8 +2,8 @@ import type { Logger } from '../ports.js';
 import { attemptedCount, failedCount } from './outcome.js';
 import type { RunFields, RunSummary } from './summary.js';
 
-// The seed's log texts (edeliver's SuspendChannels / ResumeChannels), kept word for word so an
-// operator who knows the seed reads the same lines, as structured JSON with the counts as fields.
+// The log texts of edeliver's SuspendChannels / ResumeChannels, kept word for word so that an
+// operator who knows edeliver reads the same lines, as structured JSON with the counts as fields.
 
 export const runTexts = {
   suspend: {
@@ -26,7 +26,7 @@ export const runTexts = {
   },
 } as const;
 
-/** The seed's closing lines for a finished run, and what an operator must know besides. */
+/** edeliver's closing lines for a finished run, and what an operator must know besides. */
 export function logRunOutcome(logger: Logger, summary: RunSummary): void {
   const text = runTexts[summary.kind];
   const { counts } = summary;
@@ -94,33 +94,4 @@ export function logRunProgress(
       postsPerSecond: Math.round((progress.settled * 1000) / Math.max(1, progress.elapsedMs)),
     },
   );
-}
-
-/** The one-line message of a summary: what the console and CodeDeploy's operator read first. */
-export function runMessage(summary: RunSummary): string {
-  const { counts } = summary;
-  const verb = summary.kind === 'suspend' ? 'suspended' : 'resumed';
-  switch (summary.outcome) {
-    case 'none':
-      return `Nothing to do: no connections to be ${verb}.`;
-    case 'dry_run':
-      return `Dry run: ${counts.total} connections would be ${verb}; nothing was posted or written.`;
-    case 'not_detected':
-      return 'The registry has not the expected shape (the suspended index is missing); nothing was done.';
-    default: {
-      const clauses = [
-        `${counts.delivered} of ${counts.total} connections ${verb}`,
-        `${counts.gone} gone`,
-        `${counts.timedOut} timed out`,
-        `${counts.throttled} throttled`,
-        `${counts.failed} failed`,
-      ];
-      if (counts.unrecorded > 0) {
-        clauses.push(`${counts.unrecorded} not recorded (they stay as they were)`);
-      }
-      if (counts.skipped > 0) clauses.push(`${counts.skipped} changed meanwhile (left alone)`);
-      if (counts.remaining > 0) clauses.push(`${counts.remaining} not reached before the deadline`);
-      return `${clauses.join(', ')}.`;
-    }
-  }
 }

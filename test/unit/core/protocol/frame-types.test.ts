@@ -1,5 +1,5 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import type * as client from '../../../../client/ws-channels-client.js';
+import type * as client from '../../../../client/index.js';
 import type * as server from '../../../../functions/core/protocol/frames.js';
 
 // The client declares the frame types again on purpose (it has no dependencies). These checks

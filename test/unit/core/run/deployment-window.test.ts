@@ -7,7 +7,7 @@ import type {
   RunIdentity,
   StoreSession,
 } from '../../../../functions/core/ports.js';
-import { registerConnection } from '../../../../functions/core/protocol/routes.js';
+import { registerConnection } from '../../../../functions/core/registry/gate.js';
 import {
   type RunChannelsOptions,
   runChannels,
@@ -21,7 +21,7 @@ import {
   ScriptedPoster,
 } from '../../../support/fakes.js';
 
-// The deployment window: the $connect gate (the seed's suspended acceptors) and sibling
+// The deployment window: the $connect gate (edeliver's suspended acceptors) and sibling
 // deployment groups of one stack sharing one suspend and one resume.
 
 type Status = { status: 'active' } | { status: 'suspended'; suspendedBy: string };
@@ -92,7 +92,7 @@ function deployment() {
         resumeExpectedWithinMs: 60_000,
       },
       store: registry.storeFor(kind),
-      undoStore: kind === 'suspend' ? registry.storeFor('resume') : undefined,
+      undoStoreFor: kind === 'suspend' ? () => registry.storeFor('resume') : undefined,
       poster,
       lease,
       records,

@@ -2,55 +2,15 @@ import { describe, expect, it } from 'vitest';
 import {
   PreconditionFailedError,
   RegistryNotDetectedError,
-  RunInProgressError,
 } from '../../../../functions/core/errors.js';
-import {
-  type Continuation,
-  continuationEvent,
-} from '../../../../functions/core/invocation/hand-over.js';
 import { parseInvocation } from '../../../../functions/core/invocation/parse.js';
-import {
-  type RunChannelsOptions,
-  runChannels,
-} from '../../../../functions/core/run/run-channels.js';
-import {
-  httpError,
-  InMemoryRunLease,
-  InMemoryRunRecords,
-  InMemoryStore,
-  RecordingLogger,
-  ScriptedPoster,
-  targets,
-} from '../../../support/fakes.js';
+import { runChannels } from '../../../../functions/core/run/run-channels.js';
+import { httpError, InMemoryStore, ScriptedPoster, targets } from '../../../support/fakes.js';
 
-function setup(overrides: Partial<RunChannelsOptions> & { store: InMemoryStore }) {
-  const logger = new RecordingLogger();
-  const records = new InMemoryRunRecords();
-  const lease = new InMemoryRunLease();
-  const poster = new ScriptedPoster();
-  const options: RunChannelsOptions = {
-    kind: 'resume',
-    invocation: parseInvocation({}),
-    settings: {
-      concurrency: 4,
-      timeoutMs: 200,
-      maxPostsPerSecond: undefined,
-      failOnErrorRatio: undefined,
-    },
-    poster,
-    records,
-    lease,
-    logger,
-    clock: { now: () => Date.now() },
-    remainingTimeMs: () => 600_000,
-    newRunId: (kind) => `${kind}-test`,
-    ...overrides,
-  };
-  return { options, logger, records, lease, poster: options.poster as ScriptedPoster };
-}
+import { setup } from '../../../support/run-setup.js';
 
 describe('runChannels (resume)', () => {
-  it('resumes every suspended connection, logs the seed lines and records a completed run', async () => {
+  it("resumes every suspended connection, logs edeliver's lines and records a completed run", async () => {
     const store = new InMemoryStore(targets(30));
     const { options, logger, records, lease, poster } = setup({ store });
 
@@ -334,162 +294,6 @@ describe('runChannels (resume)', () => {
     expect(records.saved.get('resume-test')).toMatchObject({ state: 'failed' });
   });
 
-  it('hands over near its deadline; the next part goes on under the same run and reports the joined counts', async () => {
-    // Prepare: part 1 has time for about 30 posts; what it resumed leaves the registry.
-    const store = new InMemoryStore(targets(100));
-    const resumed = new Set<string>();
-    store.writeFate = (result) => {
-      resumed.add(result.target.connectionId);
-      return 'written';
-    };
-    const handedOver: Continuation[] = [];
-    let posted = 0;
-    const hook = { DeploymentId: 'd-1', LifecycleEventHookExecutionId: 'h-1' };
-    const { options, records, lease, poster } = setup({
-      store,
-      invocation: parseInvocation(hook),
-      poster: new ScriptedPoster(async () => {
-        posted++;
-        await new Promise((resolve) => setTimeout(resolve, 2));
-      }),
-      deadlineMarginMs: 10_000,
-      remainingTimeMs: () => (posted < 30 ? 600_000 : 5_000),
-      handOver: async (continuation) => {
-        handedOver.push(continuation);
-      },
-    });
-
-    // Act: part 1, then part 2 from the continuation event, then that event once more.
-    const first = await runChannels(options);
-    const next = handedOver[0];
-    if (!next) throw new Error('part 1 did not hand over');
-    const event = continuationEvent(parseInvocation(hook), next);
-    const second = await runChannels({
-      ...options,
-      store: new InMemoryStore(targets(100).filter((target) => !resumed.has(target.connectionId))),
-      invocation: parseInvocation(JSON.parse(JSON.stringify(event))),
-      remainingTimeMs: () => 600_000,
-    });
-    const again = await runChannels({ ...options, invocation: parseInvocation(event) });
-
-    // Assess
-    expect(first.state).toBe('handed_over');
-    expect(next).toMatchObject({ runId: 'resume-test', part: 2 });
-    expect(next.countsSoFar.delivered).toBe(first.counts.delivered);
-    expect(second).toMatchObject({
-      runId: 'resume-test',
-      state: 'completed',
-      outcome: 'ok',
-      counts: { total: 100, delivered: 100, remaining: 0 },
-      hookStatus: 'Succeeded',
-    });
-    expect(again.state).toBe('duplicate');
-    expect(poster.frames.size).toBe(100);
-    expect([...poster.frames.values()].every((frames) => frames.length === 1)).toBe(true);
-    expect(records.saves.map((save) => save.state)).toEqual([
-      'running',
-      'handed_over',
-      'running',
-      'completed',
-    ]);
-    expect(lease.held).toBeUndefined();
-  });
-
-  it('does not hand over a part that reached nobody (a Lambda shorter than the margin)', async () => {
-    const handedOver: Continuation[] = [];
-    const { options, poster } = setup({
-      store: new InMemoryStore(targets(10)),
-      invocation: parseInvocation({ DeploymentId: 'd-1', LifecycleEventHookExecutionId: 'h-1' }),
-      deadlineMarginMs: 10_000,
-      remainingTimeMs: () => 5_000,
-      handOver: async (continuation) => {
-        handedOver.push(continuation);
-      },
-    });
-
-    const summary = await runChannels(options);
-
-    expect(handedOver).toEqual([]);
-    expect(poster.frames.size).toBe(0);
-    expect(summary).toMatchObject({
-      state: 'incomplete',
-      hookStatus: 'Failed',
-      counts: { total: 10, remaining: 10 },
-    });
-  });
-
-  it("does not hand over past the hook's hour: it stops, and a hook reports Failed", async () => {
-    let posted = 0;
-    const { options } = setup({
-      store: new InMemoryStore(targets(100)),
-      invocation: parseInvocation({ DeploymentId: 'd-1', LifecycleEventHookExecutionId: 'h-1' }),
-      poster: new ScriptedPoster(async () => {
-        posted++;
-        await new Promise((resolve) => setTimeout(resolve, 2));
-      }),
-      deadlineMarginMs: 10_000,
-      remainingTimeMs: () => (posted < 30 ? 600_000 : 5_000),
-      handOverWithinMs: 0,
-      handOver: async () => {
-        throw new Error('must not be called');
-      },
-    });
-
-    const summary = await runChannels(options);
-
-    expect(summary).toMatchObject({ state: 'incomplete', hookStatus: 'Failed' });
-    expect(summary.message).toMatch(/not reached in time; the hook reports Failed/);
-  });
-
-  it('waits a bounded time for a run that holds the lease, then gives up', async () => {
-    const { options, records, lease, poster } = setup({
-      store: new InMemoryStore(targets(3)),
-      leaseWaitMs: 300,
-    });
-    lease.held = { runId: 'suspend-other', kind: 'suspend', untilMs: Date.now() + 60_000, part: 1 };
-
-    const startedAt = performance.now();
-    await expect(runChannels(options)).rejects.toThrow(RunInProgressError);
-    expect(performance.now() - startedAt).toBeLessThan(2_000);
-    expect(lease.requests.length).toBeGreaterThan(1);
-    expect(poster.frames.size).toBe(0);
-    expect(records.saves).toEqual([]);
-  });
-
-  it('a resume started with a suspend waits for it, then resumes what it suspended', async () => {
-    // Prepare: the suspend holds the lease and marks 1,500 connections; nothing is suspended yet.
-    const store = new InMemoryStore([]);
-    const { options, records, lease, poster } = setup({ store });
-    lease.held = { runId: 'suspend-1', kind: 'suspend', untilMs: Date.now() + 60_000, part: 1 };
-    setTimeout(() => {
-      store.targets.push(...targets(1_500));
-      lease.held = undefined;
-    }, 300);
-
-    // Act
-    const summary = await runChannels(options);
-
-    // Assess: not "Nothing to do": every one of them got its resume.
-    expect(summary).toMatchObject({ outcome: 'ok', counts: { total: 1_500, delivered: 1_500 } });
-    expect(poster.frames.size).toBe(1_500);
-    expect(records.saves.map((save) => save.state)).toEqual(['running', 'completed']);
-  });
-
-  it('takes over a lease whose holder died (its expiry has passed)', async () => {
-    const { options, records, lease, poster } = setup({ store: new InMemoryStore(targets(3)) });
-    lease.held = { runId: 'suspend-dead', kind: 'suspend', untilMs: Date.now() - 1, part: 1 };
-    await records.save({ runId: 'suspend-dead', state: 'running' });
-
-    const summary = await runChannels(options);
-
-    expect(summary).toMatchObject({ outcome: 'ok', counts: { delivered: 3 } });
-    expect(poster.frames.size).toBe(3);
-    expect(records.saves.map((save) => save.state)).toEqual(['running', 'running', 'completed']);
-    // The dead run's record no longer says running.
-    expect(records.saved.get('suspend-dead')).toMatchObject({ state: 'failed' });
-    expect(lease.held).toBeUndefined();
-  });
-
   it('uses the console event timeoutMs and concurrency over the configured ones', async () => {
     let inFlight = 0;
     let maxInFlight = 0;
@@ -512,7 +316,7 @@ describe('runChannels (resume)', () => {
 });
 
 describe('runChannels (suspend)', () => {
-  it('posts the suspend frame and logs the seed lines of SuspendChannels', async () => {
+  it("posts the suspend frame and logs edeliver's lines of SuspendChannels", async () => {
     const store = new InMemoryStore(targets(6, null));
     const { options, logger, poster } = setup({
       kind: 'suspend',
@@ -537,81 +341,6 @@ describe('runChannels (suspend)', () => {
     expect(logger.messages('debug')).toEqual([
       '1 not suspended websockets might crash during the code upgrade.',
     ]);
-  });
-
-  it('resumes what it suspended before it reports Failed (FAIL_ON_ERROR_RATIO exceeded)', async () => {
-    // Prepare: 4 of 20 suspend posts fail with 500; the 20 are marked suspended all the same,
-    // so the undo store lists them all.
-    const suspendStore = new InMemoryStore(targets(20, null));
-    const undoStore = new InMemoryStore(targets(20, 'suspend-test'));
-    const failedOnce = new Set<string>();
-    const { options, poster, records } = setup({
-      kind: 'suspend',
-      store: suspendStore,
-      undoStore,
-      newRunId: () => 'suspend-test',
-      settings: {
-        concurrency: 4,
-        timeoutMs: 200,
-        maxPostsPerSecond: undefined,
-        failOnErrorRatio: 0.1,
-      },
-      invocation: parseInvocation({ DeploymentId: 'd-1', LifecycleEventHookExecutionId: 'h-1' }),
-      // Only their suspend post fails; the resume that undoes it gets through.
-      poster: new ScriptedPoster((id) => {
-        if (['c1', 'c5', 'c9', 'c13'].includes(id) && !failedOnce.has(id)) {
-          failedOnce.add(id);
-          throw httpError(500);
-        }
-      }),
-    });
-
-    // Act
-    const summary = await runChannels(options);
-
-    // Assess
-    expect(summary.hookStatus).toBe('Failed');
-    expect(summary.undo).toMatchObject({
-      runId: 'suspend-test-undo',
-      outcome: 'ok',
-      counts: { total: 20, delivered: 20 },
-    });
-    expect(summary.message).toMatch(
-      /Resumed 20 of 20 suspended connections before reporting Failed\.$/,
-    );
-    const typesOf = (id: string) =>
-      (poster.frames.get(id) ?? []).map((frame) => JSON.parse(frame).type);
-    expect(typesOf('c0')).toEqual(['suspend', 'resume']);
-    expect(typesOf('c1')).toEqual(['resume']);
-    expect(undoStore.recorded).toHaveLength(20);
-    expect(records.saved.get('suspend-test-undo')).toMatchObject({
-      state: 'completed',
-      kind: 'resume',
-    });
-  });
-
-  it('resumes what it suspended before it reports a crash (a page read failed)', async () => {
-    const undoStore = new InMemoryStore(targets(10, 'suspend-test'));
-    const crashing: InMemoryStore = new InMemoryStore(targets(30, null));
-    crashing.pages = async function* (run, session) {
-      yield* new InMemoryStore(targets(10, null)).pages(run, session);
-      throw new Error('the registry read failed');
-    };
-    const { options, poster } = setup({
-      kind: 'suspend',
-      store: crashing,
-      undoStore,
-      newRunId: () => 'suspend-test',
-    });
-
-    await expect(runChannels(options)).rejects.toThrow('the registry read failed');
-
-    expect(undoStore.recorded).toHaveLength(10);
-    for (let index = 0; index < 10; index++) {
-      expect((poster.frames.get(`c${index}`) ?? []).map((frame) => JSON.parse(frame).type)).toEqual(
-        ['suspend', 'resume'],
-      );
-    }
   });
 
   it('says the connections it did not reach before its deadline stay active', async () => {

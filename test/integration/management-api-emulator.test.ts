@@ -10,18 +10,8 @@ import {
   PayloadTooLargeException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import {
-  CodeDeployClient,
-  type CodeDeployClientConfig,
-  LifecycleEventAlreadyCompletedException,
-  type LifecycleEventStatus,
-  PutLifecycleEventHookExecutionStatusCommand,
-} from '@aws-sdk/client-codedeploy';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type CodeDeployEmulator,
-  startCodeDeployEmulator,
-} from '../support/codedeploy-emulator.js';
+import { httpStatusOf } from '../../functions/core/sdk-error.js';
 import {
   type Behaviour,
   behaviourFromMix,
@@ -35,6 +25,10 @@ import {
   emulatorCliPath,
   startManagementApiEmulatorProcess,
 } from '../support/management-api-emulator-process.js';
+import { rejectionOf } from '../support/rejection.js';
+
+// The Management API emulator that stands in for API Gateway's @connections callbacks, seen
+// through the real SDK client, in this process and in its own.
 
 const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };
 const region = 'us-east-1';
@@ -56,21 +50,6 @@ function post(
     }),
     abortSignal ? { abortSignal } : undefined,
   );
-}
-
-/** The rejection of `promise`, failing the test if it resolves. */
-async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw new Error(`rejected with a non-Error: ${String(error)}`);
-  }
-  throw new Error('expected a rejection, got a result');
-}
-
-function statusOf(error: Error): number | undefined {
-  return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 }
 
 describe('management API emulator with the real SDK client', () => {
@@ -128,7 +107,7 @@ describe('management API emulator with the real SDK client', () => {
 
     expect(error).toBeInstanceOf(GoneException);
     expect(error.name).toBe('GoneException');
-    expect(statusOf(error)).toBe(410);
+    expect(httpStatusOf(error)).toBe(410);
     expect(error.message).toBe('Connection gone');
     expect(emulator.postsTo('gone-1')).toBe(1);
     expect(emulator.deliveredTo('gone-1')).toBe(0);
@@ -141,14 +120,14 @@ describe('management API emulator with the real SDK client', () => {
     expect(error).not.toBeInstanceOf(GoneException);
     expect(error).toBeInstanceOf(ApiGatewayManagementApiServiceException);
     expect(error.name).toBe('Unknown');
-    expect(statusOf(error)).toBe(410);
+    expect(httpStatusOf(error)).toBe(410);
     expect(emulator.deliveredTo('gone-empty-1')).toBe(0);
   });
 
   it("'throttleOnce' answers 429 LimitExceededException once, then delivers", async () => {
     const error = await rejectionOf(post(client, 'throttle-once-1'));
     expect(error).toBeInstanceOf(LimitExceededException);
-    expect(statusOf(error)).toBe(429);
+    expect(httpStatusOf(error)).toBe(429);
 
     const output = await post(client, 'throttle-once-1');
     expect(output.$metadata.httpStatusCode).toBe(200);
@@ -175,7 +154,7 @@ describe('management API emulator with the real SDK client', () => {
     // Not a modelled error of this service: the SDK builds its base exception with that name.
     expect(error).toBeInstanceOf(ApiGatewayManagementApiServiceException);
     expect(error.name).toBe('InternalServerErrorException');
-    expect(statusOf(error)).toBe(500);
+    expect(httpStatusOf(error)).toBe(500);
     expect((error as ApiGatewayManagementApiServiceException).$fault).toBe('server');
   });
 
@@ -183,7 +162,7 @@ describe('management API emulator with the real SDK client', () => {
     const error = await rejectionOf(post(client, 'forbidden-1'));
 
     expect(error).toBeInstanceOf(ForbiddenException);
-    expect(statusOf(error)).toBe(403);
+    expect(httpStatusOf(error)).toBe(403);
     expect(error.message).toBe('Forbidden');
   });
 
@@ -191,7 +170,7 @@ describe('management API emulator with the real SDK client', () => {
     const error = await rejectionOf(post(client, 'too-large-1'));
 
     expect(error).toBeInstanceOf(PayloadTooLargeException);
-    expect(statusOf(error)).toBe(413);
+    expect(httpStatusOf(error)).toBe(413);
     // The SDK moves the modelled `Message` member into `message` and deletes `Message`.
     expect(error.message).toBe('Message too long');
     expect((error as PayloadTooLargeException).Message).toBeUndefined();
@@ -295,56 +274,6 @@ describe('management API emulator with the real SDK client', () => {
   });
 });
 
-describe('behaviourFromMix', () => {
-  const ids = Array.from({ length: 10_000 }, (_, i) => `conn-${i}`);
-  const mix = { gone: 0.05, goneEmpty: 0.02, throttleOnce: 0.01, hang: 0.001, error: 0.1 };
-
-  it('gives each behaviour roughly its share of 10,000 ids', () => {
-    const behaviourOf = behaviourFromMix(mix, 1);
-    const counts = new Map<Behaviour, number>();
-    for (const id of ids) {
-      const behaviour = behaviourOf(id);
-      counts.set(behaviour, (counts.get(behaviour) ?? 0) + 1);
-    }
-    // About 4 standard deviations of a binomial count around each expected share.
-    const expectNear = (behaviour: Behaviour, share: number) => {
-      const expected = share * ids.length;
-      const slack = 4 * Math.sqrt(expected * (1 - share)) + 2;
-      expect(Math.abs((counts.get(behaviour) ?? 0) - expected)).toBeLessThanOrEqual(slack);
-    };
-    expectNear('gone', 0.05);
-    expectNear('goneEmpty', 0.02);
-    expectNear('throttleOnce', 0.01);
-    expectNear('hang', 0.001);
-    expectNear('error', 0.1);
-    expectNear('ok', 1 - 0.181);
-    expect(counts.has('throttle')).toBe(false);
-  });
-
-  it('is deterministic for a seed, differs across seeds, and ignores key order', () => {
-    const first = ids.map(behaviourFromMix(mix, 1));
-    const second = ids.map(behaviourFromMix({ ...mix }, 1));
-    const reordered = ids.map(
-      behaviourFromMix(
-        { error: 0.1, hang: 0.001, throttleOnce: 0.01, goneEmpty: 0.02, gone: 0.05 },
-        1,
-      ),
-    );
-    const otherSeed = ids.map(behaviourFromMix(mix, 2));
-
-    expect(second).toEqual(first);
-    expect(reordered).toEqual(first);
-    expect(otherSeed).not.toEqual(first);
-    expect(ids.map(behaviourFromMix({}))).toEqual(ids.map(() => 'ok'));
-  });
-
-  it('rejects fractions outside [0, 1] and mixes adding up to more than 1', () => {
-    expect(() => behaviourFromMix({ gone: 1.5 })).toThrow(/mix.gone/);
-    expect(() => behaviourFromMix({ gone: -0.1 })).toThrow(/mix.gone/);
-    expect(() => behaviourFromMix({ gone: 0.6, hang: 0.6 })).toThrow(/add up to 1.2/);
-  });
-});
-
 describe('management API emulator in its own process', () => {
   const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
@@ -415,182 +344,4 @@ describe('management API emulator in its own process', () => {
       /--gone must be a number in \[0, 1\]/,
     );
   });
-});
-
-describe('CodeDeploy emulator with the real SDK client', () => {
-  let emulator: CodeDeployEmulator;
-  const clients: CodeDeployClient[] = [];
-
-  const codeDeployClient = (config: CodeDeployClientConfig = {}) => {
-    const client = new CodeDeployClient({ region, credentials, ...config });
-    clients.push(client);
-    return client;
-  };
-  const report = (
-    client: CodeDeployClient,
-    lifecycleEventHookExecutionId: string,
-    status: LifecycleEventStatus = 'Succeeded',
-  ) =>
-    client.send(
-      new PutLifecycleEventHookExecutionStatusCommand({
-        deploymentId: 'd-EXAMPLE',
-        lifecycleEventHookExecutionId,
-        status,
-      }),
-    );
-
-  beforeAll(async () => {
-    emulator = await startCodeDeployEmulator();
-  });
-
-  afterAll(async () => {
-    for (const client of clients) client.destroy();
-    await emulator?.stop();
-  });
-
-  afterEach(() => emulator.reset());
-
-  it('records a call made through AWS_ENDPOINT_URL_CODEDEPLOY', async () => {
-    const previous = process.env.AWS_ENDPOINT_URL_CODEDEPLOY;
-    process.env.AWS_ENDPOINT_URL_CODEDEPLOY = emulator.endpoint;
-    try {
-      const before = Date.now();
-      const output = await report(codeDeployClient(), 'hook-1');
-
-      expect(output.lifecycleEventHookExecutionId).toBe('hook-1');
-      expect(emulator.calls).toEqual([
-        {
-          deploymentId: 'd-EXAMPLE',
-          lifecycleEventHookExecutionId: 'hook-1',
-          status: 'Succeeded',
-          at: expect.any(Number),
-        },
-      ]);
-      expect(emulator.calls[0]?.at).toBeGreaterThanOrEqual(before);
-    } finally {
-      if (previous === undefined) delete process.env.AWS_ENDPOINT_URL_CODEDEPLOY;
-      else process.env.AWS_ENDPOINT_URL_CODEDEPLOY = previous;
-    }
-  });
-
-  it('waitForCalls resolves once the calls arrive and rejects on timeout', async () => {
-    const client = codeDeployClient({ endpoint: emulator.endpoint });
-    const waiting = emulator.waitForCalls(2, 5_000);
-    await report(client, 'hook-a');
-    await report(client, 'hook-b', 'Failed');
-    expect((await waiting).map((call) => call.status)).toEqual(['Succeeded', 'Failed']);
-
-    await expect(emulator.waitForCalls(3, 50)).rejects.toThrow(/expected 3 CodeDeploy call/);
-  });
-
-  it('refuses a second report of the same hook, as CodeDeploy does', async () => {
-    const client = codeDeployClient({ endpoint: emulator.endpoint });
-    await report(client, 'hook-1');
-    const error = await rejectionOf(report(client, 'hook-1', 'Failed'));
-
-    expect(error).toBeInstanceOf(LifecycleEventAlreadyCompletedException);
-    expect(emulator.calls).toHaveLength(1);
-    expect(emulator.rejected.map((call) => call.errorType)).toEqual([
-      'LifecycleEventAlreadyCompletedException',
-    ]);
-  });
-
-  it('refuses a report of a hook that got its status another way', async () => {
-    const client = codeDeployClient({ endpoint: emulator.endpoint, maxAttempts: 1 });
-    emulator.completeHook('d-EXAMPLE', 'hook-timed-out', 'Failed');
-
-    const error = await rejectionOf(report(client, 'hook-timed-out'));
-
-    expect(error).toBeInstanceOf(LifecycleEventAlreadyCompletedException);
-    expect(error.name).toBe('LifecycleEventAlreadyCompletedException');
-    expect(emulator.statusOf('d-EXAMPLE', 'hook-timed-out')).toBe('Failed');
-    expect(emulator.calls).toEqual([]);
-  });
-
-  it('dropAnswers: the status is in, the answer is lost, and the SDK retry is told AlreadyCompleted', async () => {
-    const dropping = await startCodeDeployEmulator({ dropAnswers: 1 });
-    try {
-      const once = codeDeployClient({ endpoint: dropping.endpoint, maxAttempts: 1 });
-      const lost = await rejectionOf(report(once, 'hook-lost'));
-
-      expect(lost).not.toBeInstanceOf(LifecycleEventAlreadyCompletedException);
-      expect((lost as Error & { code?: string }).code).toBe('ECONNRESET');
-      expect(dropping.statusOf('d-EXAMPLE', 'hook-lost')).toBe('Succeeded');
-      expect(dropping.dropped.map((call) => call.lifecycleEventHookExecutionId)).toEqual([
-        'hook-lost',
-      ]);
-
-      dropping.reset();
-      const retrying = codeDeployClient({ endpoint: dropping.endpoint, maxAttempts: 3 });
-      const error = await rejectionOf(report(retrying, 'hook-retried', 'Failed'));
-
-      expect(error).toBeInstanceOf(LifecycleEventAlreadyCompletedException);
-      expect(dropping.calls.map((call) => call.status)).toEqual(['Failed']);
-      expect(dropping.dropped).toHaveLength(1);
-      expect(dropping.rejected.map((call) => call.errorType)).toEqual([
-        'LifecycleEventAlreadyCompletedException',
-      ]);
-
-      // The budget is spent: the next call is answered.
-      const output = await report(retrying, 'hook-answered');
-      expect(output.lifecycleEventHookExecutionId).toBe('hook-answered');
-    } finally {
-      await dropping.stop();
-    }
-  });
-
-  it('refuses statuses a hook may not report', async () => {
-    const client = codeDeployClient({ endpoint: emulator.endpoint, maxAttempts: 1 });
-    const error = await rejectionOf(report(client, 'hook-1', 'InProgress'));
-
-    expect(error.name).toBe('InvalidLifecycleEventHookExecutionStatusException');
-    expect(emulator.calls).toHaveLength(0);
-  });
-
-  it('answers an unknown operation with UnknownOperationException', async () => {
-    const response = await fetch(emulator.endpoint, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-amz-json-1.1',
-        'x-amz-target': 'CodeDeploy_20141006.ListApplications',
-      },
-      body: '{}',
-    });
-    const body = (await response.json()) as { __type: string; message: string };
-
-    expect(response.status).toBe(400);
-    expect(body.__type).toMatch(/UnknownOperationException$/);
-    expect(body.message).toContain('CodeDeploy_20141006.ListApplications');
-  });
-
-  it.each([
-    ['internalFailure', 'InternalFailure', 500],
-    ['throttling', 'ThrottlingException', 400],
-  ] as const)(
-    'failFirst with %s: the SDK retries until the call is recorded',
-    async (failWith, errorType, httpStatus) => {
-      const failing = await startCodeDeployEmulator({ failFirst: 2, failWith });
-      try {
-        const client = codeDeployClient({ endpoint: failing.endpoint, maxAttempts: 3 });
-        const output = await report(client, 'hook-retry');
-
-        expect(output.$metadata.attempts).toBe(3);
-        expect(failing.calls.map((call) => call.lifecycleEventHookExecutionId)).toEqual([
-          'hook-retry',
-        ]);
-        expect(failing.rejected.map((call) => [call.errorType, call.httpStatus])).toEqual([
-          [errorType, httpStatus],
-          [errorType, httpStatus],
-        ]);
-
-        failing.reset();
-        const once = codeDeployClient({ endpoint: failing.endpoint, maxAttempts: 1 });
-        const error = await rejectionOf(report(once, 'hook-retry'));
-        expect(error.name).toBe(errorType);
-        expect(statusOf(error)).toBe(httpStatus);
-      } finally {
-        await failing.stop();
-      }
-    },
-  );
 });

@@ -1,0 +1,73 @@
+// The import rules of the layout (docs/contributing.md): imports run one way, from the package's
+// entries (handlers, middleware) through the adapters (aws) to the pure core, never back.
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'A circle of imports, type-only ones included: no module may need itself.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'core-imports-only-core',
+      severity: 'error',
+      comment: 'functions/core is pure logic: it imports nothing outside core/ but Node built-ins.',
+      from: { path: '^functions/core/' },
+      to: { pathNot: '^functions/core/', dependencyTypesNot: ['core'] },
+    },
+    {
+      name: 'only-adapters-import-the-sdk',
+      severity: 'error',
+      comment: 'functions/aws holds the only code that imports @aws-sdk or @smithy (types aside).',
+      from: { path: '^functions/', pathNot: '^functions/aws/' },
+      to: { path: '^node_modules/@(aws-sdk|smithy)/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'adapters-never-import-entries',
+      severity: 'error',
+      comment: 'The adapters serve the handlers and middleware; they never reach back up to them.',
+      from: { path: '^functions/aws/' },
+      to: { path: '^functions/(handlers|middleware)/' },
+    },
+    {
+      name: 'middleware-never-imports-handlers',
+      severity: 'error',
+      from: { path: '^functions/middleware/' },
+      to: { path: '^functions/handlers/' },
+    },
+    {
+      name: 'infra-is-pure-data',
+      severity: 'error',
+      comment:
+        'infra/ describes what ws-channels adds to a stack for every renderer: it imports only infra/ (no SDK, no CDK, no Node built-in).',
+      from: { path: '^infra/' },
+      to: { pathNot: '^infra/' },
+    },
+    {
+      name: 'plugin-renders-infra',
+      severity: 'error',
+      comment:
+        "The Serverless plugin renders infra/ with Node's built-ins; it runs none of the functions' code.",
+      from: { path: '^plugins/' },
+      to: { pathNot: '^(plugins|infra)/', dependencyTypesNot: ['core'] },
+    },
+    {
+      name: 'client-has-no-dependencies',
+      severity: 'error',
+      comment: 'The client helper runs in browsers as one module: it imports only its own files.',
+      from: { path: '^client/' },
+      to: { pathNot: '^client/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+    },
+  },
+};
