@@ -16,6 +16,7 @@ export class DynamoDBConnectionRegistry implements ConnectionRegistry {
     connectionId: string;
     connectedAt: number;
     expiresAt: number;
+    admittedInWindow?: string;
   }): Promise<void> {
     await this.#documentClient.send(
       new PutCommand({

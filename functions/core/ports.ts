@@ -22,6 +22,8 @@ export interface ConnectionRegistry {
     connectionId: string;
     connectedAt: number;
     expiresAt: number;
+    /** The deployment window it was let in during (NEW_CONNECTIONS_DURING_DEPLOYMENT allow). */
+    admittedInWindow?: string;
   }): Promise<void>;
   remove(connectionId: string): Promise<void>;
 }
