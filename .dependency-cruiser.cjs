@@ -38,6 +38,22 @@ module.exports = {
       to: { path: '^functions/handlers/' },
     },
     {
+      name: 'infra-is-pure-data',
+      severity: 'error',
+      comment:
+        'infra/ describes what ws-channels adds to a stack for every renderer: it imports only infra/ (no SDK, no CDK, no Node built-in).',
+      from: { path: '^infra/' },
+      to: { pathNot: '^infra/' },
+    },
+    {
+      name: 'plugin-renders-infra',
+      severity: 'error',
+      comment:
+        "The Serverless plugin renders infra/ with Node's built-ins; it runs none of the functions' code.",
+      from: { path: '^plugins/' },
+      to: { pathNot: '^(plugins|infra)/', dependencyTypesNot: ['core'] },
+    },
+    {
       name: 'client-has-no-dependencies',
       severity: 'error',
       comment: 'The client helper runs in browsers as one module: it imports only its own files.',

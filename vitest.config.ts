@@ -19,7 +19,10 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          globalSetup: ['test/support/dynamodb-global-setup.ts'],
+          globalSetup: [
+            'test/support/build-global-setup.ts',
+            'test/support/dynamodb-global-setup.ts',
+          ],
           testTimeout: 60_000,
           hookTimeout: 60_000,
           // One file at a time: the benchmark run and the emulators must not starve each other
@@ -31,6 +34,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/support/build-global-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 240_000,
           // One local stack at a time: each file starts its own osls offline + DynamoDB Local.

@@ -1,4 +1,5 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { functionKeys } from '../../infra/index.js';
 
 // Invokes the suspend or resume function of a running local stack through serverless-offline's
 // Lambda invoke API, as the console's Test tab or CodeDeploy would invoke it in AWS.
@@ -11,21 +12,19 @@ export interface InvokeTarget {
   stage: string;
   /** The service the functions belong to; by default this project's, `ws-channels`. */
   service?: string;
-  /**
-   * The function key of each run in that service; by default the run's name (`suspend`). A service
-   * that adds ws-channels with its plugin has `wsChannelsSuspend` and `wsChannelsResume`.
-   */
-  functions?: Partial<Record<RunFunction, string>>;
 }
 
-/** The run's function key in the target's service, as serverless-offline prints it (`λ: …`). */
-export function functionKeyOf(target: InvokeTarget, name: RunFunction): string {
-  return target.functions?.[name] ?? name;
+/**
+ * The run's function key, as serverless-offline prints it (`λ: wsChannelsSuspend`): the plugin
+ * adds the same functions to every service, this project's reference stack included.
+ */
+export function functionKeyOf(name: RunFunction): string {
+  return functionKeys[name];
 }
 
 /** The run's Lambda function name: `{service}-{stage}-{function key}`. */
 export function lambdaNameOf(target: InvokeTarget, name: RunFunction): string {
-  return `${target.service ?? 'ws-channels'}-${target.stage}-${functionKeyOf(target, name)}`;
+  return `${target.service ?? 'ws-channels'}-${target.stage}-${functionKeyOf(name)}`;
 }
 
 export class FunctionError extends Error {

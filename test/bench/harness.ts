@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { build } from 'esbuild';
+import { runEnvironment } from '../../infra/index.js';
 import { startDynamoDBLocal } from '../support/dynamodb-local.js';
 import { type BehaviourMix, behaviourFromMix } from '../support/management-api-behaviours.js';
 import {
@@ -83,13 +84,12 @@ export const defaultMix: BehaviourMix = { gone: 0.05, throttleOnce: 0.01, hang: 
 const idPrefix = 'benchConn';
 const contenderProcess = fileURLToPath(new URL('./contender-process.ts', import.meta.url));
 
-/** The Node flags the deployed suspend and resume functions run with (serverless.yml). */
+/** The Node flags the deployed suspend and resume functions run with (infra/functions.ts). */
 export function deployedNodeOptions(): string[] {
-  const text = readFileSync(new URL('../../serverless.yml', import.meta.url), 'utf8');
-  const runEnvironment = text.slice(text.indexOf('  runEnvironment:'));
-  const options = /^\s+NODE_OPTIONS:\s*(.+)$/m.exec(runEnvironment)?.[1];
-  if (!options) throw new Error('serverless.yml has no NODE_OPTIONS in custom.runEnvironment');
-  return options.split(' ').filter((flag) => flag.startsWith('--max-'));
+  const options = runEnvironment.find(({ name }) => name === 'NODE_OPTIONS')?.source;
+  if (options?.from !== 'value')
+    throw new Error('infra/functions.ts gives the runs no NODE_OPTIONS');
+  return options.value.split(' ').filter((flag) => flag.startsWith('--max-'));
 }
 
 type BenchTables = Awaited<ReturnType<typeof createTestTables>>;

@@ -239,9 +239,9 @@ describe('the chat example through a deployment (npm pack, npm install, osls off
     for (const file of [
       'src/chat.js',
       'web/index.html',
-      'node_modules/ws-channels/dist/functions/suspend.js',
-      'node_modules/ws-channels/dist/functions/resume.js',
-      'node_modules/ws-channels/dist/functions/ping.js',
+      'node_modules/ws-channels/dist/functions/handlers/suspend.js',
+      'node_modules/ws-channels/dist/functions/handlers/resume.js',
+      'node_modules/ws-channels/dist/functions/handlers/ping.js',
     ]) {
       expect(zipped, file).toContain(file);
     }

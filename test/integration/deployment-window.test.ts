@@ -7,7 +7,7 @@ import { PreconditionFailedError } from '../../functions/core/errors.js';
 import type { TestTables } from '../support/tables.js';
 import { useTestTables } from '../support/test-tables.js';
 
-// The deployment window's item in the Runs table of infra/tables.yml, on DynamoDB Local: opened
+// The deployment window's item in the Runs table of infra/tables.ts, on DynamoDB Local: opened
 // and joined by sibling suspends, left by their resumes (atomically), closed by the last.
 
 describe('DynamoDBDeploymentWindow against DynamoDB Local', () => {

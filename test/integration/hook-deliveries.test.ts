@@ -21,7 +21,7 @@ import { useTestTables } from '../support/test-tables.js';
 // the answer of the first status call it accepts (the status is in, the caller does not know).
 
 const context = {
-  functionName: 'ws-channels-test-resume',
+  functionName: 'ws-channels-test-wsChannelsResume',
   awsRequestId: 'integration-hooks',
   getRemainingTimeInMillis: () => 900_000,
 } as unknown as Context;

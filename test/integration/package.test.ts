@@ -99,24 +99,23 @@ describe('the npm package (npm pack, npm install into an empty folder, imported 
     if (scratch) await rm(scratch, { recursive: true, force: true });
   });
 
-  it('holds the build, the Serverless plugin, the README and package.json, and no tests, sources or scripts', () => {
+  it('holds the build (the Serverless plugin in it), the README and package.json, and no tests, sources or scripts', () => {
     expect(files).toContain('package/package.json');
     expect(files).toContain('package/README.md');
-    expect(files).toContain('package/plugins/ws-channels.cjs');
-    const outside = files.filter(
-      (file) => !file.startsWith('package/dist/') && !/^package\/plugins\/[\w-]+\.cjs$/.test(file),
-    );
+    expect(files).toContain('package/dist/plugins/index.js');
+    expect(files).toContain('package/dist/infra/index.js');
+    const outside = files.filter((file) => !file.startsWith('package/dist/'));
     expect(outside.sort()).toEqual(['package/README.md', 'package/package.json']);
     expect(files.filter((file) => /test|\.ts$/.test(file.replace(/\.d\.ts$/, '')))).toEqual([]);
-    expect(manifest.files).toEqual(['dist', 'plugins', 'README.md']);
+    expect(manifest.files).toEqual(['dist', 'README.md']);
   });
 
   it('declares every package its code imports as a dependency (osls zips no devDependency)', async () => {
-    // Prepare: the bare specifiers of every import, export and require in dist/ and plugins/.
+    // Prepare: the bare specifiers of every import, export and require in dist/.
     const installed = path.join(app, 'node_modules', 'ws-channels');
     const code = files
       .map((file) => file.replace(/^package\//, ''))
-      .filter((file) => /^(dist|plugins)\/.*\.c?js$/.test(file));
+      .filter((file) => /^dist\/.*\.c?js$/.test(file));
     const imported = new Set<string>();
     for (const file of code) {
       const source = await readFile(path.join(installed, file), 'utf8');
@@ -154,6 +153,10 @@ describe('the npm package (npm pack, npm install into an empty folder, imported 
       expect(files).toContain(`package/${types.slice(2)}`);
       expect(files).toContain(`package/${module.slice(2)}`);
     }
+    // The plugin: `default`, so that osls's require() finds it as well as import() would.
+    const { types, default: plugin } = manifest.exports['.'] as { types: string; default: string };
+    expect(files).toContain(`package/${types.slice(2)}`);
+    expect(files).toContain(`package/${plugin.slice(2)}`);
   });
 
   it.each(Object.entries(expectedNames))(
@@ -166,18 +169,25 @@ describe('the npm package (npm pack, npm install into an empty folder, imported 
     },
   );
 
-  it("gives osls the Serverless plugin as the package itself: require('ws-channels') is a plugin class", async () => {
-    // Prepare: osls loads a service's plugin by requiring its name from the service folder.
+  it("gives osls the Serverless plugin as the package itself: osls's loader finds a plugin class in 'ws-channels'", async () => {
+    // Prepare: osls resolves a service's plugin by its name from the service folder, then loads it
+    // with require (an ES module, through Node's require(esm)) or import(), and takes `.default`
+    // (osls/lib/utils/require-with-import-fallback.js).
     expect(manifest.exports['.']).toEqual({
-      require: './plugins/ws-channels.cjs',
-      default: './plugins/ws-channels.cjs',
+      types: './dist/plugins/index.d.ts',
+      default: './dist/plugins/index.js',
     });
-    const script =
-      "const Plugin = require('ws-channels'); console.log(typeof Plugin, typeof Plugin.prototype);";
+    const loader = path.join(repo, 'node_modules', 'osls', 'lib', 'utils');
+    const script = [
+      `const load = require(${JSON.stringify(path.join(loader, 'require-with-import-fallback.js'))});`,
+      `const getRequire = require(${JSON.stringify(path.join(loader, 'get-require.js'))});`,
+      "load(getRequire(process.cwd()).resolve('ws-channels')).then((Plugin) =>",
+      '  console.log(typeof Plugin, Plugin.name, typeof Plugin.prototype));',
+    ].join('\n');
     // Act
     const { stdout } = await run(process.execPath, ['-e', script], { cwd: app, env: environment });
     // Assess
-    expect(stdout.trim()).toBe('function object');
+    expect(stdout.trim()).toBe('function WsChannelsPlugin object');
   });
 
   it('imports the client in a folder with no other package: it depends on nothing', async () => {

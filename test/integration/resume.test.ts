@@ -43,7 +43,7 @@ const idsWith = (...behaviours: Behaviour[]) =>
   ids.filter(({ behaviour }) => behaviours.includes(behaviour)).map(({ id }) => id);
 
 const context = {
-  functionName: 'ws-channels-test-resume',
+  functionName: 'ws-channels-test-wsChannelsResume',
   awsRequestId: 'integration-1',
   getRemainingTimeInMillis: () => 900_000,
 } as unknown as Context;

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pingRouteKey } from '../../functions/core/protocol/routes.js';
 import {
@@ -6,19 +5,13 @@ import {
   type CloudFormationTemplate,
   iamStatements,
   packageTemplate,
-  packageTemplateWithoutDeploymentSettings,
+  packageTemplateWithoutGradualDeployment,
   websocketDeploymentIds,
   websocketDeploymentNames,
 } from '../support/packaged-template.js';
 
-const { renameWebsocketDeployment } = createRequire(import.meta.url)(
-  '../../plugins/stage-redeploy.cjs',
-) as {
-  renameWebsocketDeployment: (
-    template: CloudFormationTemplate,
-    fail: (message: string) => never,
-  ) => { from: string; to: string } | undefined;
-};
+// The reference stack (serverless.yml: the echo app with ws-channels' plugin, as a user adds it)
+// packaged by osls: what the plugin renders from infra/, with the app around it.
 
 describe('the packaged CloudFormation template (osls package, offline, no credentials)', () => {
   let template: CloudFormationTemplate;
@@ -34,7 +27,7 @@ describe('the packaged CloudFormation template (osls package, offline, no creden
   };
 
   it('has the Connections table keyed by connectionId, with TTL and the sparse suspended index', () => {
-    const table = properties('ConnectionsTable');
+    const table = properties('WsChannelsConnectionsTable');
     expect(table.TableName).toBe('ws-channels-dev-connections');
     expect(table.KeySchema).toEqual([{ AttributeName: 'connectionId', KeyType: 'HASH' }]);
     expect(table.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
@@ -51,23 +44,47 @@ describe('the packaged CloudFormation template (osls package, offline, no creden
   });
 
   it('has the Runs table keyed by runId, with TTL', () => {
-    const table = properties('RunsTable');
+    const table = properties('WsChannelsRunsTable');
+    expect(table.TableName).toBe('ws-channels-dev-runs');
     expect(table.KeySchema).toEqual([{ AttributeName: 'runId', KeyType: 'HASH' }]);
     expect(table.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
   });
 
-  it('runs every function on nodejs22.x with a role of our own', () => {
-    const functions = Object.entries(template.Resources).filter(
-      ([, resource]) => resource.Type === 'AWS::Lambda::Function',
+  it("runs every function on nodejs22.x: ws-channels' on roles of its own, the app's on the framework's role, which holds only its logs and the registry", () => {
+    const roles = Object.fromEntries(
+      Object.entries(template.Resources)
+        .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
+        .map(([logicalId, resource]) => {
+          expect(resource.Properties?.Runtime).toBe('nodejs22.x');
+          const role = resource.Properties?.Role as { 'Fn::GetAtt'?: string[] } | undefined;
+          return [logicalId, role?.['Fn::GetAtt']?.[0]];
+        }),
     );
-    expect(functions.length).toBeGreaterThanOrEqual(3);
-    for (const [, resource] of functions) {
-      expect(resource.Properties?.Runtime).toBe('nodejs22.x');
-      expect(['RegistryRole', 'ChannelsRunRole', 'KeepaliveRole']).toContain(
-        (resource.Properties?.Role as { 'Fn::GetAtt'?: string[] } | undefined)?.['Fn::GetAtt']?.[0],
+    expect(roles).toEqual({
+      ConnectLambdaFunction: 'IamRoleLambdaExecution',
+      DisconnectLambdaFunction: 'IamRoleLambdaExecution',
+      DefaultLambdaFunction: 'IamRoleLambdaExecution',
+      WsChannelsSuspendLambdaFunction: 'WsChannelsRunRole',
+      WsChannelsResumeLambdaFunction: 'WsChannelsRunRole',
+      WsChannelsPingLambdaFunction: 'WsChannelsKeepaliveRole',
+    });
+    // osls's own statements for the service's log groups, then the registry's: osls's
+    // ManageConnections on every API and the canary plugin's hook status report are gone.
+    const framework = iamStatements(template).filter(
+      ({ owner }) => owner === 'IamRoleLambdaExecution',
+    );
+    expect(framework.map(({ statement }) => statement.Action)).toEqual([
+      ['logs:CreateLogStream', 'logs:CreateLogGroup', 'logs:TagResource'],
+      ['logs:PutLogEvents'],
+      ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+      ['dynamodb:GetItem'],
+      ['execute-api:ManageConnections'],
+    ]);
+    for (const { statement } of framework.slice(0, 2)) {
+      expect(JSON.stringify(statement.Resource)).toContain(
+        ':log-group:/aws/lambda/ws-channels-dev',
       );
     }
-    expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
   });
 
   it('names a resource in every IAM statement: no wildcard resource', () => {
@@ -93,9 +110,13 @@ describe('the packaged CloudFormation template (osls package, offline, no creden
   it("lets the registry handlers read only the deployment window's item of the Runs table", () => {
     const reads = iamStatements(template).filter(
       ({ owner, statement }) =>
-        owner === 'RegistryRole' && JSON.stringify(statement.Resource).includes('RunsTable'),
+        owner === 'IamRoleLambdaExecution' &&
+        JSON.stringify(statement.Resource).includes('RunsTable'),
     );
-    expect(reads.map(({ statement }) => statement.Action)).toEqual(['dynamodb:GetItem']);
+    expect(reads.flatMap(({ statement }) => asArray(statement.Action))).toEqual([
+      'dynamodb:GetItem',
+    ]);
+    expect(reads).toHaveLength(1);
     expect(reads[0]?.statement.Condition).toEqual({
       'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['window#deployment'] },
     });
@@ -113,8 +134,10 @@ describe('the packaged CloudFormation template (osls package, offline, no creden
     for (const { statement } of manage) {
       for (const resource of asArray(statement.Resource)) {
         expect(resource).toEqual({
-          'Fn::Sub':
-            'arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${WebsocketsApi}/dev/POST/@connections/*',
+          'Fn::Sub': [
+            'arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${ApiId}/dev/POST/@connections/*',
+            { ApiId: { Ref: 'WebsocketsApi' } },
+          ],
         });
       }
     }
@@ -124,15 +147,15 @@ describe('the packaged CloudFormation template (osls package, offline, no creden
     const alias = template.Resources.DefaultLambdaFunctionAliasLive;
     expect(alias?.Type).toBe('AWS::Lambda::Alias');
     expect(alias?.UpdatePolicy?.CodeDeployLambdaAliasUpdate).toMatchObject({
-      BeforeAllowTrafficHook: { Ref: 'SuspendLambdaFunction' },
-      AfterAllowTrafficHook: { Ref: 'ResumeLambdaFunction' },
+      BeforeAllowTrafficHook: { Ref: 'WsChannelsSuspendLambdaFunction' },
+      AfterAllowTrafficHook: { Ref: 'WsChannelsResumeLambdaFunction' },
       DeploymentGroupName: { Ref: 'DefaultLambdaFunctionDeploymentGroup' },
     });
     const group = properties('DefaultLambdaFunctionDeploymentGroup');
     expect(group.DeploymentConfigName).toEqual({
       'Fn::Sub': ['CodeDeployDefault.Lambda${ConfigName}', { ConfigName: 'AllAtOnce' }],
     });
-    expect(group.ServiceRoleArn).toEqual({ 'Fn::GetAtt': ['CodeDeployRole', 'Arn'] });
+    expect(group.ServiceRoleArn).toEqual({ 'Fn::GetAtt': ['WsChannelsCodeDeployRole', 'Arn'] });
     // The WebSocket route calls the alias, so CodeDeploy's shift is what clients see.
     expect(JSON.stringify(properties('DefaultWebsocketsIntegration').IntegrationUri)).toContain(
       'DefaultLambdaFunctionAliasLive',
@@ -143,7 +166,7 @@ describe('the packaged CloudFormation template (osls package, offline, no creden
     const report = iamStatements(template).filter(({ statement }) =>
       asArray(statement.Action).includes('codedeploy:PutLifecycleEventHookExecutionStatus'),
     );
-    expect(report.map(({ owner }) => owner)).toEqual(['ChannelsRunRole']);
+    expect(report.map(({ owner }) => owner)).toEqual(['WsChannelsRunRole']);
     const group = properties('DefaultLambdaFunctionDeploymentGroup');
     const application = Object.keys(template.Resources).find(
       (logicalId) => template.Resources[logicalId]?.Type === 'AWS::CodeDeploy::Application',
@@ -157,16 +180,16 @@ describe('the packaged CloudFormation template (osls package, offline, no creden
     const hookFunctions = Object.entries(template.Resources).filter(
       ([, resource]) =>
         resource.Type === 'AWS::Lambda::Function' &&
-        JSON.stringify(resource.Properties?.Role).includes('ChannelsRunRole'),
+        JSON.stringify(resource.Properties?.Role).includes('WsChannelsRunRole'),
     );
     expect(hookFunctions.map(([logicalId]) => logicalId).sort()).toEqual([
-      'ResumeLambdaFunction',
-      'SuspendLambdaFunction',
+      'WsChannelsResumeLambdaFunction',
+      'WsChannelsSuspendLambdaFunction',
     ]);
   });
 
   it('gives the suspend and resume functions the full 900 s and the run settings', () => {
-    for (const logicalId of ['SuspendLambdaFunction', 'ResumeLambdaFunction']) {
+    for (const logicalId of ['WsChannelsSuspendLambdaFunction', 'WsChannelsResumeLambdaFunction']) {
       const fn = properties(logicalId);
       expect(fn.Timeout).toBe(900);
       expect((fn.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
@@ -178,13 +201,13 @@ describe('the packaged CloudFormation template (osls package, offline, no creden
     }
   });
 
-  describe('the WebSocket deployment, named after the final routes and integrations (plugins/stage-redeploy.cjs)', () => {
+  describe('the WebSocket deployment, named after the final routes and integrations (plugins/stage-redeploy.ts)', () => {
     let packagedAgain: CloudFormationTemplate;
-    let withoutDeploymentSettings: CloudFormationTemplate;
+    let withoutGradualDeployment: CloudFormationTemplate;
 
     beforeAll(async () => {
       packagedAgain = await packageTemplate('dev');
-      withoutDeploymentSettings = await packageTemplateWithoutDeploymentSettings('dev');
+      withoutGradualDeployment = await packageTemplateWithoutGradualDeployment('dev');
     }, 240_000);
 
     const deploymentId = (packaged: CloudFormationTemplate): string => {
@@ -194,11 +217,11 @@ describe('the packaged CloudFormation template (osls package, offline, no creden
     };
 
     it('gets a new id when the canary plugin points $default at the alias', () => {
-      // Without deploymentSettings the route calls the function itself: osls alone gave both the
-      // same id, so an existing stage kept that integration.
-      const uri = withoutDeploymentSettings.Resources.DefaultWebsocketsIntegration?.Properties;
+      // Without CodeDeploy the route calls the function itself: osls alone gave both the same
+      // id, so an existing stage kept that integration.
+      const uri = withoutGradualDeployment.Resources.DefaultWebsocketsIntegration?.Properties;
       expect(JSON.stringify(uri?.IntegrationUri)).not.toContain('DefaultLambdaFunctionAliasLive');
-      expect(deploymentId(template)).not.toBe(deploymentId(withoutDeploymentSettings));
+      expect(deploymentId(template)).not.toBe(deploymentId(withoutGradualDeployment));
     });
 
     it('keeps its id when the same service is packaged twice', () => {
@@ -206,7 +229,7 @@ describe('the packaged CloudFormation template (osls package, offline, no creden
     });
 
     it('is what the stage and every other reference name: no resource keeps the old name', () => {
-      for (const packaged of [template, withoutDeploymentSettings]) {
+      for (const packaged of [template, withoutGradualDeployment]) {
         const id = deploymentId(packaged);
         expect(id).toMatch(/^WebsocketsDeployment[0-9a-f]{64}$/);
         expect(packaged.Resources.WebsocketsDeploymentStage?.Properties?.DeploymentId).toEqual({
@@ -215,45 +238,6 @@ describe('the packaged CloudFormation template (osls package, offline, no creden
         expect(websocketDeploymentNames(packaged)).toEqual([id]);
       }
     });
-
-    it('renames Ref, Fn::GetAtt, Fn::Sub and DependsOn; ignores no deployment; refuses two', () => {
-      const fail = (message: string): never => {
-        throw new Error(message);
-      };
-      const deployment = { Type: 'AWS::ApiGatewayV2::Deployment', Properties: { ApiId: 'abc' } };
-      const synthetic: CloudFormationTemplate = {
-        Resources: {
-          WebsocketsDeploymentOld: deployment,
-          WebsocketsDeploymentStage: {
-            Type: 'AWS::ApiGatewayV2::Stage',
-            Properties: { DeploymentId: { Ref: 'WebsocketsDeploymentOld' } },
-          },
-          Waiter: {
-            Type: 'AWS::CloudFormation::WaitConditionHandle',
-            DependsOn: 'WebsocketsDeploymentOld',
-          },
-        },
-        Outputs: {
-          Id: { Value: { 'Fn::GetAtt': ['WebsocketsDeploymentOld', 'DeploymentId'] } },
-          Short: { Value: { 'Fn::GetAtt': 'WebsocketsDeploymentOld.DeploymentId' } },
-          Sub: { Value: { 'Fn::Sub': '${WebsocketsDeploymentOld}/${WebsocketsDeploymentOld.X}' } },
-        },
-      };
-      const renamed = renameWebsocketDeployment(synthetic, fail);
-      expect(renamed?.from).toBe('WebsocketsDeploymentOld');
-      expect(websocketDeploymentNames(synthetic)).toEqual([renamed?.to]);
-
-      const noWebsockets: CloudFormationTemplate = { Resources: { Waiter: { Type: 'X' } } };
-      expect(renameWebsocketDeployment(noWebsockets, fail)).toBeUndefined();
-      expect(noWebsockets).toEqual({ Resources: { Waiter: { Type: 'X' } } });
-
-      const two = {
-        Resources: { WebsocketsDeploymentA: deployment, WebsocketsDeploymentB: deployment },
-      };
-      expect(() => renameWebsocketDeployment(two, fail)).toThrow(
-        /expected one WebSocket deployment .* found 2 \(WebsocketsDeploymentA, WebsocketsDeploymentB\)/,
-      );
-    });
   });
 
   it('routes the keep-alive ping to a function of its own, outside the deployment, that may only log', () => {
@@ -261,8 +245,8 @@ describe('the packaged CloudFormation template (osls package, offline, no creden
     expect(route.RouteKey).toBe(pingRouteKey);
     // No route response: API Gateway sends the client nothing back.
     expect(route.RouteResponseSelectionExpression).toBeUndefined();
-    const uri = JSON.stringify(properties('PingWebsocketsIntegration').IntegrationUri);
-    expect(uri).toContain('PingLambdaFunction');
+    const uri = JSON.stringify(properties('WsChannelsPingWebsocketsIntegration').IntegrationUri);
+    expect(uri).toContain('WsChannelsPingLambdaFunction');
     expect(uri).not.toContain('Alias');
     expect(
       Object.values(template.Resources).filter(
@@ -271,10 +255,12 @@ describe('the packaged CloudFormation template (osls package, offline, no creden
           JSON.stringify(resource).includes('Ping'),
       ),
     ).toEqual([]);
-    expect(properties('PingLambdaFunction').Role).toEqual({
-      'Fn::GetAtt': ['KeepaliveRole', 'Arn'],
+    expect(properties('WsChannelsPingLambdaFunction').Role).toEqual({
+      'Fn::GetAtt': ['WsChannelsKeepaliveRole', 'Arn'],
     });
-    const statements = iamStatements(template).filter(({ owner }) => owner === 'KeepaliveRole');
+    const statements = iamStatements(template).filter(
+      ({ owner }) => owner === 'WsChannelsKeepaliveRole',
+    );
     expect(statements.flatMap(({ statement }) => asArray(statement.Action)).sort()).toEqual([
       'logs:CreateLogStream',
       'logs:PutLogEvents',
@@ -283,7 +269,7 @@ describe('the packaged CloudFormation template (osls package, offline, no creden
 
   it('gives the suspend function RESUME_EXPECTED_WITHIN_MS, 15 minutes unless set per stage', () => {
     const variables = (
-      properties('SuspendLambdaFunction').Environment as {
+      properties('WsChannelsSuspendLambdaFunction').Environment as {
         Variables: Record<string, unknown>;
       }
     ).Variables;

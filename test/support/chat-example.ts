@@ -195,12 +195,7 @@ export async function startChatExample(options: ChatExampleOptions = {}): Promis
       ports,
       pageUrl: `http://localhost:${ports.http}/`,
       websocketUrl: `ws://localhost:${ports.websocket}`,
-      invokeTarget: {
-        lambdaEndpoint,
-        stage,
-        service,
-        functions: { suspend: 'wsChannelsSuspend', resume: 'wsChannelsResume' },
-      },
+      invokeTarget: { lambdaEndpoint, stage, service },
       output: () => output,
       invoke: (functionKey, event = {}) =>
         invokeFunction(lambdaEndpoint, `${service}-${stage}-${functionKey}`, event),

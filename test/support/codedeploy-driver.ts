@@ -100,7 +100,7 @@ export async function playDeployment(options: PlayDeploymentOptions): Promise<De
     };
     const statusOf = () => codeDeploy.statusOf(deploymentId, record.lifecycleEventHookExecutionId);
     // Counted from here on: what the stack printed before is another hook's.
-    const functionKey = functionKeyOf(options.target, functionName);
+    const functionKey = functionKeyOf(functionName);
     const ended = lineCounter(options.output, endedLine(functionKey));
     const failures = lineCounter(options.output, failedLine(functionKey));
     const deliver = async (kind: HookDelivery['kind']) => {
@@ -196,7 +196,7 @@ export async function invokeAsync(
   }
 }
 
-// serverless-offline prints "(λ: suspend) RequestId: … Duration: …" when an invocation returns,
+// serverless-offline prints "(λ: wsChannelsSuspend) RequestId: … Duration: …" when an invocation returns,
 // and this when it throws (a synchronous caller gets the error; an Event one gets nothing).
 const endedLine = (functionKey: string) => `(λ: ${functionKey}) RequestId:`;
 const failedLine = (functionKey: string) => `Unhandled exception in handler '${functionKey}'.`;

@@ -95,10 +95,12 @@ const notCopied = new Set([
 ]);
 
 /**
- * The template of the service as it would be without any `deploymentSettings`, so without the
- * canary plugin's rewrite: packaged from a temporary copy whose serverless.yml lacks them.
+ * The template of the service as it would be without CodeDeploy, so without the canary plugin's
+ * rewrite of the app's integration: packaged from a temporary copy whose serverless.yml limits
+ * gradual deployments to another stage (custom.deploymentSettings.stages), which the canary
+ * plugin and ws-channels both honour.
  */
-export async function packageTemplateWithoutDeploymentSettings(
+export async function packageTemplateWithoutGradualDeployment(
   stage = 'dev',
 ): Promise<CloudFormationTemplate> {
   const serviceDir = await mkdtemp(join(tmpdir(), 'ws-channels-service-'));
@@ -112,10 +114,7 @@ export async function packageTemplateWithoutDeploymentSettings(
       join(serviceDir, 'node_modules'),
     );
     const config = parseDocument(await readFile(join(projectRoot, 'serverless.yml'), 'utf8'));
-    const functions = (config.toJS() as { functions?: Record<string, unknown> }).functions ?? {};
-    for (const name of Object.keys(functions)) {
-      config.deleteIn(['functions', name, 'deploymentSettings']);
-    }
+    config.setIn(['custom', 'deploymentSettings', 'stages'], [`not-${stage}`]);
     await writeFile(join(serviceDir, 'serverless.yml'), String(config));
     return await packageTemplate(stage, serviceDir);
   } finally {

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -7,23 +6,11 @@ import {
   DynamoDBClient,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { parse } from 'yaml';
+import { wsChannelsTables } from '../../infra/index.js';
+import { tableResource } from '../../plugins/resources.js';
 
-// Creates the tables of infra/tables.yml in DynamoDB Local, so tests run against the same key
-// schema, index and attributes as the deployed stack, not a copy of them.
-
-const tablesFile = new URL('../../infra/tables.yml', import.meta.url);
-
-// CloudFormation short-form tags: kept as plain values, since only table properties are read.
-const cloudFormationTags = ['!Ref', '!GetAtt', '!Join', '!Sub', '!Select', '!If'].flatMap((tag) => [
-  { tag, resolve: (value: unknown) => value },
-  { tag, collection: 'seq' as const, resolve: (value: unknown) => value },
-]);
-
-interface TableResource {
-  Type: string;
-  Properties: Record<string, unknown>;
-}
+// Creates the tables of infra/tables.ts in DynamoDB Local, as the Serverless plugin renders them
+// for a stack, so tests run against the key schema, index and attributes that deploy.
 
 export interface TestTables {
   connectionsTable: string;
@@ -39,7 +26,7 @@ export function testClient(endpoint: string): DynamoDBClient {
   });
 }
 
-/** Creates uniquely named Connections and Runs tables from infra/tables.yml. */
+/** Creates uniquely named Connections and Runs tables from infra/tables.ts. */
 export async function createTestTables(client: DynamoDBClient): Promise<TestTables> {
   const suffix = randomUUID().slice(0, 8);
   const names: TestTables = {
@@ -47,22 +34,14 @@ export async function createTestTables(client: DynamoDBClient): Promise<TestTabl
     runsTable: `test-${suffix}-runs`,
     suspendedIndex: 'suspended',
   };
-  // The serverless.yml variables the file uses, `${self:custom.NAME}`, get the test's names.
-  const custom: Record<string, string> = { ...names };
-  const text = readFileSync(tablesFile, 'utf8').replace(
-    /\$\{self:custom\.(\w+)\}/g,
-    (variable, name: string) => custom[name] ?? variable,
-  );
-  const template = parse(text, { customTags: cloudFormationTags }) as {
-    Resources: Record<string, TableResource>;
-  };
-  for (const resource of Object.values(template.Resources)) {
-    if (resource.Type !== 'AWS::DynamoDB::Table') continue;
+  const tableNames = { connections: names.connectionsTable, runs: names.runsTable };
+  for (const table of wsChannelsTables(names.suspendedIndex)) {
+    // CreateTable takes the resource's properties but these two, which are calls of their own.
     const {
       TimeToLiveSpecification: _ttl,
       PointInTimeRecoverySpecification: _pitr,
       ...properties
-    } = resource.Properties;
+    } = tableResource(table, tableNames[table.id]).Properties ?? {};
     const input = properties as unknown as CreateTableCommandInput;
     await client.send(new CreateTableCommand(input));
     await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: input.TableName ?? '' });

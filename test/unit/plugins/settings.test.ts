@@ -1,49 +1,8 @@
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { describeProblems, readSettings, type ServiceShape } from '../../../plugins/settings.js';
 
 // The settings of the Serverless plugin (custom.wsChannels): defaults, each wrong setting named
-// with what is expected, and every problem in one message, which the plugin throws as the
-// framework's own error class so that `osls package` stops with it.
-
-interface Settings {
-  app: string;
-  existingTables: boolean;
-  connectionsTable: string;
-  runsTable: string;
-  suspendedIndex: string;
-  trafficShifting: string;
-  alias: string;
-  concurrency: number;
-  postTimeoutMs: number;
-  suspendShards: number;
-  maxPostsPerSecond: number | undefined;
-  failOnErrorRatio: number | undefined;
-  resumeExpectedWithinMs: number;
-  newConnectionsDuringDeployment: string;
-  websocketEndpoint: unknown;
-}
-
-interface ServiceShape {
-  name: string;
-  stage: string;
-  functions: Record<string, unknown>;
-}
-
-const load = createRequire(import.meta.url);
-const { readSettings, describeProblems } = load('../../plugins/ws-channels-settings.cjs') as {
-  readSettings: (
-    raw: unknown,
-    service: ServiceShape,
-  ) => { settings: Settings | undefined; problems: string[] };
-  describeProblems: (problems: string[]) => string;
-};
-
-type PluginConstructor = new (
-  serverless: unknown,
-  options: Record<string, unknown>,
-  utilities: Record<string, unknown>,
-) => { hooks: Record<string, () => unknown> };
-const WsChannelsPlugin = load('../../plugins/ws-channels.cjs') as PluginConstructor;
+// with what is expected, and every problem in one message.
 
 const websocket = (route: string) => ({ websocket: { route } });
 const service: ServiceShape = {
@@ -288,71 +247,5 @@ describe('custom.wsChannels', () => {
       expect.stringContaining('  - custom.wsChannels.trafficShifting is "Fast"'),
       expect.stringContaining('  - custom.wsChannels.concurrency is 0'),
     ]);
-  });
-});
-
-describe('the plugin with wrong settings', () => {
-  class FrameworkError extends Error {}
-
-  /** Just enough of osls for the plugin's `initialize` hook to reach its validation. */
-  function fakeServerless(custom: unknown) {
-    return {
-      classes: { Error: FrameworkError },
-      serviceDir: '/nowhere',
-      processedInput: { commands: ['package'] },
-      // Listed: the plugin then leaves loading the canary plugin to osls.
-      pluginManager: { plugins: [] as unknown[] },
-      getProvider: () => ({ getStage: () => 'dev' }),
-      service: {
-        service: 'chat',
-        plugins: ['ws-channels', 'serverless-plugin-canary-deployments'],
-        custom,
-        provider: {},
-        functions: structuredClone(service.functions),
-      },
-    };
-  }
-
-  it("throws the framework's error class with every problem in one message", () => {
-    // Prepare
-    const serverless = fakeServerless({ wsChannels: { app: 'nope', suspendShards: 999 } });
-    const plugin = new WsChannelsPlugin(serverless, {}, {});
-    // Act
-    const initialize = () => plugin.hooks.initialize?.();
-    // Assess
-    expect(initialize).toThrow(FrameworkError);
-    expect(initialize).toThrow(
-      /ws-channels: 2 settings are wrong:\n {2}- custom\.wsChannels\.app is "nope".*\n {2}- custom\.wsChannels\.suspendShards is 999; expected a whole number from 1 to 256/,
-    );
-  });
-
-  it('refuses a ws-channels installed outside the service folder, which osls would not zip', () => {
-    // Prepare: valid settings, and a service folder with no node_modules/ws-channels of its own
-    // (a workspace that hoisted it): the handlers would be ../…/dist/functions.
-    const serverless = fakeServerless({ wsChannels: { app: 'chat' } });
-    const plugin = new WsChannelsPlugin(serverless, {}, {});
-    // Act
-    const initialize = () => plugin.hooks.initialize?.();
-    // Assess
-    expect(initialize).toThrow(FrameworkError);
-    expect(initialize).toThrow(
-      /ws-channels is installed outside the service folder \(its handlers would be \.\.\/.*dist\/functions\)/,
-    );
-  });
-
-  it('names the function keys it needs when the service already uses them', () => {
-    // Prepare
-    const serverless = fakeServerless({ wsChannels: { app: 'chat' } });
-    serverless.service.functions = {
-      ...serverless.service.functions,
-      wsChannelsPing: { handler: 'mine.handler', events: [] },
-    };
-    const plugin = new WsChannelsPlugin(serverless, {}, {});
-    // Act
-    const initialize = () => plugin.hooks.initialize?.();
-    // Assess
-    expect(initialize).toThrow(
-      /functions\.wsChannelsPing exists; expected that name free for ws-channels/,
-    );
   });
 });

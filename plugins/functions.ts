@@ -1,0 +1,102 @@
+import {
+  appEnvironment,
+  type EnvironmentVariable,
+  functionKeys,
+  handlerExport,
+  type LifecycleEvent,
+  lifecycleHooks,
+  wsChannelsFunctions,
+} from '../infra/index.js';
+import type { CfnValue } from './cloudformation.js';
+import type { Names } from './names.js';
+import { roleLogicalIds } from './resources.js';
+import type { FunctionDefinition, ServiceConfig } from './serverless.js';
+import { hasWebsocketEvent, type Settings } from './settings.js';
+
+// What the plugin adds to the service's functions: its own three (infra/functions.ts), the
+// registry's environment on the app's WebSocket functions, and the app's deploymentSettings,
+// which serverless-plugin-canary-deployments turns into CodeDeploy resources.
+
+/** The function keys the plugin adds: a service must leave them free. */
+export const ownFunctionKeys: readonly string[] = wsChannelsFunctions.map(({ key }) => key);
+
+/** The value of each variable in this service. */
+function renderEnvironment(
+  variables: readonly EnvironmentVariable[],
+  settings: Settings,
+  names: Names,
+): Record<string, CfnValue> {
+  const tableNames = { connections: settings.connectionsTable, runs: settings.runsTable };
+  const resolve = ({ source }: EnvironmentVariable): CfnValue => {
+    switch (source.from) {
+      case 'value':
+        return source.value;
+      case 'tableName':
+        return tableNames[source.table];
+      case 'websocketEndpoint':
+        return names.websocketEndpoint;
+      case 'setting': {
+        // An unset limit is the empty string: the functions read it as unset.
+        const value = settings[source.setting];
+        return value === undefined ? '' : String(value);
+      }
+    }
+  };
+  return Object.fromEntries(variables.map((variable) => [variable.name, resolve(variable)]));
+}
+
+/** suspend, resume and ping, their handlers in the installed package's dist/ (`base`). */
+export function addFunctions(
+  service: ServiceConfig,
+  settings: Settings,
+  names: Names,
+  base: string,
+): void {
+  for (const described of wsChannelsFunctions) {
+    service.functions[described.key] = {
+      name: names.functions[described.id],
+      handler: `${base}/${described.entry}.${handlerExport}`,
+      description: described.description,
+      runtime: described.runtime,
+      role: roleLogicalIds[described.role],
+      memorySize: described.memorySizeMb,
+      timeout: described.timeoutSeconds,
+      environment: renderEnvironment(described.environment, settings, names),
+      events: described.route === undefined ? [] : [{ websocket: { route: described.route } }],
+    };
+  }
+}
+
+/** The app's functions: every WebSocket function of the service but the plugin's own. */
+export function appFunctions(service: ServiceConfig): Array<[string, FunctionDefinition]> {
+  return Object.entries(service.functions).filter(
+    ([key, definition]) => !ownFunctionKeys.includes(key) && hasWebsocketEvent(definition),
+  );
+}
+
+/** What the registry middleware reads, on every WebSocket function of the app. */
+export function addAppEnvironment(service: ServiceConfig, settings: Settings, names: Names): void {
+  const environment = renderEnvironment(appEnvironment, settings, names);
+  for (const [, definition] of appFunctions(service)) {
+    definition.environment = { ...(definition.environment ?? {}), ...environment };
+  }
+}
+
+/** The canary plugin's name of each hook. */
+const hookSetting: Readonly<Record<LifecycleEvent, string>> = {
+  BeforeAllowTraffic: 'preTrafficHook',
+  AfterAllowTraffic: 'postTrafficHook',
+};
+
+/** CodeDeploy deploys the app's function: suspend before traffic shifts, resume after. */
+export function setDeploymentSettings(service: ServiceConfig, settings: Settings): void {
+  const app = service.functions[settings.app];
+  if (app === undefined) return;
+  app.deploymentSettings = {
+    type: settings.trafficShifting,
+    alias: settings.alias,
+    ...Object.fromEntries(
+      lifecycleHooks.map(({ event, function: id }) => [hookSetting[event], functionKeys[id]]),
+    ),
+  };
+}
