@@ -22,6 +22,8 @@ export interface ConnectionRegistry {
     connectionId: string;
     connectedAt: number;
     expiresAt: number;
+    /** The frame key the client connected with; absent for a client without the helper. */
+    frameKey?: string;
   }): Promise<void>;
   remove(connectionId: string): Promise<void>;
 }
@@ -37,6 +39,8 @@ export interface ChannelTarget {
   /** The suspend run that suspended it (resume only; null on suspend). */
   suspendedBy: string | null;
   resumeAttempts: number;
+  /** The frame key it connected with, which its frames carry; absent for a client without one. */
+  frameKey?: string;
 }
 
 export type RunKind = 'suspend' | 'resume';
