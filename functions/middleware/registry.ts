@@ -10,6 +10,7 @@ import {
   type DeploymentWindow,
   systemClock,
 } from '../core/ports.js';
+import { frameKeyOfConnect } from '../core/protocol/frame-key.js';
 import {
   connectionIdOf,
   type RouteResponse,
@@ -46,6 +47,7 @@ export interface WsChannelsRegistryOptions {
 type RouteRequest = Request<WebSocketRouteEvent, RouteResponse | undefined>;
 
 const removalTriedKey = 'wsChannelsRemovalTried';
+const frameKeyKey = 'wsChannelsFrameKey';
 
 export function wsChannelsRegistry(
   options: WsChannelsRegistryOptions = {},
@@ -91,6 +93,10 @@ export function wsChannelsRegistry(
     before: async (request) => {
       if (routeKeyOf(request) !== '$connect') return undefined;
       connectionIdOf(request.event);
+      // Bad input first: a malformed key is the client's to fix, whatever the deployment window.
+      const key = frameKeyOfConnect(request.event);
+      if ('refused' in key) return key.refused;
+      (request.internal as Record<string, unknown>)[frameKeyKey] = key.frameKey;
       return holdDuringDeployment(gate, clock);
     },
     after: async (request) => {
@@ -100,7 +106,11 @@ export function wsChannelsRegistry(
       // is closed by API Gateway, and left in the registry it would be suspended and resumed
       // (410) for nothing until its expiry.
       if (routeKey === '$connect' && accepts(request.response)) {
-        await recordConnection({ registry, clock }, connectionIdOf(request.event));
+        await recordConnection(
+          { registry, clock },
+          connectionIdOf(request.event),
+          frameKeyOf(request),
+        );
       }
     },
     // API Gateway has closed the connection whatever the team's handler did.
@@ -108,6 +118,12 @@ export function wsChannelsRegistry(
       if (routeKeyOf(request) === '$disconnect') await removeOnce(request);
     },
   };
+}
+
+/** The frame key `before` read from the $connect event, if the client connected with one. */
+function frameKeyOf(request: RouteRequest): string | undefined {
+  const frameKey = (request.internal as Record<string, unknown>)[frameKeyKey];
+  return typeof frameKey === 'string' ? frameKey : undefined;
 }
 
 function routeKeyOf(request: RouteRequest): unknown {

@@ -1,4 +1,5 @@
 import type { Clock, ConnectionRegistry } from '../ports.js';
+import { frameKeyOfConnect } from '../protocol/frame-key.js';
 import {
   connectionIdOf,
   heldDuringDeployment,
@@ -45,12 +46,16 @@ export async function holdDuringDeployment(
 export async function recordConnection(
   deps: { registry: ConnectionRegistry; clock: Clock },
   connectionId: string,
+  frameKey?: string,
 ): Promise<void> {
   const connectedAt = deps.clock.now();
   const expiresAt =
     Math.floor(connectedAt / 1000) + connectionLifetimeSeconds + expiryMarginSeconds;
-  await deps.registry.register({ connectionId, connectedAt, expiresAt });
+  await deps.registry.register({ connectionId, connectedAt, expiresAt, ...keyed(frameKey) });
 }
+
+/** The frame key as a field of the item, or no field at all for a client without one. */
+const keyed = (frameKey: string | undefined) => (frameKey === undefined ? {} : { frameKey });
 
 export function registerConnection(deps: {
   registry: ConnectionRegistry;
@@ -60,9 +65,11 @@ export function registerConnection(deps: {
 }) {
   return async (event: WebSocketRouteEvent): Promise<RouteResponse> => {
     const connectionId = connectionIdOf(event);
+    const key = frameKeyOfConnect(event);
+    if ('refused' in key) return key.refused;
     const held = await holdDuringDeployment(deps.gate, deps.clock);
     if (held) return held;
-    await recordConnection(deps, connectionId);
+    await recordConnection(deps, connectionId, key.frameKey);
     return ok;
   };
 }
