@@ -38,7 +38,14 @@ function connectionsTable(tableName, indexName) {
           Projection: {
             ProjectionType: 'INCLUDE',
             // lastAttemptRun: a later part of a run (a hand-over) skips what the run tried.
-            NonKeyAttributes: ['suspendedBy', 'suspendedAt', 'resumeAttempts', 'lastAttemptRun'],
+            // frameKey: every frame to a connection carries the key its client connected with.
+            NonKeyAttributes: [
+              'suspendedBy',
+              'suspendedAt',
+              'resumeAttempts',
+              'lastAttemptRun',
+              'frameKey',
+            ],
           },
         },
       ],

@@ -20,6 +20,8 @@ import { seedConnections, suspendedItem } from '../support/seed.js';
 import type { TestTables } from '../support/tables.js';
 import { useTestTables } from '../support/test-tables.js';
 
+const frameKeyA = 'q0Zk7yJ3-aB_9xYwVuTs1w';
+const frameKeyB = 'AAAAAAAAAAAAAAAAAAAAAA';
 const failure = (reason: string) => ({ reason, name: 'X', status: 500, message: 'x' });
 
 /** A run's session as a test sees it: writes retried, left-out connections kept. */
@@ -191,6 +193,88 @@ describe('the run stores against DynamoDB Local', () => {
       expect(ids.sort()).toEqual(['s-5', 's-6']);
     });
 
+    it('reads the frame key of each suspended connection that has one, by index and by id', async () => {
+      // Prepare
+      await seedConnections(client, tables.connectionsTable, [
+        suspendedItem('k-1', 'suspend-A', 16, frameKeyA),
+        suspendedItem('k-2', 'suspend-A', 16, frameKeyB),
+      ]);
+
+      // Act
+      const byIndex = await collect(store().pages(run, testSession().session));
+      const byId = await collect(
+        store({ connectionIds: ['k-1', 's-1'] }).pages(run, testSession().session),
+      );
+
+      // Assess
+      const keyOf = (targets: ChannelTarget[], id: string) =>
+        targets.find((target) => target.connectionId === id)?.frameKey;
+      expect(keyOf(byIndex, 'k-1')).toBe(frameKeyA);
+      expect(keyOf(byIndex, 'k-2')).toBe(frameKeyB);
+      expect(byIndex.find((target) => target.connectionId === 's-1')).not.toHaveProperty(
+        'frameKey',
+      );
+      expect(keyOf(byId, 'k-1')).toBe(frameKeyA);
+      expect(byId.find((target) => target.connectionId === 's-1')).not.toHaveProperty('frameKey');
+    });
+
+    it('fails before any post, naming frameKey, when the index does not project it (a stack from before)', async () => {
+      // Prepare: the index of a stack deployed before frame keys.
+      const tableName = `old-index-${Date.now()}`;
+      await client.send(
+        new CreateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: [
+            { AttributeName: 'connectionId', AttributeType: 'S' },
+            { AttributeName: 'suspendShard', AttributeType: 'N' },
+          ],
+          KeySchema: [{ AttributeName: 'connectionId', KeyType: 'HASH' }],
+          GlobalSecondaryIndexes: [
+            {
+              IndexName: 'suspended',
+              KeySchema: [
+                { AttributeName: 'suspendShard', KeyType: 'HASH' },
+                { AttributeName: 'connectionId', KeyType: 'RANGE' },
+              ],
+              Projection: {
+                ProjectionType: 'INCLUDE',
+                NonKeyAttributes: [
+                  'suspendedBy',
+                  'suspendedAt',
+                  'resumeAttempts',
+                  'lastAttemptRun',
+                ],
+              },
+            },
+          ],
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
+      try {
+        await seedConnections(client, tableName, [
+          suspendedItem('old-1', 'suspend-A', 4, frameKeyA),
+        ]);
+        const oldStore = new DynamoDBResumeStore({
+          client,
+          tableName,
+          indexName: 'suspended',
+          shards: 4,
+          logger,
+        });
+
+        // Act
+        const reading = collect(oldStore.pages(run, testSession().session));
+
+        // Assess
+        await expect(reading).rejects.toThrow(PreconditionFailedError);
+        await expect(collect(oldStore.pages(run, testSession().session))).rejects.toThrow(
+          /does not project.*frameKey/,
+        );
+      } finally {
+        await client.send(new DeleteTableCommand({ TableName: tableName }));
+      }
+    });
+
     it('fails with the variable to check when the table is missing', async () => {
       const missing = new DynamoDBResumeStore({
         client,
@@ -244,6 +328,12 @@ describe('the run stores against DynamoDB Local', () => {
           connectedAt: startedAt + 1_000,
         })),
         suspendedItem('earlier-1', 'suspend-earlier'),
+        {
+          connectionId: 'keyed-1',
+          status: 'active',
+          connectedAt: startedAt - 1_000,
+          frameKey: frameKeyA,
+        },
       ]);
       const store = new DynamoDBSuspendStore({
         client,
@@ -261,6 +351,11 @@ describe('the run stores against DynamoDB Local', () => {
         .map((target) => target.connectionId)
         .filter((id) => !id.startsWith('a-'));
       expect(markedIds.filter((id) => id.startsWith('old-')).sort()).toHaveLength(60);
+      // Each target carries the frame key its client connected with, if it has one.
+      expect(marked.find((target) => target.connectionId === 'keyed-1')?.frameKey).toBe(frameKeyA);
+      expect(marked.find((target) => target.connectionId === 'old-3')).not.toHaveProperty(
+        'frameKey',
+      );
       expect(markedIds.some((id) => id.startsWith('new-') || id === 'earlier-1')).toBe(false);
       expect(total).toBe(marked.length);
       expect(await read('old-7')).toMatchObject({
