@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DeploymentWindow, DeploymentWindowState } from '../core/ports.js';
 import { isWindowOpen } from '../core/registry/deployment-window.js';
@@ -36,16 +37,24 @@ export class DynamoDBDeploymentWindow extends RunTable implements DeploymentWind
     deploymentId: string | null;
     now: number;
     openUntil: number;
-  }): Promise<void> {
+  }): Promise<DeploymentWindowState> {
+    let opened = false;
     try {
-      for (let attempt = 0; attempt < maxOpenAttempts; attempt++) {
-        if (await this.#openNew(opening)) return;
-        if (await this.#join(opening)) return;
+      for (let attempt = 0; attempt < maxOpenAttempts && !opened; attempt++) {
+        opened = (await this.#openNew(opening)) || (await this.#join(opening));
       }
     } catch (error) {
       throw translateRunTableError(error, this.tableName);
     }
-    throw new Error(`The deployment window changed ${maxOpenAttempts} times while it was opened.`);
+    if (!opened) {
+      throw new Error(
+        `The deployment window changed ${maxOpenAttempts} times while it was opened.`,
+      );
+    }
+    // What it is now, its id included (a join keeps the id of the window it joined).
+    const state = await this.read();
+    if (!state) throw new Error('The deployment window was closed as soon as it was opened.');
+    return state;
   }
 
   /** A window where there is none, or where the last one is past its bound (a fresh set). */
@@ -55,6 +64,7 @@ export class DynamoDBDeploymentWindow extends RunTable implements DeploymentWind
         TableName: this.tableName,
         Item: {
           runId: windowId,
+          windowId: randomUUID(),
           openedBy: opening.runId,
           openedAt: new Date(opening.now).toISOString(),
           openUntil: opening.openUntil,
@@ -154,6 +164,8 @@ function stateOf(item: Record<string, unknown> | undefined): DeploymentWindowSta
   if (!item || typeof item.openUntil !== 'number') return undefined;
   const deployments = item.deployments instanceof Set ? [...item.deployments].map(String) : [];
   return {
+    // A window from before window ids is named by its opener.
+    windowId: String(item.windowId ?? item.openedBy ?? ''),
     openedBy: String(item.openedBy ?? ''),
     openUntil: item.openUntil,
     deployments: deployments.sort(),

@@ -130,6 +130,35 @@ export class DynamoDBHookExecutions extends RunTable implements HookExecutions {
     }
   }
 
+  async extend(hook: LifecycleHook, owner: string, inProgressUntil: number): Promise<boolean> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { runId: hookExecutionKey(hook) },
+          UpdateExpression: 'SET #inProgressUntil = :until, #heartbeatAt = :at',
+          ConditionExpression: '#owner = :owner AND #execution = :inProgress',
+          ExpressionAttributeNames: {
+            '#inProgressUntil': 'inProgressUntil',
+            '#heartbeatAt': 'heartbeatAt',
+            '#owner': 'owner',
+            '#execution': 'execution',
+          },
+          ExpressionAttributeValues: {
+            ':until': inProgressUntil,
+            ':at': new Date(this.clock.now()).toISOString(),
+            ':owner': owner,
+            ':inProgress': 'in_progress',
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw translateRunTableError(error, this.tableName);
+    }
+  }
+
   async #read(hook: LifecycleHook): Promise<HookExecution | undefined> {
     const output = await this.documentClient
       .send(

@@ -13,7 +13,7 @@ export interface ResumeStoreOptions extends ChannelStoreOptions {
   shards: number;
 }
 
-const suspendAttributes = ['suspendedBy', 'suspendedAt', 'suspendShard'];
+const suspendAttributes = ['suspendedBy', 'suspendedAt', 'suspendShard', 'suspendedInWindow'];
 // `lastAttemptRun`: the run that last tried it. An invocation the same run was handed over to
 // skips it, so one run tries each connection once; the next run tries it again.
 const attemptAttributes = ['resumeAttempts', 'lastError', 'lastAttemptRun'];

@@ -12,6 +12,7 @@ import { DynamoDBRunLease, DynamoDBRunRecords } from './run-table.js';
 import { LambdaSelfInvoker } from './self-invoker.js';
 import { SignedManagementApiPoster } from './signed-poster.js';
 import { DynamoDBSuspendStore } from './suspend-store.js';
+import { DynamoDBUndoStore } from './undo-store.js';
 
 /**
  * The adapters of a suspend or resume run, on one DynamoDB client: the poster, the four views
@@ -45,7 +46,19 @@ export function runDependencies(kind: RunKind, config: RunConfig, logger: Logger
             logger,
           })
         : resumeStore(client, config, logger, invocation.request.connectionIds),
-    ...(kind === 'suspend' ? { undoStoreFor: () => resumeStore(client, config, logger) } : {}),
+    ...(kind === 'suspend'
+      ? {
+          undoStoreFor: (suspendRunId: string) =>
+            new DynamoDBUndoStore({
+              client,
+              tableName: config.connectionsTable,
+              indexName: config.suspendedIndex,
+              shards: config.suspendShards,
+              suspendRunId,
+              logger,
+            }),
+        }
+      : {}),
   };
 }
 

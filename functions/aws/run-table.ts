@@ -100,7 +100,37 @@ export class DynamoDBRunLease extends RunTable implements RunLease {
         `Another run holds the lease: ${String(holder?.holder ?? 'unknown')} (${String(holder?.kind ?? '?')}) ` +
           `until ${holder?.leaseUntil ? new Date(Number(holder.leaseUntil)).toISOString() : 'unknown'}. ` +
           'Wait for it to finish, or delete the item with runId "lease#channels" from the Runs table if that run is known to be dead.',
+        { holder: typeof holder?.holder === 'string' ? holder.holder : undefined },
       );
+    }
+  }
+
+  async extend(
+    runId: string,
+    untilMs: number,
+    next?: { runId: string; handOvers: number },
+  ): Promise<boolean> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { runId: leaseId },
+          UpdateExpression: next
+            ? 'SET leaseUntil = :until, expiresAt = :expiresAt, holder = :next, handOvers = :handOvers'
+            : 'SET leaseUntil = :until, expiresAt = :expiresAt',
+          ConditionExpression: 'holder = :runId',
+          ExpressionAttributeValues: {
+            ':runId': runId,
+            ':until': untilMs,
+            ':expiresAt': Math.ceil(untilMs / 1000) + 3600,
+            ...(next ? { ':next': next.runId, ':handOvers': next.handOvers } : {}),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw translateRunTableError(error, this.tableName);
     }
   }
 

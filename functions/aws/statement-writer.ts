@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { type Backoff, createBackoff, sleep } from '../core/backoff.js';
 import type { Logger, RecorderSummary } from '../core/ports.js';
-import { isRetryable } from '../core/sdk-error.js';
+import { isTransient } from '../core/sdk-error.js';
 
 // Writes per-connection results in batches of 25 conditional PartiQL statements (the most one
 // BatchExecuteStatement takes): 40 calls per 1,000 results instead of 1,000. At most
@@ -45,7 +45,10 @@ export interface StatementWriterOptions {
    * deadline"); the retries are bounded by `maxRetries` too. Without it, `maxRetries` alone.
    */
   keepRetrying?: () => boolean;
-  /** 5 without `keepRetrying`; 40 with it (about a minute of backoff at most). */
+  /**
+   * 5 without `keepRetrying`; with it, the time it allows is the bound, and this count (1,000,
+   * about 17 minutes of backoff) only keeps the loop finite.
+   */
   maxRetries?: number;
   random?: () => number;
   /** The error line for statements that could not be written. */
@@ -72,7 +75,7 @@ export class BatchStatementWriter {
     this.#documentClient = options.documentClient;
     this.#logger = options.logger;
     this.#maxBatchesInFlight = options.maxBatchesInFlight ?? 16;
-    this.#maxRetries = options.maxRetries ?? (options.keepRetrying ? 40 : 5);
+    this.#maxRetries = options.maxRetries ?? (options.keepRetrying ? 1_000 : 5);
     this.#keepRetrying = options.keepRetrying ?? (() => true);
     // The first retry is attempt 1, so its wait is up to 100 ms (not the base, 50).
     this.#backoff = createBackoff({ baseMs: 50, maxMs: 2_000, random: options.random });
@@ -144,9 +147,9 @@ export class BatchStatementWriter {
         );
         responses = output.Responses;
       } catch (error) {
-        // The SDK already retried throttling and 5xx; what reaches here is worth a few more tries
-        // only if the SDK says it is retryable.
-        if (!isRetryable(error) || attempt === this.#maxRetries || !this.#keepRetrying()) {
+        // The SDK already retried throttling and 5xx a few times; while the run has time, what is
+        // transient is worth more tries, whatever the SDK calls it.
+        if (!isTransient(error) || attempt === this.#maxRetries || !this.#keepRetrying()) {
           this.#lose(remaining, error);
           return;
         }

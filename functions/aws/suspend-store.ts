@@ -5,11 +5,20 @@ import { type ChannelStoreOptions, DynamoDBChannelStore, type ReadPage } from '.
 import type { DynamoDBClientOption } from './dynamodb.js';
 import { quoted, type Statement } from './statement-writer.js';
 
-// The Connections table as the suspend run sees it: the active connections opened before the
-// run started, read with a parallel Scan, and each page marked suspended by this run *before*
-// its frames are posted. A client is never told to suspend without its record saying so (a
-// crash between the two would leave it waiting for a resume that never comes); a connection
-// whose post then fails stays marked, and the next resume tells it to go on.
+// The Connections table as the suspend run sees it: every connection not suspended in the run's
+// deployment window (whatever an earlier run left in the registry: a live client the registry
+// calls suspended may have been told to resume), and not let in by $connect while that window
+// was open, read with a consistent parallel Scan (a connection registered before the window
+// opened is seen), and each page marked suspended by this run *before* its frames are posted. A
+// client is never told to suspend without its record saying so (a crash between the two would
+// leave it waiting for a resume that never comes). A connection whose post surely did not reach
+// it (throttled to the end, refused) is put back as it was; one whose post may have reached it
+// (a timeout, a failure) stays marked, and the next resume tells it to go on.
+
+/** Failures that say the frame never reached the client: nothing tells it to wait. */
+const surelyNotDelivered = new Set(['throttled', 'forbidden', 'tooLarge']);
+/** What a suspend's mark adds to a registry item. */
+const markAttributes = ['suspendedBy', 'suspendedAt', 'suspendShard', 'suspendedInWindow'];
 
 export interface SuspendStoreOptions extends ChannelStoreOptions {
   shards: number;
@@ -27,16 +36,18 @@ export class DynamoDBSuspendStore extends DynamoDBChannelStore {
     this.#segments = options.segments ?? 4;
   }
 
-  /** Active connections opened before the run: those opened since are never suspended. */
+  /** Every connection but those suspended in the run's window, or let in while it was open. */
   protected reads(run: RunIdentity, select: 'items' | 'count'): AsyncIterable<ReadPage>[] {
     return Array.from({ length: this.#segments }, (_, segment) => {
       const scan: ScanCommandInput = {
         TableName: this.tableName,
         Segment: segment,
         TotalSegments: this.#segments,
-        FilterExpression: '#status = :active AND connectedAt <= :runStart',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':active': 'active', ':runStart': run.startedAt },
+        ConsistentRead: true,
+        FilterExpression:
+          '(attribute_not_exists(suspendedInWindow) OR suspendedInWindow <> :window) AND ' +
+          '(attribute_not_exists(admittedInWindow) OR admittedInWindow <> :window)',
+        ExpressionAttributeValues: { ':window': run.windowId },
       };
       return select === 'count'
         ? paginateScan({ client: this.documentClient }, { ...scan, Select: 'COUNT' })
@@ -48,16 +59,38 @@ export class DynamoDBSuspendStore extends DynamoDBChannelStore {
   }
 
   protected handles(item: Record<string, unknown>, run: RunIdentity): boolean {
-    return item.status === 'active' && Number(item.connectedAt) <= run.startedAt;
+    return item.suspendedInWindow !== run.windowId && item.admittedInWindow !== run.windowId;
   }
 
   protected targetOf(item: Record<string, unknown>): ChannelTarget {
     return { connectionId: String(item.connectionId), suspendedBy: null, resumeAttempts: 0 };
   }
 
-  /** Delivered, timed out or failed: already marked suspended. Gone: the client left. */
-  protected statementFor({ target, failure }: RecordedResult): Statement | undefined {
-    return failure?.reason === 'gone' ? this.deleteStatement(target.connectionId) : undefined;
+  /**
+   * Delivered, timed out or failed: already marked suspended (a timed-out or failed post may have
+   * reached the client). Gone: the client left. Throttled to the end or refused: the client was
+   * surely not told, so its record says so again.
+   */
+  protected statementFor(
+    { target, failure }: RecordedResult,
+    run: RunIdentity,
+  ): Statement | undefined {
+    if (failure?.reason === 'gone') return this.deleteStatement(target.connectionId);
+    if (failure && surelyNotDelivered.has(failure.reason)) {
+      return this.#putBack(target.connectionId, run);
+    }
+    return undefined;
+  }
+
+  /** Back to active, if this run's mark is still there (never over a newer suspension). */
+  #putBack(connectionId: string, run: RunIdentity): Statement {
+    return {
+      Statement:
+        `UPDATE ${quoted(this.tableName)} SET ${quoted('status')} = 'active' ` +
+        markAttributes.map((name) => `REMOVE ${quoted(name)}`).join(' ') +
+        ` WHERE ${quoted('connectionId')} = ? AND ${quoted('suspendedBy')} = ?`,
+      Parameters: [connectionId, run.runId],
+    };
   }
 
   /**
@@ -74,16 +107,7 @@ export class DynamoDBSuspendStore extends DynamoDBChannelStore {
       session,
       'Could not unmark connections that were not told to suspend',
     );
-    const table = quoted(this.tableName);
-    for (const { connectionId } of targets) {
-      void writer.add({
-        Statement:
-          `UPDATE ${table} SET ${quoted('status')} = 'active' ` +
-          `REMOVE ${quoted('suspendedBy')} REMOVE ${quoted('suspendedAt')} REMOVE ${quoted('suspendShard')} ` +
-          `WHERE ${quoted('connectionId')} = ? AND ${quoted('suspendedBy')} = ?`,
-        Parameters: [connectionId, run.runId],
-      });
-    }
+    for (const { connectionId } of targets) void writer.add(this.#putBack(connectionId, run));
     await writer.flush();
   }
 
@@ -110,9 +134,23 @@ export class DynamoDBSuspendStore extends DynamoDBChannelStore {
           Statement:
             `UPDATE ${table} SET ${quoted('status')} = 'suspended' SET ${quoted('suspendedBy')} = ? ` +
             `SET ${quoted('suspendedAt')} = ? SET ${quoted('suspendShard')} = ? ` +
+            `SET ${quoted('suspendedInWindow')} = ? ` +
             `REMOVE ${quoted('resumeAttempts')} REMOVE ${quoted('lastError')} ` +
-            `WHERE ${quoted('connectionId')} = ? AND ${quoted('status')} = 'active'`,
-          Parameters: [run.runId, suspendedAt, shardOf(connectionId, this.#shards), connectionId],
+            `REMOVE ${quoted('lastAttemptRun')} REMOVE ${quoted('admittedInWindow')} ` +
+            // Still there (not disconnected), and not suspended in this window or let in while
+            // it was open, since the read.
+            `WHERE ${quoted('connectionId')} = ? AND ${quoted('status')} IS NOT MISSING ` +
+            `AND (${quoted('suspendedInWindow')} IS MISSING OR ${quoted('suspendedInWindow')} <> ?) ` +
+            `AND (${quoted('admittedInWindow')} IS MISSING OR ${quoted('admittedInWindow')} <> ?)`,
+          Parameters: [
+            run.runId,
+            suspendedAt,
+            shardOf(connectionId, this.#shards),
+            run.windowId,
+            connectionId,
+            run.windowId,
+            run.windowId,
+          ],
         },
         (fate) => {
           // Not marked, not posted to: a client is never told to suspend unless recorded so.

@@ -32,9 +32,12 @@ export class PreconditionFailedError extends Error {
 
 /** Another suspend or resume run holds the lease. */
 export class RunInProgressError extends Error {
-  constructor(message: string) {
+  /** The run that holds it, when the lease could be read (a hand-over tells its own run apart). */
+  readonly holder: string | undefined;
+  constructor(message: string, options?: { holder?: string | undefined }) {
     super(message);
     this.name = 'RunInProgressError';
+    this.holder = options?.holder;
   }
 }
 

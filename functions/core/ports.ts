@@ -51,6 +51,11 @@ export interface RunIdentity {
   startedAt: number;
   /** How many times the run was handed over before this invocation: 0 for its first. */
   handOvers: number;
+  /**
+   * The deployment window the run belongs to (its id; the run's own id where it has none): a
+   * suspend skips the connections suspended in it and those $connect let in while it was open.
+   */
+  windowId: string;
 }
 
 /** What became of one write: written, skipped by its condition, or lost after every retry. */
@@ -167,6 +172,17 @@ export interface RunLease {
     handOvers?: number,
   ): Promise<ExpiredHolder | undefined>;
   release(runId: string): Promise<void>;
+  /**
+   * Moves the lease's expiry to `untilMs` while `runId` holds it (a heartbeat, or a hand-over that
+   * keeps it for the next invocation); with `next`, the lease passes to that run and hand-over
+   * count (a failed suspend's undo goes on under its own run id). False when `runId` no longer
+   * holds it.
+   */
+  extend(
+    runId: string,
+    untilMs: number,
+    next?: { runId: string; handOvers: number },
+  ): Promise<boolean>;
 }
 
 /** Invokes a function asynchronously (a run hands over to a new invocation this way). */
@@ -194,7 +210,10 @@ export interface HookReporter {
 export type HookExecution = { hook: LifecycleHook; kind: RunKind } & (
   | {
       state: 'in_progress';
-      /** Epoch ms after which the holder is taken to be dead, and a delivery may take over. */
+      /**
+       * Epoch ms after which the holder is taken to be dead, and a delivery may take over: its
+       * holder renews it with a heartbeat while it runs.
+       */
       inProgressUntil: number;
     }
   | {
@@ -226,6 +245,11 @@ export interface HookExecutions {
   ): Promise<boolean>;
   /** CodeDeploy has the status of a `completed` execution; anything else is left as it is. */
   markReported(hook: LifecycleHook): Promise<void>;
+  /**
+   * Moves the claim's `inProgressUntil` while `owner` holds it in progress (a heartbeat, or a
+   * hand-over's grace); false when another delivery took it over.
+   */
+  extend(hook: LifecycleHook, owner: string, inProgressUntil: number): Promise<boolean>;
 }
 
 export type { DeploymentWindow, DeploymentWindowState } from './registry/deployment-window.js';

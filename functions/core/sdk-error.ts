@@ -67,3 +67,34 @@ export function isRetryable(error: unknown): boolean {
 export function isConditionFailure(error: unknown): boolean {
   return errorNameOf(error) === 'ConditionalCheckFailedException';
 }
+
+/** Throttling, by the names AWS services give it (the SDK retries these by name, too). */
+const throttlingNames = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'ThrottledException',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'TransactionInProgressException',
+  'LimitExceededException',
+]);
+/** The connection to the service broke or timed out: the request may go through next time. */
+const transientCodes = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'EAI_AGAIN']);
+
+/**
+ * Whether an error that reached us after the SDK's own retries may still go away: throttling (by
+ * name: `$retryable` is set only for errors the service models as retryable, and DynamoDB's
+ * ProvisionedThroughputExceededException is not among them), a fault of the service (5xx), or a
+ * broken or timed-out connection. A client's own mistake (4xx, a condition) is final.
+ */
+export function isTransient(error: unknown): boolean {
+  if (isRetryable(error)) return true;
+  const name = errorNameOf(error);
+  if (name !== undefined && (throttlingNames.has(name) || name === 'TimeoutError')) return true;
+  if (faultOf(error) === 'server') return true;
+  const status = httpStatusOf(error);
+  if (status !== undefined && (status >= 500 || status === 429)) return true;
+  return transientCodes.has(errorCodeOf(error) ?? '');
+}

@@ -64,7 +64,7 @@ export function runEventHandler(options: RunEventHandlerOptions) {
       invocation,
       settings: dependencies.settings,
       store: dependencies.storeFor(invocation),
-      undoStore: dependencies.undoStoreFor?.(),
+      undoStoreFor: dependencies.undoStoreFor,
       poster: dependencies.poster,
       lease: dependencies.lease,
       records: dependencies.records,

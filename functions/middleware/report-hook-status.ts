@@ -11,8 +11,10 @@ import {
   type RunKind,
   systemClock,
 } from '../core/ports.js';
+import { handOverGraceMs } from '../core/run/state.js';
 import type { RunSummary } from '../core/run/summary.js';
 import { errorNameOf } from '../core/sdk-error.js';
+import { type ClaimHeartbeat, claimTtlMs, startClaimHeartbeat } from './hook-heartbeat.js';
 import {
   explainUnreported,
   type FailedRunResponse,
@@ -55,15 +57,6 @@ export interface ReportHookStatusOptions {
   clock?: Clock;
 }
 
-/**
- * Past the Lambda's remaining time an in-progress holder is dead. The margin covers clocks and
- * the last writes, and stays under the minute Lambda waits before its first retry, so that the
- * retry of a crashed invocation can take over.
- */
-export const inProgressMarginMs = 10_000;
-/** Lambda's longest timeout: the holder's time when there is no Lambda context (tests, scripts). */
-const maxLambdaMs = 15 * 60 * 1000;
-
 const kinds: readonly RunKind[] = ['suspend', 'resume'];
 
 const internalKey = 'wsChannelsHookInvocation';
@@ -78,6 +71,8 @@ interface HookInvocation {
   owner: string | undefined;
   /** Set once a report was sent: nothing is reported twice from one invocation. */
   reported: 'sending' | 'done' | 'failed' | undefined;
+  /** Keeps this invocation's claim alive while it works. */
+  heartbeat?: ClaimHeartbeat;
 }
 
 export function reportHookStatus(
@@ -192,18 +187,15 @@ export function reportHookStatus(
       // Inside the invocation: a configuration error is reported as Failed by onError.
       invocation.executions = options.executions();
       const { owner } = read;
-      const { hook } = invocation;
-      const remainingMs =
-        typeof request.context?.getRemainingTimeInMillis === 'function'
-          ? request.context.getRemainingTimeInMillis()
-          : maxLambdaMs;
-      const claim = await invocation.executions.claim(hook, {
+      const { hook, executions } = invocation;
+      const claim = await executions.claim(hook, {
         kind,
         owner,
-        inProgressUntil: clock.now() + remainingMs + inProgressMarginMs,
+        inProgressUntil: clock.now() + claimTtlMs,
       });
       if (claim.claimed) {
         invocation.owner = owner;
+        invocation.heartbeat = startClaimHeartbeat({ executions, hook, owner, clock, logger });
         return;
       }
       // An early return skips the handler and every `after`: the logger's and logMetrics'
@@ -212,15 +204,21 @@ export function reportHookStatus(
     },
     after: async (request) => {
       const invocation = followed(request);
+      invocation?.heartbeat?.stop();
       const response = request.response;
       if (!invocation?.owner || !response || !('hookStatus' in response)) return;
-      // An invocation that handed the run over, or a repeated hand-over with nothing to do: the
-      // invocation that ends the run reports.
-      if (response.state === 'handed_over' || response.state === 'duplicate') return;
+      // An invocation that handed the run over keeps the claim for the invocation it started; a
+      // repeated hand-over did nothing. The invocation that ends the run reports.
+      if (response.state === 'handed_over') {
+        await invocation.heartbeat?.keepFor(handOverGraceMs);
+        return;
+      }
+      if (response.state === 'duplicate') return;
       await finish(invocation, response);
     },
     onError: async (request) => {
       const invocation = followed(request);
+      invocation?.heartbeat?.stop();
       // A report was sent: if it failed, its error goes to Lambda, whose retry reports the
       // stored status; if it got through, the status is in.
       if (invocation?.reported !== undefined) return;

@@ -144,6 +144,22 @@ describe('DynamoDBHookExecutions against DynamoDB Local', () => {
     expect(await readItem(hook)).toMatchObject({ owner: 'late', hookStatus: 'Succeeded' });
   });
 
+  it("renews only its holder's claim, and only while it is in progress (the heartbeat)", async () => {
+    const hook = newHook();
+    const store = executions();
+    await claimAs(store, hook, 'holder', { inProgressUntil: now + 30_000 });
+
+    expect(await store.extend(hook, 'someone else', now + 60_000)).toBe(false);
+    expect(await store.extend(hook, 'holder', now + 60_000)).toBe(true);
+    now += 45_000;
+    const retry = await claimAs(store, hook, 'retry');
+    await store.complete(hook, 'holder', { status: 'Succeeded', response: {} });
+
+    expect(retry).toMatchObject({ claimed: false, execution: { state: 'in_progress' } });
+    expect(await store.extend(hook, 'holder', now + 60_000)).toBe(false);
+    expect(await readItem(hook)).toMatchObject({ execution: 'completed', owner: 'holder' });
+  });
+
   it('never takes over a completed execution, however old', async () => {
     const hook = newHook();
     const store = executions();

@@ -68,7 +68,12 @@ describe('the run stores against DynamoDB Local', () => {
         logger,
         ...options,
       });
-    const run: RunIdentity = { runId: 'resume-1', startedAt: Date.now(), handOvers: 0 };
+    const run: RunIdentity = {
+      runId: 'resume-1',
+      startedAt: Date.now(),
+      handOvers: 0,
+      windowId: 'resume-1',
+    };
 
     beforeEach(async () => {
       // Each test starts from the same registry: 250 suspended by suspend-A, 5 active.
@@ -314,26 +319,27 @@ describe('the run stores against DynamoDB Local', () => {
   });
 
   describe('DynamoDBSuspendStore', () => {
-    it('marks the active connections opened before the run, and only those, before handing them out', async () => {
+    it('marks every connection but those suspended in its deployment window or let in while it was open, before handing them out', async () => {
+      // Prepare: 60 active; 4 that $connect let in while window w-X was open (allow); one left
+      // suspended by a run of an earlier window (a resume that could not record its result: the
+      // client is in fact active); one a sibling deployment group's suspend already suspended in
+      // w-X. No clock is compared: when each registered says nothing.
       const startedAt = Date.now();
       await seedConnections(client, tables.connectionsTable, [
         ...Array.from({ length: 60 }, (_, index) => ({
           connectionId: `old-${index}`,
           status: 'active' as const,
-          connectedAt: startedAt - 1_000,
+          connectedAt: startedAt + 5_000,
         })),
         ...Array.from({ length: 4 }, (_, index) => ({
           connectionId: `new-${index}`,
           status: 'active' as const,
-          connectedAt: startedAt + 1_000,
+          connectedAt: startedAt - 5_000,
+          admittedInWindow: 'w-X',
         })),
-        suspendedItem('earlier-1', 'suspend-earlier'),
-        {
-          connectionId: 'keyed-1',
-          status: 'active',
-          connectedAt: startedAt - 1_000,
-          frameKey: frameKeyA,
-        },
+        { ...suspendedItem('earlier-1', 'suspend-earlier'), suspendedInWindow: 'w-earlier' },
+        { ...suspendedItem('sibling-1', 'suspend-sibling'), suspendedInWindow: 'w-X' },
+        { connectionId: 'keyed-1', status: 'active', frameKey: frameKeyA },
       ]);
       const store = new DynamoDBSuspendStore({
         client,
@@ -342,11 +348,13 @@ describe('the run stores against DynamoDB Local', () => {
         pageSize: 9,
         logger,
       });
-      const run: RunIdentity = { runId: 'suspend-X', startedAt, handOvers: 0 };
+      const run: RunIdentity = { runId: 'suspend-X', startedAt, handOvers: 0, windowId: 'w-X' };
 
+      // Act
       const total = await store.count(run);
       const marked = await collect(store.pages(run, testSession().session));
 
+      // Assess
       const markedIds = marked
         .map((target) => target.connectionId)
         .filter((id) => !id.startsWith('a-'));
@@ -356,16 +364,23 @@ describe('the run stores against DynamoDB Local', () => {
       expect(marked.find((target) => target.connectionId === 'old-3')).not.toHaveProperty(
         'frameKey',
       );
-      expect(markedIds.some((id) => id.startsWith('new-') || id === 'earlier-1')).toBe(false);
+      expect(markedIds).toContain('earlier-1');
+      expect(markedIds.some((id) => id.startsWith('new-') || id === 'sibling-1')).toBe(false);
       expect(total).toBe(marked.length);
       expect(await read('old-7')).toMatchObject({
         status: 'suspended',
         suspendedBy: 'suspend-X',
         suspendedAt: new Date(startedAt).toISOString(),
+        suspendedInWindow: 'w-X',
       });
       expect(typeof (await read('old-7'))?.suspendShard).toBe('number');
-      expect(await read('new-0')).toMatchObject({ status: 'active' });
-      expect(await read('earlier-1')).toMatchObject({ suspendedBy: 'suspend-earlier' });
+      expect(await read('new-0')).toMatchObject({ status: 'active', admittedInWindow: 'w-X' });
+      expect(await read('earlier-1')).toMatchObject({
+        status: 'suspended',
+        suspendedBy: 'suspend-X',
+        suspendedInWindow: 'w-X',
+      });
+      expect(await read('sibling-1')).toMatchObject({ suspendedBy: 'suspend-sibling' });
 
       // Marked but never told (the rest of a page when the run stopped): back to active.
       const untold = (connectionId: string) => ({
@@ -373,33 +388,71 @@ describe('the run stores against DynamoDB Local', () => {
         suspendedBy: null,
         resumeAttempts: 0,
       });
-      await store.giveBack(run, testSession().session, [untold('old-8'), untold('earlier-1')]);
+      await store.giveBack(run, testSession().session, [untold('old-8'), untold('sibling-1')]);
       const unmarked = await read('old-8');
       expect(unmarked).toMatchObject({ status: 'active' });
       expect(unmarked).not.toHaveProperty('suspendedBy');
       expect(unmarked).not.toHaveProperty('suspendShard');
+      expect(unmarked).not.toHaveProperty('suspendedInWindow');
       // Another run's suspension is not this run's to give back.
-      expect(await read('earlier-1')).toMatchObject({ suspendedBy: 'suspend-earlier' });
+      expect(await read('sibling-1')).toMatchObject({ suspendedBy: 'suspend-sibling' });
 
+      // Each result: gone is deleted; a post that may have reached the client (a timeout)
+      // stays marked; one that surely did not (throttled to the end, refused) is put back.
       const recorder = store.recorder(run, testSession().session);
-      await recorder.record(
-        {
-          target: { connectionId: 'old-1', suspendedBy: null, resumeAttempts: 0 },
-          failure: failure('gone'),
-        },
-        noteFate('old-1'),
-      );
-      await recorder.record(
-        {
-          target: { connectionId: 'old-2', suspendedBy: null, resumeAttempts: 0 },
-          failure: failure('timedOut'),
-        },
-        noteFate('old-2'),
-      );
+      const results: [string, ReturnType<typeof failure>][] = [
+        ['old-1', failure('gone')],
+        ['old-2', failure('timedOut')],
+        ['old-3', failure('throttled')],
+        ['old-4', failure('forbidden')],
+      ];
+      for (const [connectionId, failed] of results) {
+        await recorder.record(
+          { target: { connectionId, suspendedBy: null, resumeAttempts: 0 }, failure: failed },
+          noteFate(connectionId),
+        );
+      }
       await recorder.flush();
-      expect([fates.get('old-1'), fates.get('old-2')]).toEqual(['written', 'written']);
+      expect(results.map(([id]) => fates.get(id))).toEqual(Array(4).fill('written'));
       expect(await read('old-1')).toBeUndefined();
       expect(await read('old-2')).toMatchObject({ status: 'suspended', suspendedBy: 'suspend-X' });
+      for (const id of ['old-3', 'old-4']) {
+        expect(await read(id)).toMatchObject({ status: 'active' });
+        expect(await read(id)).not.toHaveProperty('suspendedBy');
+      }
+    });
+
+    it('skips a connection that disconnected between the read and the mark', async () => {
+      await seedConnections(client, tables.connectionsTable, [
+        { connectionId: 'leaving-1', status: 'active' as const },
+      ]);
+      const store = new DynamoDBSuspendStore({
+        client,
+        tableName: tables.connectionsTable,
+        shards: 16,
+        logger,
+        connectionIds: ['leaving-1'],
+      });
+      const run: RunIdentity = {
+        runId: 'suspend-Y',
+        startedAt: Date.now(),
+        handOvers: 0,
+        windowId: 'w-Y',
+      };
+      const { session, leftOut } = testSession();
+      await store.count(run);
+      await documentClientFrom({ client }).send(
+        new DeleteCommand({
+          TableName: tables.connectionsTable,
+          Key: { connectionId: 'leaving-1' },
+        }),
+      );
+
+      const marked = await collect(store.pages(run, session));
+
+      expect(marked).toEqual([]);
+      expect(leftOut).toEqual([{ connectionId: 'leaving-1', fate: 'skipped' }]);
+      expect(await read('leaving-1')).toBeUndefined();
     });
   });
 
@@ -444,6 +497,38 @@ describe('the run stores against DynamoDB Local', () => {
       expect(abandoned.Item).toMatchObject({ state: 'failed', message: 'its Lambda died' });
       expect(record.Item).toMatchObject({ state: 'completed', outcome: 'ok' });
       expect(Number(record.Item?.expiresAt)).toBeGreaterThan(now / 1000);
+    });
+
+    it('renews a lease only for its holder, and hands it to the run that goes on with it', async () => {
+      let now = 1_900_000_000_000;
+      const table = { client, tableName: tables.runsTable, clock: { now: () => now } };
+      const runLease = new DynamoDBRunLease(table);
+
+      await runLease.acquire('suspend-1', 'suspend', now + 60_000);
+      expect(await runLease.extend('resume-9', now + 120_000)).toBe(false);
+      expect(await runLease.extend('suspend-1', now + 120_000)).toBe(true);
+      now += 90_000;
+      // Renewed: still held past its first expiry.
+      await expect(runLease.acquire('resume-9', 'resume', now + 60_000)).rejects.toThrow(
+        RunInProgressError,
+      );
+      // A failed suspend's undo goes on under its own id, after one hand-over.
+      expect(
+        await runLease.extend('suspend-1', now + 960_000, {
+          runId: 'suspend-1-undo',
+          handOvers: 0,
+        }),
+      ).toBe(true);
+      const refused = await runLease.acquire('resume-9', 'resume', now + 60_000).catch((e) => e);
+      expect(refused).toBeInstanceOf(RunInProgressError);
+      expect(refused.holder).toBe('suspend-1-undo');
+      expect(await runLease.acquire('suspend-1-undo', 'resume', now + 60_000, 1)).toBeUndefined();
+      // A second delivery of that hand-over is refused: its own run holds the lease.
+      const repeat = await runLease
+        .acquire('suspend-1-undo', 'resume', now + 60_000, 1)
+        .catch((e) => e);
+      expect(repeat.holder).toBe('suspend-1-undo');
+      await runLease.release('suspend-1-undo');
     });
   });
 });

@@ -112,7 +112,7 @@ export class InMemoryRunLease implements RunLease {
     const old = this.held;
     const handedOver = old?.runId === runId && old.handOvers < handOvers;
     if (old && old.untilMs >= this.now() && !handedOver) {
-      throw new RunInProgressError(`held by ${old.runId}`);
+      throw new RunInProgressError(`held by ${old.runId}`, { holder: old.runId });
     }
     this.held = { runId, kind, untilMs, handOvers };
     if (!old || old.runId === runId) return undefined;
@@ -120,6 +120,15 @@ export class InMemoryRunLease implements RunLease {
   }
   async release(runId: string) {
     if (this.held?.runId === runId) this.held = undefined;
+  }
+  async extend(runId: string, untilMs: number, next?: { runId: string; handOvers: number }) {
+    if (this.held?.runId !== runId) return false;
+    this.held = {
+      ...this.held,
+      untilMs,
+      ...(next ? { runId: next.runId, handOvers: next.handOvers } : {}),
+    };
+    return true;
   }
 }
 
@@ -150,6 +159,8 @@ export class InMemoryDeploymentWindow implements DeploymentWindow {
   state: DeploymentWindowState | undefined;
   /** Every call, in order, for tests of who opened, left and closed. */
   readonly calls: string[] = [];
+  /** Windows opened so far: each new one gets the next id. */
+  opened = 0;
   async read() {
     return this.state && { ...this.state, deployments: [...this.state.deployments] };
   }
@@ -163,14 +174,21 @@ export class InMemoryDeploymentWindow implements DeploymentWindow {
     const joined = opening.deploymentId === null ? [] : [opening.deploymentId];
     const old = this.state;
     if (!old || old.openUntil <= opening.now) {
-      this.state = { openedBy: opening.runId, openUntil: opening.openUntil, deployments: joined };
-      return;
+      this.state = {
+        windowId: `window-${++this.opened}`,
+        openedBy: opening.runId,
+        openUntil: opening.openUntil,
+        deployments: joined,
+      };
+    } else {
+      this.state = {
+        windowId: old.windowId,
+        openedBy: old.openUntil < opening.openUntil ? opening.runId : old.openedBy,
+        openUntil: Math.max(old.openUntil, opening.openUntil),
+        deployments: [...new Set([...old.deployments, ...joined])],
+      };
     }
-    this.state = {
-      openedBy: old.openUntil < opening.openUntil ? opening.runId : old.openedBy,
-      openUntil: Math.max(old.openUntil, opening.openUntil),
-      deployments: [...new Set([...old.deployments, ...joined])],
-    };
+    return { ...this.state, deployments: [...this.state.deployments] };
   }
   async leave(deploymentId: string) {
     this.calls.push(`leave ${deploymentId}`);

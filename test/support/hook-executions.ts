@@ -67,6 +67,13 @@ export class InMemoryHookExecutions implements HookExecutions {
       item.execution = { ...item.execution, state: 'reported' };
   }
 
+  async extend(hook: LifecycleHook, owner: string, inProgressUntil: number): Promise<boolean> {
+    const item = this.items.get(hook.lifecycleEventHookExecutionId);
+    if (item?.owner !== owner || item.execution.state !== 'in_progress') return false;
+    item.execution = { ...item.execution, inProgressUntil };
+    return true;
+  }
+
   /** The state of a hook's execution, or undefined when it has none. */
   stateOf(lifecycleEventHookExecutionId: string): HookExecution['state'] | undefined {
     return this.items.get(lifecycleEventHookExecutionId)?.execution.state;

@@ -12,6 +12,9 @@ export interface SeedItem {
   connectedAt?: number;
   suspendedBy?: string;
   resumeAttempts?: number;
+  /** The deployment window a suspend marked it in, or $connect let it in while it was open. */
+  suspendedInWindow?: string;
+  admittedInWindow?: string;
   /** The frame key the client connected with (a client with the helper). */
   frameKey?: string;
 }
@@ -35,7 +38,7 @@ export function suspendedItem(
 export async function seedConnections(
   client: DynamoDBClient,
   tableName: string,
-  items: readonly (SeedItem | ReturnType<typeof suspendedItem>)[],
+  items: readonly (SeedItem | (ReturnType<typeof suspendedItem> & Partial<SeedItem>))[],
   options: { parallel?: number } = {},
 ): Promise<void> {
   const now = Date.now();

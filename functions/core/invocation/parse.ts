@@ -2,15 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { InvalidEventError } from '../errors.js';
 import type { LifecycleHook } from '../ports.js';
 import { hookOfHandOver, ownerOfHandOver, parseHandOver } from './hand-over.js';
-import {
-  type HookReport,
-  type Invocation,
-  maxConcurrency,
-  maxConnectionIdBytes,
-  maxConnectionIds,
-  type ReadInvocation,
-  type RunRequest,
-} from './types.js';
+import { allowedFields, allowedList, dryRunOf, emptyRequest, requestOf } from './request-fields.js';
+import type { HookReport, Invocation, ReadInvocation } from './types.js';
 
 // Reads the event of a suspend or resume invocation, once: what it asks for (a hook, a manual
 // run, a hand-over), the hook to report to even when the rest is invalid, and the hook
@@ -19,62 +12,11 @@ import {
 export type { HookReport, Invocation, ReadInvocation, RunRequest } from './types.js';
 export { maxConcurrency, maxConnectionIdBytes, maxConnectionIds } from './types.js';
 
-const allowedFields = {
-  dryRun: 'true or false',
-  connectionIds: `an array of 1 to ${maxConnectionIds} connection ids (non-empty strings of at most ${maxConnectionIdBytes} bytes)`,
-  timeoutMs: 'a whole number of milliseconds from 10 to 60000',
-  concurrency: 'a whole number from 1 to 900',
-} as const;
-
-type ManualField = keyof typeof allowedFields;
-
-const allowedList = Object.entries(allowedFields)
-  .map(([field, expected]) => `${field} (${expected})`)
-  .join(', ');
-
-const emptyRequest: RunRequest = {
-  dryRun: false,
-  connectionIds: undefined,
-  timeoutMs: undefined,
-  concurrency: undefined,
-};
-
 function invalid(problem: string): InvalidEventError {
   return new InvalidEventError(
     `${problem}. Expected a CodeDeploy lifecycle hook event {"DeploymentId", "LifecycleEventHookExecutionId"} ` +
       `or a manual event with only these optional fields: ${allowedList}. Example: {"dryRun": true}`,
   );
-}
-
-function wholeNumber(field: ManualField, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalid(`${field} is ${JSON.stringify(value)}; expected ${allowedFields[field]}`);
-  }
-  return value;
-}
-
-function connectionIds(value: unknown): readonly string[] {
-  if (!Array.isArray(value) || value.length === 0 || value.length > maxConnectionIds) {
-    const shown = JSON.stringify(value);
-    throw invalid(
-      `connectionIds is ${shown.length > 80 ? `${shown.slice(0, 80)}...` : shown}; expected ${allowedFields.connectionIds}`,
-    );
-  }
-  value.forEach(checkConnectionId);
-  return [...new Set(value as string[])];
-}
-
-/** An id DynamoDB would refuse as a key would fail the run with its raw error: say which. */
-function checkConnectionId(id: unknown, index: number): void {
-  if (typeof id !== 'string' || id.length === 0) {
-    throw invalid(`connectionIds[${index}] is ${JSON.stringify(id)}; expected a non-empty string`);
-  }
-  const bytes = Buffer.byteLength(id, 'utf8');
-  if (bytes > maxConnectionIdBytes) {
-    throw invalid(
-      `connectionIds[${index}] is ${bytes} bytes long in UTF-8; a DynamoDB key takes at most ${maxConnectionIdBytes} bytes`,
-    );
-  }
 }
 
 function isHookField(field: string): boolean {
@@ -114,7 +56,7 @@ export function parseInvocation(event: unknown): Invocation {
     return {
       trigger: 'codedeploy',
       hook: { deploymentId, lifecycleEventHookExecutionId: hookExecutionId },
-      request: { ...emptyRequest, dryRun: dryRunOf(fields.dryRun) },
+      request: { ...emptyRequest, dryRun: dryRunOf(fields.dryRun, invalid) },
     };
   }
 
@@ -122,31 +64,7 @@ export function parseInvocation(event: unknown): Invocation {
   if (unknown.length > 0) {
     throw invalid(`Unknown field "${unknown[0]}"`);
   }
-  return {
-    trigger: 'manual',
-    hook: undefined,
-    request: {
-      dryRun: dryRunOf(fields.dryRun),
-      connectionIds:
-        fields.connectionIds === undefined ? undefined : connectionIds(fields.connectionIds),
-      timeoutMs:
-        fields.timeoutMs === undefined
-          ? undefined
-          : wholeNumber('timeoutMs', fields.timeoutMs, 10, 60_000),
-      concurrency:
-        fields.concurrency === undefined
-          ? undefined
-          : wholeNumber('concurrency', fields.concurrency, 1, maxConcurrency),
-    },
-  };
-}
-
-function dryRunOf(value: unknown): boolean {
-  if (value === undefined) return false;
-  if (typeof value !== 'boolean') {
-    throw invalid(`dryRun is ${JSON.stringify(value)}; expected ${allowedFields.dryRun}`);
-  }
-  return value;
+  return { trigger: 'manual', hook: undefined, request: requestOf(fields, invalid) };
 }
 
 /**

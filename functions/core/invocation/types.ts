@@ -23,6 +23,16 @@ export interface RunRequest {
  */
 export interface HandOver {
   runId: string;
+  /**
+   * What the run is: a suspend, a resume, or the undo of a failed suspend (a resume of what that
+   * suspend marked, which goes on in the suspend function). A function refuses a hand-over of a
+   * kind it does not run.
+   */
+  kind: HandOverKind;
+  /** The undo's suspend run: the one whose marks it resumes. */
+  undoOf?: string;
+  /** A suspend's deployment window (its id): the connections suspended in it are left alone. */
+  windowId?: string;
   /** When the run's first invocation started (epoch ms): suspend's cut-off, and the hook's hour. */
   startedAt: number;
   /** How many times the run has been handed over, this hand-over included (1 for the first). */
@@ -32,6 +42,9 @@ export interface HandOver {
   /** The hook execution's owner (the first invocation's): the invocation that ends the run reports. */
   owner: string | null;
 }
+
+export const handOverKinds = ['suspend', 'resume', 'undo'] as const;
+export type HandOverKind = (typeof handOverKinds)[number];
 
 export type Invocation = (
   | { trigger: 'codedeploy'; hook: LifecycleHook; request: RunRequest }

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { createBackoff, sleep } from '../backoff.js';
 import type { PreconditionFailedError } from '../errors.js';
+import type { BulkPostOptions, BulkPostSummary, PostResult } from './bulk-post-options.js';
 import type { PostFailure } from './classify.js';
 import { createInFlightLimit } from './in-flight-limit.js';
 import { LatencyHistogram } from './latency-histogram.js';
@@ -20,62 +21,12 @@ import { postWithTimeout } from './timed-post.js';
 // settles and reaches the sink before postToAll returns or throws. Nothing is left in flight
 // when the handler returns (Lambda freezes the sandbox then).
 
-export interface PostResult<Target> {
-  target: Target;
-  /** Undefined when the frame was delivered. */
-  failure: PostFailure | undefined;
-  attempts: number;
-  /** From the first dispatch to the last answer, retries and backoff included. */
-  latencyMs: number;
-}
-
-export interface BulkPostProgress {
-  settled: number;
-  delivered: number;
-  inFlight: number;
-  elapsedMs: number;
-}
-
-export interface BulkPostOptions<Target> {
-  /** Pages of targets, pulled only when a worker needs the next target. */
-  targets: AsyncIterable<readonly Target[]>;
-  post: (target: Target, signal: AbortSignal) => Promise<void>;
-  /** Receives every settled post; a returned promise holds the worker until it resolves. */
-  onResult: (result: PostResult<Target>) => void | Promise<void>;
-  concurrency: number;
-  timeoutMs: number;
-  maxPostsPerSecond?: number | undefined;
-  /** Extra attempts after a 429; counted as throttled if none gets through. */
-  throttleRetries?: number;
-  /** The wait before each retry of a throttled post: full jitter up to min(maxMs, baseMs * 2^n). */
-  backoff?: { baseMs: number; maxMs: number };
-  /** Checked before every dispatch: true stops dispatching, posts in flight still finish. */
-  shouldStopDispatching?: () => boolean;
-  /**
-   * When this many first answers are all refusals (403 or 413), every other post will be
-   * refused too: stop at once with a PreconditionFailedError instead of sending them.
-   */
-  refusalProbeSize?: number;
-  onProgress?: (progress: BulkPostProgress) => void;
-  progressIntervalMs?: number;
-  /** Injectable for tests: the clock and the backoff's random numbers. */
-  now?: () => number;
-  random?: () => number;
-}
-
-export interface BulkPostSummary<Target = unknown> {
-  dispatched: number;
-  settled: number;
-  delivered: number;
-  /** Stopped by shouldStopDispatching before the source was exhausted. */
-  stoppedEarly: boolean;
-  maxInFlight: number;
-  /** The smallest the in-flight limit became under throttling (the concurrency if never). */
-  smallestInFlightLimit: number;
-  /** Targets handed out by the source but never posted (the rest of the page at a stop). */
-  untaken: readonly Target[];
-  latency: { p50: number; p99: number; max: number };
-}
+export type {
+  BulkPostOptions,
+  BulkPostProgress,
+  BulkPostSummary,
+  PostResult,
+} from './bulk-post-options.js';
 
 // A throttled post outlasts a storm of 5 s: with equal jitter the 7 waits add up to 5.15 s at
 // least (half of 100 + 200 + ... + 3,200 + 4,000 + 4,000 ms) and 10.3 s at most.
@@ -231,6 +182,8 @@ export async function postToAll<Target>(
     await Promise.all(Array.from({ length: options.concurrency }, (_, index) => worker(index)));
   } finally {
     if (progressTimer) clearInterval(progressTimer);
+    const untaken = queue.untaken();
+    if (untaken.length > 0) await options.onUntaken?.(untaken);
     await queue.close();
   }
   if (sharedFailure) throw sharedFailure.error;

@@ -4,6 +4,12 @@
 
 /** The deployment window (`window#deployment`): open from a suspend's start to the end of the resume. */
 export interface DeploymentWindowState {
+  /**
+   * Names this window, from its opening to its closing, whoever joins it: a suspend skips the
+   * connections suspended in it (by a sibling deployment group's suspend, or by its own earlier
+   * invocations), and $connect tags with it the connections it lets in while it is open.
+   */
+  windowId: string;
   /** The suspend run that opened it (or last moved its bound). */
   openedBy: string;
   /** Epoch ms past which the window counts as closed, whoever left it open. */
@@ -21,14 +27,15 @@ export interface DeploymentWindow {
   read(): Promise<DeploymentWindowState | undefined>;
   /**
    * Opens the window for a suspend run, or joins the open one: its deployment (if any) is added,
-   * `openUntil` moves later, never earlier. A window past its bound is replaced.
+   * `openUntil` moves later, never earlier. A window past its bound is replaced (with a new id).
+   * Answers the window as it is after.
    */
   open(opening: {
     runId: string;
     deploymentId: string | null;
     now: number;
     openUntil: number;
-  }): Promise<void>;
+  }): Promise<DeploymentWindowState>;
   /** Removes a deployment, atomically; answers the window as it is after (undefined: none). */
   leave(deploymentId: string): Promise<DeploymentWindowState | undefined>;
   /** Closes it; unless `force`, only when no deployment is left in it. True when closed now. */

@@ -23,8 +23,8 @@ export interface RunDependencies {
   /** Where each CodeDeploy hook's execution is kept, so that a repeat delivery finds the first. */
   hookExecutions: HookExecutions;
   storeFor(invocation: Invocation): ChannelStore;
-  /** Suspend only: the store of the resume that undoes a failed suspend (every suspended one). */
-  undoStoreFor?: () => ChannelStore;
+  /** Suspend only: the store of the resume that undoes a failed suspend (what that run marked). */
+  undoStoreFor?: (suspendRunId: string) => ChannelStore;
   /** Hands a run that nears its deadline over to a new invocation; without it, the run stops. */
   invoker?: Invoker;
   /** The deployment window that holds new connections and joins sibling deployment groups. */

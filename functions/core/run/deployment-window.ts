@@ -47,9 +47,11 @@ export async function enterWindow(run: Run): Promise<RunSummary | undefined> {
   const deploymentId = run.fields.deploymentId;
   if (kind === 'suspend') {
     const openUntil = startedAt + (settings.resumeExpectedWithinMs ?? defaultWindowMs);
-    await bestEffort(run, 'open the deployment window', () =>
+    const opened = await bestEffort(run, 'open the deployment window', () =>
       window.open({ runId, deploymentId, now: clock.now(), openUntil }),
     );
+    // Without a window, the run is its own scope: it skips only what it suspended itself.
+    if (!(opened instanceof Error)) run.identity.windowId = opened.windowId;
     return undefined;
   }
   if (run.fields.trigger !== 'codedeploy' || deploymentId === null) return undefined;

@@ -74,9 +74,12 @@ async function postFrames(run: Run, total: number): Promise<void> {
         signal?.aborted === true || run.options.remainingTimeMs() < run.deadlineMarginMs,
       onProgress: (progress) => logRunProgress(logger, run.fields, progress, total),
       progressIntervalMs: run.options.progressIntervalMs,
+      // Also when the run fails (a refusal, a failed read): what it marked but never told goes
+      // back as it was.
+      onUntaken: async (untaken) => {
+        await store.giveBack?.(run.identity, run.session, untaken);
+      },
     });
-    const untaken = run.posted.untaken;
-    if (untaken.length > 0) await store.giveBack?.(run.identity, run.session, untaken);
   } finally {
     const written = await recorder.flush();
     run.written = { skipped: written.skipped };

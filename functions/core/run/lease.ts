@@ -1,26 +1,40 @@
 import { sleep } from '../backoff.js';
 import { RunInProgressError } from '../errors.js';
-import { countTotal, finish, maxLambdaMs, type Run } from './state.js';
+import { countTotal, finish, type Run } from './state.js';
 import { type RunSummary, runRecordOf } from './summary.js';
 import { runTexts } from './texts.js';
 
 // The lease that keeps two runs from overlapping, as a run holds it: taken before anything is
-// read, waited for a bounded time, released on every path; a failure on the way is written
-// into the run record before it goes on to the caller.
+// read, waited for a bounded time, kept alive by a heartbeat (a dead holder's lease is free soon
+// after its last one), kept for the next invocation by a hand-over, released on every other path;
+// a failure on the way is written into the run record before it goes on to the caller.
+
+/** Without a heartbeat the lease is free this long after the last one. */
+const defaultLeaseTtlMs = 60_000;
+const defaultLeaseHeartbeatMs = 15_000;
 
 /**
  * Holds the lease while `work` runs. On any failure the run record says failed, `onFailure`
- * runs (still under the lease), and the error goes on to the caller (a hook reports Failed);
- * the lease is released on every path.
+ * runs (still under the lease) and may answer instead of the error (a failed suspend's undo that
+ * was handed over); otherwise the error goes on to the caller (a hook reports Failed). The lease
+ * is released on every path but a hand-over. An invocation a run was handed over to that cannot
+ * take the lease back fails the run the same way (a suspend undoes itself).
  */
 export async function holdingLease(
   run: Run,
   work: () => Promise<RunSummary>,
-  onFailure: () => Promise<unknown> = async () => undefined,
+  onFailure: (error: unknown) => Promise<RunSummary | undefined> = async () => undefined,
 ): Promise<RunSummary> {
   const { records, logger, kind } = run.options;
-  if (!(await acquireLease(run))) return repeatedHandOver(run);
+  // A first invocation that cannot take the lease has done nothing: its error is the answer.
+  if (run.handOvers === 0 && !(await acquireLease(run))) return repeatedHandOver(run);
+  let held = run.handOvers === 0;
   try {
+    if (!held) {
+      if (!(await acquireLease(run))) return repeatedHandOver(run);
+      held = true;
+    }
+    run.leaseHeartbeat = startHeartbeat(run);
     return await work();
   } catch (error) {
     countTotal(run, true);
@@ -37,12 +51,40 @@ export async function holdingLease(
       .catch((saveError: unknown) =>
         logger.error('Could not save the failed run record', { ...run.fields, error: saveError }),
       );
-    await onFailure();
+    const answered = await onFailure(error);
+    if (answered) return answered;
     throw error;
   } finally {
+    run.leaseHeartbeat?.stop();
     // An invocation that handed over leaves the lease to the one its run was handed over to.
-    if (!run.handedOver) await releaseLease(run);
+    if (held && !run.handedOver) await releaseLease(run);
   }
+}
+
+/** Renews the lease every `leaseHeartbeatMs` while the run holds it. */
+function startHeartbeat(run: Run): { stop(): void } {
+  const { lease, clock, logger } = run.options;
+  const ttlMs = run.options.leaseTtlMs ?? defaultLeaseTtlMs;
+  let lost = false;
+  const timer = setInterval(() => {
+    lease.extend(run.identity.runId, clock.now() + ttlMs).then(
+      (kept) => {
+        if (kept || lost) return;
+        lost = true;
+        logger.error(
+          'The run lost its lease (another run took it over after a missed heartbeat); it goes on, but another run may overlap it.',
+          { ...run.fields },
+        );
+      },
+      (error: unknown) =>
+        logger.warn('Could not renew the run lease; the next heartbeat tries again.', {
+          ...run.fields,
+          error,
+        }),
+    );
+  }, run.options.leaseHeartbeatMs ?? defaultLeaseHeartbeatMs);
+  timer.unref?.();
+  return { stop: () => clearInterval(timer) };
 }
 
 async function releaseLease(run: Run): Promise<void> {
@@ -58,7 +100,8 @@ async function releaseLease(run: Run): Promise<void> {
 /**
  * Takes the lease. While another run holds it (a suspend and a resume started together, or a
  * console run), waits with backoff for it to end, a bounded time, then gives up with its error.
- * A holder that died is found out when its lease expires, and its record is closed.
+ * A holder that died is found out when its lease expires, and its record is closed. False only
+ * for a repeated hand-over: its own run holds the lease already.
  */
 export async function acquireLease(run: Run): Promise<boolean> {
   const { lease, records, logger, kind, clock } = run.options;
@@ -67,16 +110,10 @@ export async function acquireLease(run: Run): Promise<boolean> {
   const giveUpAt =
     clock.now() +
     Math.min(run.options.leaseWaitMs ?? 5 * 60_000, run.options.remainingTimeMs() - margin);
+  const ttlMs = run.options.leaseTtlMs ?? defaultLeaseTtlMs;
   for (let attempt = 0; attempt < 1_000; attempt++) {
-    // The lease outlives the Lambda by a minute, so a crashed run never blocks the next for long.
-    const leaseMs = Math.min(run.options.remainingTimeMs(), maxLambdaMs) + 60_000;
     try {
-      const expired = await lease.acquire(
-        runId,
-        kind,
-        run.options.clock.now() + leaseMs,
-        run.handOvers,
-      );
+      const expired = await lease.acquire(runId, kind, clock.now() + ttlMs, run.handOvers);
       if (expired) {
         const reason = `Its Lambda stopped before the run ended; its lease expired at ${new Date(expired.leaseUntil).toISOString()} and ${runId} took over.`;
         logger.warn(`Run ${expired.runId} died while running.`, { ...run.fields, expired });
@@ -84,10 +121,11 @@ export async function acquireLease(run: Run): Promise<boolean> {
       }
       return true;
     } catch (error) {
-      // A hand-over refused: another delivery of its event holds (or held) the run's lease.
-      if (error instanceof RunInProgressError && run.handOvers > 0) return false;
+      if (!(error instanceof RunInProgressError)) throw error;
+      // A repeated hand-over event: its own run holds the lease (another delivery runs it).
+      if (run.handOvers > 0 && error.holder === runId) return false;
       const wait = Math.min(5_000, 250 * 2 ** attempt);
-      if (!(error instanceof RunInProgressError) || clock.now() + wait > giveUpAt) throw error;
+      if (clock.now() + wait > giveUpAt) throw error;
       if (attempt === 0) {
         logger.info('Another run holds the lease; waiting for it to end.', {
           ...run.fields,

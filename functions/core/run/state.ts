@@ -36,10 +36,15 @@ export interface RunChannelsOptions {
   settings: RunSettings;
   store: ChannelStore;
   /**
-   * For a suspend run: the store of the resume that undoes it when it fails (every suspended
-   * connection), so that a failed BeforeAllowTraffic leaves no client suspended.
+   * For a suspend run: the store of the resume that undoes it when it fails (exactly the
+   * connections that suspend run marked), so that a failed BeforeAllowTraffic leaves no client
+   * suspended.
    */
-  undoStore?: ChannelStore | undefined;
+  undoStoreFor?: ((suspendRunId: string) => ChannelStore) | undefined;
+  /** Set on the undo of a failed suspend: the suspend run whose marks it resumes. */
+  undoOf?: string | undefined;
+  /** The run whose lease this run works under, when it is another (the undo's suspend). */
+  leaseHolder?: string | undefined;
   poster: MessagePoster;
   lease: RunLease;
   records: RunRecords;
@@ -52,6 +57,12 @@ export interface RunChannelsOptions {
   deadlineMarginMs?: number;
   /** How long a run waits for another run's lease before it gives up (5 minutes). */
   leaseWaitMs?: number;
+  /**
+   * How long the lease holds without a heartbeat (a dead holder's lease is free this long after
+   * its last one), and how often the holder renews it.
+   */
+  leaseTtlMs?: number;
+  leaseHeartbeatMs?: number;
   failureSampleSize?: number;
   progressIntervalMs?: number;
   newRunId?: (kind: RunKind, now: number) => string;
@@ -63,6 +74,11 @@ export interface RunChannelsOptions {
   /** A run hands over only this long after its first invocation started (the hook's hour). */
   handOverWithinMs?: number;
   /**
+   * CodeDeploy's limit for a hook's status (an hour): an invocation a hook's run was handed over
+   * to after it does nothing but report Failed.
+   */
+  hookHourMs?: number;
+  /**
    * The deployment window (run-window.ts): a suspend opens it, the resume of the last sibling
    * deployment closes it. Without it, every resume resumes everyone and nothing holds new clients.
    */
@@ -70,6 +86,11 @@ export interface RunChannelsOptions {
 }
 
 export const maxLambdaMs = 15 * 60 * 1000;
+/**
+ * How long a hand-over keeps the lease and the hook execution for the invocation it starts: that
+ * invocation's Lambda timeout and a minute, so a waiting run never takes either in between.
+ */
+export const handOverGraceMs = maxLambdaMs + 60_000;
 /** Writes are retried until this close to the deadline, leaving time for the record and report. */
 const writeMarginMs = 5_000;
 
@@ -91,21 +112,36 @@ export interface Run {
   counted?: number;
   /** How many times the run was handed over before this invocation: 0 for its first. */
   handOvers: number;
+  /** Renews the lease while the run holds it; stopped before a hand-over extends it. */
+  leaseHeartbeat?: { stop(): void };
   /** Set when this invocation handed over: the lease stays with the run for the next one. */
   handedOver: boolean;
   session: StoreSession;
 }
 
-export function beginRun(options: RunChannelsOptions): Run {
+/**
+ * A run as it starts in this invocation: a new one, the one a hand-over names, or (`as`) one the
+ * caller names (a failed suspend's undo: its own id, the suspend's start for the hook's hour).
+ */
+export function beginRun(
+  options: RunChannelsOptions,
+  as?: { runId: string; startedAt: number },
+): Run {
   const { kind, invocation, settings } = options;
-  const received = invocation.handOver;
-  const startedAt = received?.startedAt ?? options.clock.now();
-  const runId = received?.runId ?? (options.newRunId ?? defaultRunId)(kind, startedAt);
+  const received = as ? undefined : invocation.handOver;
+  const startedAt = as?.startedAt ?? received?.startedAt ?? options.clock.now();
+  const runId = as?.runId ?? received?.runId ?? (options.newRunId ?? defaultRunId)(kind, startedAt);
   const timeoutMs = invocation.request.timeoutMs ?? settings.timeoutMs;
   const tally = new RunTally(options.failureSampleSize ?? 20, received?.countsSoFar);
   return {
     options,
-    identity: { runId, startedAt, handOvers: received?.handOvers ?? 0 },
+    identity: {
+      runId,
+      startedAt,
+      handOvers: received?.handOvers ?? 0,
+      // Until a suspend opens or joins the deployment window (run/deployment-window.ts).
+      windowId: received?.windowId ?? runId,
+    },
     fields: {
       runId,
       kind,

@@ -21,7 +21,7 @@ export interface RunSummary extends RunFields {
   state: RunState;
   outcome: Outcome | 'dry_run';
   counts: Counts;
-  /** Share of attempted posts that failed for a reason that is an error (gone excluded). */
+  /** Share of attempted posts that timed out, failed or were not recorded (gone and throttled excluded). */
   errorRatio: number;
   /** Results skipped by their write condition (deleted or suspended again meanwhile). */
   skipped: number;

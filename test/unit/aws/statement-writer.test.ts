@@ -1,4 +1,8 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBClient,
+  InternalServerError,
+  ProvisionedThroughputExceededException,
+} from '@aws-sdk/client-dynamodb';
 import { BatchExecuteStatementCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -183,5 +187,44 @@ describe('BatchStatementWriter', () => {
     ).toEqual([statement(2)]);
     expect(summary).toEqual({ calls: 2, skipped: 1, unrecorded: 1 });
     expect(logger.lines.filter((line) => line.level === 'error')).toHaveLength(1);
+  });
+
+  it('gives up nothing while the run has time, under whole-call throttles, 500s and throttled statements at once', async () => {
+    // Prepare: for its first 60 calls DynamoDB answers, in turn, a throttled call (the SDK's
+    // own retries used up), a 500, and a batch whose every other statement is throttled: the
+    // SDK's exception classes, as they reach the writer after its retries.
+    let calls = 0;
+    const written = new Set<string>();
+    dynamodb.on(BatchExecuteStatementCommand).callsFake(async (input) => {
+      calls++;
+      if (calls <= 60 && calls % 3 === 1) {
+        throw new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} });
+      }
+      if (calls <= 60 && calls % 3 === 2) {
+        throw new InternalServerError({ message: 'oops', $metadata: { httpStatusCode: 500 } });
+      }
+      return {
+        Responses: input.Statements.map((item: Statement, index: number) => {
+          if (calls <= 60 && index % 2 === 0) return { Error: { Code: 'ThrottlingError' } };
+          written.add(String(item.Parameters?.[1]));
+          return {};
+        }),
+      };
+    });
+    const writer = new BatchStatementWriter({
+      documentClient,
+      logger: new RecordingLogger(),
+      keepRetrying: () => true,
+      random: () => 0,
+    });
+
+    // Act
+    for (let index = 0; index < 200; index++) await writer.add(statement(index));
+    const summary = await writer.flush();
+
+    // Assess: every one written, none given up.
+    expect(summary.unrecorded).toBe(0);
+    expect(written.size).toBe(200);
+    expect(calls).toBeGreaterThan(60);
   });
 });

@@ -1,6 +1,8 @@
 import { GoneException, LimitExceededException } from '@aws-sdk/client-apigatewaymanagementapi';
 import {
   ConditionalCheckFailedException,
+  InternalServerError,
+  ProvisionedThroughputExceededException,
   ReplicatedWriteConflictException,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
@@ -14,6 +16,7 @@ import {
   httpStatusOf,
   isConditionFailure,
   isRetryable,
+  isTransient,
 } from '../../../functions/core/sdk-error.js';
 
 // The fields of AWS SDK v3 errors, read from the SDK's real exception classes and from what
@@ -144,6 +147,40 @@ describe('isRetryable', () => {
     ['null', null],
   ])('is false for %s', (_label, thrown) => {
     expect(isRetryable(thrown)).toBe(false);
+  });
+});
+
+describe('isTransient', () => {
+  it.each([
+    [
+      "DynamoDB's ProvisionedThroughputExceededException (no $retryable)",
+      new ProvisionedThroughputExceededException({
+        message: 'slow down',
+        $metadata: metadata(400),
+      }),
+    ],
+    [
+      "DynamoDB's InternalServerError (a 500, no $retryable)",
+      new InternalServerError({ message: 'oops', $metadata: metadata(500) }),
+    ],
+    ['a 503 by its status alone', { name: 'Unknown', $metadata: { httpStatusCode: 503 } }],
+    ['a reset connection', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
+    ['the SDK timing a request out', { name: 'TimeoutError' }],
+    ['a $retryable error', { name: 'Anything', $retryable: {} }],
+  ])('is true for %s', (_label, thrown) => {
+    expect(isTransient(thrown)).toBe(true);
+  });
+
+  it.each([
+    ['a ConditionalCheckFailedException', conditionFailed()],
+    ['a ResourceNotFoundException', new ResourceNotFoundException({ message: 'm', $metadata: {} })],
+    [
+      'a ValidationException',
+      { name: 'ValidationException', $fault: 'client', $metadata: metadata(400) },
+    ],
+    ['null', null],
+  ])('is false for %s', (_label, thrown) => {
+    expect(isTransient(thrown)).toBe(false);
   });
 });
 

@@ -90,7 +90,12 @@ describe('wsChannelsRegistry on $connect', () => {
 
   it("refuses with 429 while a deployment window is open, before the team's handler runs", async () => {
     const { handler, registry, window } = teamHandler(async () => ({ statusCode: 200 }));
-    window.state = { openedBy: 'suspend-1', openUntil: now + 60_000, deployments: ['d-1'] };
+    window.state = {
+      windowId: 'w-1',
+      openedBy: 'suspend-1',
+      openUntil: now + 60_000,
+      deployments: ['d-1'],
+    };
 
     expect(await handler(event('$connect'), context)).toEqual(heldDuringDeployment);
     expect(heldDuringDeployment.statusCode).toBe(429);
@@ -99,14 +104,19 @@ describe('wsChannelsRegistry on $connect', () => {
 
   it('lets connections in past the bound of a window, and during one when the policy is allow', async () => {
     const past = teamHandler(async () => ({ statusCode: 200 }));
-    past.window.state = { openedBy: 'suspend-1', openUntil: now, deployments: [] };
+    past.window.state = { windowId: 'w-1', openedBy: 'suspend-1', openUntil: now, deployments: [] };
     expect(await past.handler(event('$connect'), context)).toEqual({ statusCode: 200 });
     expect(past.registry.items.has('c-1')).toBe(true);
 
     const allowing = teamHandler(async () => ({ statusCode: 200 }), {
       newConnectionsDuringDeployment: 'allow',
     });
-    allowing.window.state = { openedBy: 'suspend-1', openUntil: now + 60_000, deployments: [] };
+    allowing.window.state = {
+      windowId: 'w-1',
+      openedBy: 'suspend-1',
+      openUntil: now + 60_000,
+      deployments: [],
+    };
     expect(await allowing.handler(event('$connect'), context)).toEqual({ statusCode: 200 });
     expect(allowing.registry.calls).toEqual(['team handler', 'register c-1']);
   });
@@ -189,7 +199,12 @@ describe('wsChannelsRegistry on $disconnect and other routes', () => {
       statusCode: 200,
       body: 'echo',
     }));
-    window.state = { openedBy: 'suspend-1', openUntil: now + 60_000, deployments: [] };
+    window.state = {
+      windowId: 'w-1',
+      openedBy: 'suspend-1',
+      openUntil: now + 60_000,
+      deployments: [],
+    };
 
     for (const routeKey of ['$default', 'sendMessage', 'ws-channels.ping']) {
       expect(await handler(event(routeKey), context)).toEqual({ statusCode: 200, body: 'echo' });

@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-codedeploy';
 import { describe, expect, it, vi } from 'vitest';
 import { InvalidEventError } from '../../../functions/core/errors.js';
+import { claimTtlMs } from '../../../functions/middleware/hook-heartbeat.js';
 import { reportHookStatus } from '../../../functions/middleware/report-hook-status.js';
 import {
   httpError,
@@ -195,6 +196,42 @@ describe('a hook delivered more than once gets one status', () => {
 
     const summary = await world.deliver();
 
+    expect(summary).toMatchObject({ outcome: 'ok' });
+    expect(statuses()).toEqual(['Succeeded']);
+    expect(world.framesPerConnection()).toEqual([1, 1, 1, 1, 1]);
+  });
+
+  it("claims a hook for a heartbeat's time only, not for its Lambda's whole time", async () => {
+    const world = sharedWorld();
+    const claim = vi.spyOn(world.hookExecutions, 'claim');
+
+    const before = Date.now();
+    await world.deliver();
+
+    // The context gives the invocation 10 minutes; a crash must not hold the hook that long.
+    const claimedUntil = claim.mock.calls[0]?.[1].inProgressUntil ?? 0;
+    expect(claimTtlMs).toBeLessThanOrEqual(30_000);
+    expect(claimedUntil).toBeGreaterThanOrEqual(before + claimTtlMs);
+    expect(claimedUntil).toBeLessThanOrEqual(Date.now() + claimTtlMs);
+    expect(statuses()).toEqual(['Succeeded']);
+  });
+
+  it("takes over, on Lambda's retry a minute later, a hook whose first delivery died mid-run", async () => {
+    // Prepare: the first delivery claimed the hook as a delivery does and died (no heartbeat).
+    const world = sharedWorld();
+    const hook = { deploymentId: 'd-ABC123', lifecycleEventHookExecutionId: 'hook-1' };
+    await world.hookExecutions.claim(hook, {
+      kind: 'resume',
+      owner: 'a delivery that died',
+      inProgressUntil: Date.now() + claimTtlMs,
+    });
+    const aMinuteLater = Date.now() + 60_000;
+    Object.defineProperty(world.hookExecutions, 'now', { value: () => aMinuteLater });
+
+    // Act
+    const summary = await world.deliver();
+
+    // Assess
     expect(summary).toMatchObject({ outcome: 'ok' });
     expect(statuses()).toEqual(['Succeeded']);
     expect(world.framesPerConnection()).toEqual([1, 1, 1, 1, 1]);

@@ -47,7 +47,12 @@ describe('registerConnection behind the deployment window (NEW_CONNECTIONS_DURIN
 
   it('hold: refuses a connection while the window is open, with a 4xx, and registers nothing', async () => {
     const { registry, window, handler } = gated('hold');
-    window.state = { openedBy: 'suspend-1', openUntil: now + 60_000, deployments: ['d-1'] };
+    window.state = {
+      windowId: 'w-1',
+      openedBy: 'suspend-1',
+      openUntil: now + 60_000,
+      deployments: ['d-1'],
+    };
 
     const response = await handler(event('new='));
 
@@ -59,7 +64,12 @@ describe('registerConnection behind the deployment window (NEW_CONNECTIONS_DURIN
 
   it('hold: lets it in once the window is closed', async () => {
     const { registry, window, handler } = gated('hold');
-    window.state = { openedBy: 'suspend-1', openUntil: now + 60_000, deployments: [] };
+    window.state = {
+      windowId: 'w-1',
+      openedBy: 'suspend-1',
+      openUntil: now + 60_000,
+      deployments: [],
+    };
     await window.close({ force: true });
 
     expect(await handler(event('new='))).toEqual({ statusCode: 200 });
@@ -68,7 +78,12 @@ describe('registerConnection behind the deployment window (NEW_CONNECTIONS_DURIN
 
   it('hold: a window past its bound (its run died) counts as closed', async () => {
     const { registry, window, handler } = gated('hold');
-    window.state = { openedBy: 'suspend-dead', openUntil: now, deployments: ['d-dead'] };
+    window.state = {
+      windowId: 'w-1',
+      openedBy: 'suspend-dead',
+      openUntil: now,
+      deployments: ['d-dead'],
+    };
 
     expect(await handler(event('new='))).toEqual({ statusCode: 200 });
     expect(registry.items.has('new=')).toBe(true);
@@ -76,7 +91,12 @@ describe('registerConnection behind the deployment window (NEW_CONNECTIONS_DURIN
 
   it('allow: registers it during the window, without reading the window', async () => {
     const { registry, window, handler, reads } = gated('allow');
-    window.state = { openedBy: 'suspend-1', openUntil: now + 60_000, deployments: ['d-1'] };
+    window.state = {
+      windowId: 'w-1',
+      openedBy: 'suspend-1',
+      openUntil: now + 60_000,
+      deployments: ['d-1'],
+    };
 
     expect(await handler(event('new='))).toEqual({ statusCode: 200 });
     expect(registry.items.has('new=')).toBe(true);

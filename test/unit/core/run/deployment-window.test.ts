@@ -92,7 +92,7 @@ function deployment() {
         resumeExpectedWithinMs: 60_000,
       },
       store: registry.storeFor(kind),
-      undoStore: kind === 'suspend' ? registry.storeFor('resume') : undefined,
+      undoStoreFor: kind === 'suspend' ? () => registry.storeFor('resume') : undefined,
       poster,
       lease,
       records,

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { handOverEvent } from '../../../../functions/core/invocation/hand-over.js';
 import { parseInvocation } from '../../../../functions/core/invocation/parse.js';
+import type { HandOver } from '../../../../functions/core/invocation/types.js';
 import { runChannels } from '../../../../functions/core/run/run-channels.js';
 import { httpError, InMemoryStore, ScriptedPoster, targets } from '../../../support/fakes.js';
 
@@ -17,7 +19,7 @@ describe('runChannels (suspend) undone', () => {
     const { options, poster, records } = setup({
       kind: 'suspend',
       store: suspendStore,
-      undoStore,
+      undoStoreFor: () => undoStore,
       newRunId: () => 'suspend-test',
       settings: {
         concurrency: 4,
@@ -69,7 +71,7 @@ describe('runChannels (suspend) undone', () => {
     const { options, poster } = setup({
       kind: 'suspend',
       store: crashing,
-      undoStore,
+      undoStoreFor: () => undoStore,
       newRunId: () => 'suspend-test',
     });
 
@@ -81,5 +83,88 @@ describe('runChannels (suspend) undone', () => {
         ['suspend', 'resume'],
       );
     }
+  });
+});
+
+describe('an undo that outlasts its Lambda (issue 17: the undo never turns into a suspend)', () => {
+  it('hands over as an undo, which the suspend function ends as a resume and reports Failed once', async () => {
+    // Prepare: the suspend of 200 fails (every tenth post answers 500: over FAIL_ON_ERROR_RATIO
+    // 0.05); its undo has the 200 it marked to resume, and time for about 30 of them.
+    const suspended = targets(200, 'suspend-test');
+    const resumed = new Set<string>();
+    const undoStoreOf = () => {
+      const store = new InMemoryStore(suspended.filter((t) => !resumed.has(t.connectionId)));
+      store.writeFate = (result) => {
+        if (!result.failure) resumed.add(result.target.connectionId);
+        return 'written';
+      };
+      return store;
+    };
+    let resumePosts = 0;
+    const handedOver: HandOver[] = [];
+    const hook = { DeploymentId: 'd-1', LifecycleEventHookExecutionId: 'h-1' };
+    const { options, poster, lease } = setup({
+      kind: 'suspend',
+      store: new InMemoryStore(targets(200, null)),
+      undoStoreFor: undoStoreOf,
+      newRunId: () => 'suspend-test',
+      settings: {
+        concurrency: 4,
+        timeoutMs: 200,
+        maxPostsPerSecond: undefined,
+        failOnErrorRatio: 0.05,
+      },
+      invocation: parseInvocation(hook),
+      poster: new ScriptedPoster(async (id) => {
+        if (Number(id.slice(1)) % 10 === 1 && resumePosts === 0) throw httpError(500);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }),
+      deadlineMarginMs: 10_000,
+      remainingTimeMs: () => (resumePosts < 30 ? 600_000 : 5_000),
+      handOver: async (handOver) => {
+        handedOver.push(handOver);
+      },
+    });
+    const countResumes = poster.behaviour;
+    const counting = new ScriptedPoster(async (id) => {
+      await countResumes(id);
+    });
+    // Count resume frames as they are posted (the undo's), to end the first invocation's time.
+    const post = counting.post.bind(counting);
+    counting.post = async (id, data) => {
+      if (JSON.parse(Buffer.from(data).toString('utf8')).type === 'resume') resumePosts++;
+      await post(id, data);
+    };
+
+    // Act: the suspend's invocation, then the hand-over event on the suspend function.
+    const first = await runChannels({ ...options, poster: counting });
+    const next = handedOver[0];
+    if (!next) throw new Error(`the undo did not hand over: ${JSON.stringify(first)}`);
+    const event = JSON.parse(JSON.stringify(handOverEvent(parseInvocation(hook), next)));
+    const last = await runChannels({
+      ...options,
+      poster: counting,
+      invocation: parseInvocation(event),
+      remainingTimeMs: () => 600_000,
+    });
+
+    // Assess: one hand-over, of kind undo; no status from the first invocation; every one of
+    // the 200 got one resume, last, and no second suspend; Failed, saying what the undo did.
+    expect(first.state).toBe('handed_over');
+    expect(next).toMatchObject({
+      kind: 'undo',
+      undoOf: 'suspend-test',
+      runId: 'suspend-test-undo',
+    });
+    expect(last).toMatchObject({ hookStatus: 'Failed', state: 'completed' });
+    expect(last.message).toMatch(/^Suspend suspend-test failed; its undo resumed \d+ of \d+/);
+    expect(resumed.size).toBe(200);
+    expect(last.message).toMatch(/its undo resumed 200 of 200 connections it had suspended\.$/);
+    for (const target of suspended) {
+      const types = (counting.frames.get(target.connectionId) ?? []).map((f) => JSON.parse(f).type);
+      const failedItsSuspend = Number(target.connectionId.slice(1)) % 10 === 1;
+      expect(types).toEqual(failedItsSuspend ? ['resume'] : ['suspend', 'resume']);
+    }
+    expect(lease.held).toBeUndefined();
   });
 });
