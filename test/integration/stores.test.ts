@@ -9,6 +9,7 @@ import { documentClientFrom } from '../../functions/aws/dynamodb.js';
 import { DynamoDBResumeStore } from '../../functions/aws/resume-store.js';
 import { DynamoDBRunLease, DynamoDBRunRecords, leaseId } from '../../functions/aws/run-table.js';
 import { DynamoDBSuspendStore } from '../../functions/aws/suspend-store.js';
+import { DynamoDBUndoStore } from '../../functions/aws/undo-store.js';
 import {
   PreconditionFailedError,
   RegistryNotDetectedError,
@@ -315,6 +316,38 @@ describe('the run stores against DynamoDB Local', () => {
       } finally {
         await client.send(new DeleteTableCommand({ TableName: tableName }));
       }
+    });
+  });
+
+  describe('DynamoDBUndoStore', () => {
+    it('reads the frame key of each connection the failed suspend marked', async () => {
+      // Prepare
+      await seedConnections(client, tables.connectionsTable, [
+        suspendedItem('u-1', 'suspend-U', 16, frameKeyA),
+        suspendedItem('u-2', 'suspend-U'),
+      ]);
+      const undo = new DynamoDBUndoStore({
+        client,
+        tableName: tables.connectionsTable,
+        indexName: tables.suspendedIndex,
+        shards: 16,
+        suspendRunId: 'suspend-U',
+        logger,
+      });
+
+      // Act
+      const targets = await collect(
+        undo.pages(
+          { runId: 'suspend-U-undo', startedAt: Date.now(), handOvers: 0, windowId: 'w-U' },
+          testSession().session,
+        ),
+      );
+
+      // Assess
+      const byId = new Map(targets.map((target) => [target.connectionId, target]));
+      expect([...byId.keys()].sort()).toEqual(['u-1', 'u-2']);
+      expect(byId.get('u-1')?.frameKey).toBe(frameKeyA);
+      expect(byId.get('u-2')).not.toHaveProperty('frameKey');
     });
   });
 
