@@ -22,6 +22,8 @@ export interface ConnectionRegistry {
     connectionId: string;
     connectedAt: number;
     expiresAt: number;
+    /** The deployment window it was let in during (NEW_CONNECTIONS_DURING_DEPLOYMENT allow). */
+    admittedInWindow?: string;
     /** The frame key the client connected with; absent for a client without the helper. */
     frameKey?: string;
   }): Promise<void>;

@@ -20,7 +20,12 @@ import {
   type NewConnectionsPolicy,
   newConnectionsPolicies,
 } from '../core/registry/deployment-window.js';
-import { type ConnectGate, holdDuringDeployment, recordConnection } from '../core/registry/gate.js';
+import {
+  admitConnection,
+  type ConnectGate,
+  cachedWindow,
+  holdDuringDeployment,
+} from '../core/registry/gate.js';
 
 // The middy middleware a team adds to its own $connect and $disconnect handlers, so that they
 // keep the registry ws-channels suspends and resumes, and hold new connections while a
@@ -79,6 +84,12 @@ export function wsChannelsRegistry(
     window,
     newConnections: config.newConnectionsDuringDeployment,
   };
+  // The first look, before the team's handler, may be a second old: the look after registering
+  // is fresh (admitConnection).
+  const firstLook: ConnectGate | undefined = gate && {
+    ...gate,
+    window: cachedWindow(gate.window, clock),
+  };
   // A failed removal in `after` is not tried again by `onError`: the request remembers it, as
   // middy's own middlewares keep what they know of a request on `request.internal`.
   const removeOnce = async (request: RouteRequest) => {
@@ -97,7 +108,7 @@ export function wsChannelsRegistry(
       const key = frameKeyOfConnect(request.event);
       if ('refused' in key) return key.refused;
       (request.internal as Record<string, unknown>)[frameKeyKey] = key.frameKey;
-      return holdDuringDeployment(gate, clock);
+      return holdDuringDeployment(firstLook, clock);
     },
     after: async (request) => {
       const routeKey = routeKeyOf(request);
@@ -106,11 +117,14 @@ export function wsChannelsRegistry(
       // is closed by API Gateway, and left in the registry it would be suspended and resumed
       // (410) for nothing until its expiry.
       if (routeKey === '$connect' && accepts(request.response)) {
-        await recordConnection(
-          { registry, clock },
+        // `allow` only tags what it lets in: a window a second old is good enough for that.
+        const admitting = gate?.newConnections === 'allow' ? firstLook : gate;
+        const held = await admitConnection(
+          { registry, clock, gate: admitting },
           connectionIdOf(request.event),
           frameKeyOf(request),
         );
+        if (held) request.response = held;
       }
     },
     // API Gateway has closed the connection whatever the team's handler did.

@@ -153,6 +153,17 @@ describe('wsChannelsRegistry and the frame key on $connect (wsChannelsKey)', () 
     }
   });
 
+  it('keeps the key of a connection let in during a window (allow) beside the window tag', async () => {
+    const { handler, registry, window } = teamHandler(async () => ({ statusCode: 200 }), {
+      newConnectionsDuringDeployment: 'allow',
+    });
+    window.state = { windowId: 'w-1', openedBy: 's-1', openUntil: now + 60_000, deployments: [] };
+
+    await handler(event('$connect', 'c-3', { wsChannelsKey: frameKey }), context);
+
+    expect(registry.items.get('c-3')).toMatchObject({ admittedInWindow: 'w-1', frameKey });
+  });
+
   it('registers a connection without a key as before, with no frameKey', async () => {
     const { handler, registry } = teamHandler(async () => ({ statusCode: 200 }));
 
@@ -160,6 +171,61 @@ describe('wsChannelsRegistry and the frame key on $connect (wsChannelsKey)', () 
 
     expect(registry.calls).toEqual(['team handler', 'register c-2']);
     expect(registry.items.get('c-2')).not.toHaveProperty('frameKey');
+  });
+});
+
+describe('wsChannelsRegistry: the $connect gate has no gap (issue 17, item 6)', () => {
+  const opened = {
+    windowId: 'w-1',
+    openedBy: 'suspend-1',
+    openUntil: now + 60_000,
+    deployments: ['d-1'],
+  };
+
+  it("refuses a slow $connect whose window opened while the team's handler ran: nothing stays registered", async () => {
+    // Prepare: the window is closed when the gate looks; a suspend opens it while the team's
+    // handler takes its time (a slow $connect of 2 s, a suspend started 0.5 s after it).
+    const { handler, registry, window } = teamHandler(async () => {
+      window.state = opened;
+      return { statusCode: 200 };
+    });
+
+    // Act
+    const response = await handler(event('$connect'), context);
+
+    // Assess: refused, and not left in the registry for the suspend to miss or to post to.
+    expect(response).toEqual(heldDuringDeployment);
+    expect(registry.calls).toEqual(['team handler', 'register c-1', 'remove c-1']);
+    expect(registry.items.size).toBe(0);
+  });
+
+  it('tags a connection let in during a window (allow), so that its suspend leaves it alone', async () => {
+    const { handler, registry, window } = teamHandler(async () => ({ statusCode: 200 }), {
+      newConnectionsDuringDeployment: 'allow',
+    });
+    window.state = opened;
+
+    expect(await handler(event('$connect'), context)).toEqual({ statusCode: 200 });
+    expect(registry.items.get('c-1')).toMatchObject({ admittedInWindow: 'w-1' });
+  });
+
+  it('reads the window for refused connections at most once a second per container', async () => {
+    const { handler, window } = teamHandler(async () => ({ statusCode: 200 }));
+    window.state = opened;
+    let reads = 0;
+    const read = window.read.bind(window);
+    window.read = async () => {
+      reads++;
+      return read();
+    };
+
+    for (let connect = 0; connect < 20; connect++) {
+      expect(await handler(event('$connect', `c-${connect}`), context)).toEqual(
+        heldDuringDeployment,
+      );
+    }
+
+    expect(reads).toBe(1);
   });
 });
 

@@ -89,7 +89,7 @@ describe('registerConnection behind the deployment window (NEW_CONNECTIONS_DURIN
     expect(registry.items.has('new=')).toBe(true);
   });
 
-  it('allow: registers it during the window, without reading the window', async () => {
+  it("allow: registers it during the window, tagged with the window's id (one read, no refusal)", async () => {
     const { registry, window, handler, reads } = gated('allow');
     window.state = {
       windowId: 'w-1',
@@ -99,8 +99,8 @@ describe('registerConnection behind the deployment window (NEW_CONNECTIONS_DURIN
     };
 
     expect(await handler(event('new='))).toEqual({ statusCode: 200 });
-    expect(registry.items.has('new=')).toBe(true);
-    expect(reads()).toBe(0);
+    expect(registry.items.get('new=')).toMatchObject({ admittedInWindow: 'w-1' });
+    expect(reads()).toBe(1);
   });
 });
 
