@@ -63,7 +63,8 @@ describe('the packaged CloudFormation template (osls package, offline, no creden
     expect(functions.length).toBeGreaterThanOrEqual(3);
     for (const [, resource] of functions) {
       expect(resource.Properties?.Runtime).toBe('nodejs22.x');
-      expect(['RegistryRole', 'ChannelsRunRole', 'KeepaliveRole']).toContain(
+      // RelayRole: the stand-in app's sendmessage (examples/echo/sendmessage.ts).
+      expect(['RegistryRole', 'ChannelsRunRole', 'KeepaliveRole', 'RelayRole']).toContain(
         (resource.Properties?.Role as { 'Fn::GetAtt'?: string[] } | undefined)?.['Fn::GetAtt']?.[0],
       );
     }
