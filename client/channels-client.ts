@@ -2,13 +2,13 @@
 // messages, the keep-alive, the resumeBy timer and reconnecting, each in a module of its own.
 
 import type { ResumeFrame } from './control-frames.js';
-import { parseControlFrame } from './control-frames.js';
 import {
-  type ChannelsClientEventMap,
   ChannelsEventTarget,
   type ChannelsState,
+  dispatchDetail,
   type ResumeReason,
 } from './events.js';
+import { SocketFrameKey } from './frame-key.js';
 import { ChannelsQueueFullError, HeldMessages } from './held-messages.js';
 import {
   assertMessage,
@@ -27,13 +27,14 @@ import { ResumeByTimer } from './resume-by.js';
 /**
  * Holds outgoing messages while the server has suspended the connection and sends them, in order
  * and once each, when it resumes. Messages sent while the socket is not open (still connecting, or
- * closed and waiting for `attach`) are held the same way.
+ * closed and waiting for `attach`) are held the same way. It takes a suspend or resume frame only
+ * when it carries the frame key of the socket's URL (`withChannelsKey`).
  *
  * Given a socket factory instead of a socket, it connects again whenever the socket closes (refused
  * or dropped), with backoff and jitter, until `dispose()`.
  *
  * @example
- * const channel = new ChannelsClient(() => new WebSocket(url));
+ * const channel = new ChannelsClient(() => new WebSocket(withChannelsKey(url)));
  * channel.addEventListener('suspend', () => showBanner('Updating…'));
  * channel.addEventListener('resume', (event) => hideBanner(event.detail.flushed));
  * channel.addEventListener('message', (event) => render(event.detail));
@@ -54,6 +55,9 @@ export class ChannelsClient extends ChannelsEventTarget {
   // Both run only while suspended on an open socket; every way out of that clears them.
   readonly #keepAlive: KeepAlive;
   readonly #resumeBy: ResumeByTimer;
+  readonly #frameKey = new SocketFrameKey((error) => {
+    if (!this.#disposed) dispatchDetail(this, 'error', { error, queued: this.queued });
+  });
 
   constructor(socket: WebSocketLike | SocketFactory, options: ChannelsClientOptions = {}) {
     super();
@@ -70,8 +74,8 @@ export class ChannelsClient extends ChannelsEventTarget {
       typeof socket === 'function'
         ? new Reconnection(socket, retry, {
             onSocket: (next) => this.attach(next),
-            onReconnect: (detail) => this.#dispatch('reconnect', detail),
-            onError: (error) => this.#dispatch('error', { error, queued: this.queued }),
+            onReconnect: (detail) => dispatchDetail(this, 'reconnect', detail),
+            onError: (error) => dispatchDetail(this, 'error', { error, queued: this.queued }),
           })
         : undefined;
     const first = typeof socket === 'function' ? socket() : socket;
@@ -109,7 +113,7 @@ export class ChannelsClient extends ChannelsEventTarget {
       return;
     }
     if (this.#queue.full) {
-      this.#dispatch('overflow', { data, maxQueued: this.maxQueued });
+      dispatchDetail(this, 'overflow', { data, maxQueued: this.maxQueued });
       throw new ChannelsQueueFullError(this.maxQueued);
     }
     this.#queue.push(data);
@@ -173,16 +177,16 @@ export class ChannelsClient extends ChannelsEventTarget {
   readonly #onMessage = (event: unknown): void => {
     const data =
       typeof event === 'object' && event !== null && 'data' in event ? event.data : undefined;
-    const frame = parseControlFrame(data);
+    const frame = this.#frameKey.parse(data);
     if (frame === null) {
-      this.#dispatch('message', data);
+      dispatchDetail(this, 'message', data);
     } else if (frame.type === 'suspend') {
       // A second suspend (another run, e.g. another deployment group) only moves resumeBy later.
       this.#resumeBy.arm(frame);
       if (this.#state === 'suspended') return;
       this.#state = 'suspended';
       this.#keepAlive.start();
-      this.#dispatch('suspend', frame);
+      dispatchDetail(this, 'suspend', frame);
     } else if (this.#state === 'suspended') {
       this.#resume(frame, 'frame');
     } else {
@@ -197,7 +201,7 @@ export class ChannelsClient extends ChannelsEventTarget {
     this.#resumeOnOpen = false;
     this.#state = 'active';
     const flushed = this.#flush();
-    this.#dispatch('resume', { frame, flushed, reason });
+    dispatchDetail(this, 'resume', { frame, flushed, reason });
   }
 
   #stopTimers(): void {
@@ -207,6 +211,7 @@ export class ChannelsClient extends ChannelsEventTarget {
 
   #listen(socket: WebSocketLike): void {
     this.#reconnection?.newSocket();
+    this.#frameKey.use(socket);
     socket.addEventListener('message', this.#onMessage);
     socket.addEventListener('open', this.#onOpen);
     socket.addEventListener('close', this.#onClose);
@@ -232,15 +237,8 @@ export class ChannelsClient extends ChannelsEventTarget {
     return this.#queue.flush(
       () => this.#canSend(),
       (data) => this.#socket.send(data),
-      (error) => this.#dispatch('error', { error, queued: this.queued }),
+      (error) => dispatchDetail(this, 'error', { error, queued: this.queued }),
     );
-  }
-
-  #dispatch<K extends keyof ChannelsClientEventMap>(
-    type: K,
-    detail: ChannelsClientEventMap[K]['detail'],
-  ): void {
-    this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 
   #assertNotDisposed(): void {

@@ -1,6 +1,7 @@
-// What the server sends the client besides the app's messages: the suspend and resume frames.
-// Declared here again, not imported from functions/, so that the client depends on nothing;
-// test/unit/frame-types.test.ts keeps the two declarations the same.
+// What the server sends the client besides the app's messages: the suspend and resume frames,
+// each with the frame key of the connection it goes to. Declared here again, not imported from
+// functions/, so that the client depends on nothing; test/unit/core/protocol/frame-types.test.ts
+// keeps the two declarations the same.
 
 /** Sent by the server before a deployment: hold outgoing messages until `resume`. */
 export interface SuspendFrame {
@@ -26,16 +27,26 @@ export interface ResumeFrame {
 
 export type ControlFrame = SuspendFrame | ResumeFrame;
 
+/**
+ * A frame as it comes over the wire: `key` is the frame key of the connection it was sent to
+ * (absent on a connection opened without one). The client checks it and never hands it on.
+ */
+export type KeyedControlFrame = ControlFrame & { key?: string };
+
 // Control frames are about 150 bytes; longer messages are the app's and are not parsed twice.
 const maxControlFrameLength = 4096;
 
 /**
- * The control frame `data` carries, or null when it is an app message: anything that is not a JSON
- * object of exactly the shape the server sends (type, runId, at, and the nullable ids) is the app's,
- * so an app message that happens to have `"type": "resume"` is not swallowed.
+ * The control frame `data` carries, without its key, or null when it is not one of ws-channels'
+ * frames to this connection: anything that is not a JSON object of exactly the shape the server
+ * sends (type, runId, at, and the nullable ids) with `key` equal to `frameKey` (the connection's
+ * own, from the URL its socket was opened with) is an app message. So an app message that happens
+ * to have `"type": "resume"` is not swallowed, and a frame forged by another client, or a copy of
+ * a genuine frame to another connection relayed by the app, is not taken.
  */
-export function parseControlFrame(data: unknown): ControlFrame | null {
+export function parseControlFrame(data: unknown, frameKey: string): ControlFrame | null {
   if (typeof data !== 'string' || data.length > maxControlFrameLength) return null;
+  if (typeof frameKey !== 'string' || frameKey === '' || !data.includes(frameKey)) return null;
   if (!data.trimStart().startsWith('{')) return null;
   let value: unknown;
   try {
@@ -45,6 +56,7 @@ export function parseControlFrame(data: unknown): ControlFrame | null {
   }
   if (typeof value !== 'object' || value === null) return null;
   const fields = value as Record<string, unknown>;
+  if (fields.key !== frameKey) return null;
   const { type, runId, deploymentId, at } = fields;
   if (typeof runId !== 'string' || typeof at !== 'string' || !isNullableString(deploymentId)) {
     return null;

@@ -57,7 +57,8 @@ export interface ChannelsClientEventMap {
   overflow: CustomEvent<OverflowDetail>;
   /**
    * The socket threw while held messages were sent (they stay queued for the next try), or the
-   * socket factory threw (the client tries again after the next delay).
+   * socket factory threw (the client tries again after the next delay), or (once) a socket's URL
+   * has no frame key (a ChannelsKeyMissingError: open it with `withChannelsKey(url)`).
    */
   error: CustomEvent<SendErrorDetail>;
   /** Given a socket factory: the socket closed, and the client connects again after `delayMs`. */
@@ -104,4 +105,13 @@ export class ChannelsEventTarget extends EventTarget {
   ): void {
     super.removeEventListener(type, listener, options);
   }
+}
+
+/** Dispatches the client's event `type` with its detail, typed by the event map. */
+export function dispatchDetail<K extends keyof ChannelsClientEventMap>(
+  target: EventTarget,
+  type: K,
+  detail: ChannelsClientEventMap[K]['detail'],
+): void {
+  target.dispatchEvent(new CustomEvent(type, { detail }));
 }

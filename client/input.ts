@@ -11,6 +11,8 @@ export type OutgoingMessage = string | ArrayBufferLike | Blob | ArrayBufferView;
  */
 export interface WebSocketLike {
   readonly readyState: number;
+  /** The URL the socket was opened with: the client reads its frame key there. */
+  readonly url?: string;
   send(data: OutgoingMessage): void;
   addEventListener(
     type: 'message' | 'open' | 'close' | 'error',

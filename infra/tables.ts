@@ -50,13 +50,15 @@ export const expiryAttribute = 'expiresAt';
 
 /**
  * Attributes of a suspended connection that resume reads from the index. `lastAttemptRun`: a
- * later part of a run (a hand-over) skips what the run tried.
+ * later invocation of a run (a hand-over) skips what the run tried. `frameKey`: every frame to a
+ * connection carries the key its client connected with.
  */
 export const suspendedIndexAttributes = [
   'suspendedBy',
   'suspendedAt',
   'resumeAttempts',
   'lastAttemptRun',
+  'frameKey',
 ] as const;
 
 /**

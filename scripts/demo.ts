@@ -72,10 +72,12 @@ async function main(): Promise<void> {
 
     step(`Connecting ${connected} clients`);
     for (let index = 0; index < connected; index++) {
+      // With a frame key, as sockets for the client helper are opened: each frame carries it.
       const client = await connectClient(
         stack.websocketUrl,
         documentClient,
         stack.connectionsTable,
+        { channelsKey: true },
       );
       clients.push({ name: `client ${index + 1}`, client, note: 'open' });
     }
@@ -107,6 +109,7 @@ async function main(): Promise<void> {
         stack.websocketUrl,
         documentClient,
         stack.connectionsTable,
+        { channelsKey: true },
       );
       clients.push({ name: `new client ${index + 1}`, client, note: 'opened after resume' });
     }

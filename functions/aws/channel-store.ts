@@ -142,7 +142,7 @@ export abstract class DynamoDBChannelStore implements ChannelStore {
   async *#targetPages(pages: AsyncIterable<ReadPage>): AsyncGenerator<ChannelTarget[]> {
     for await (const page of pages) {
       const items = page.Items ?? [];
-      if (items.length > 0) yield items.map((item) => this.targetOf(item));
+      if (items.length > 0) yield items.map((item) => this.#keyedTargetOf(item));
     }
   }
 
@@ -159,9 +159,16 @@ export abstract class DynamoDBChannelStore implements ChannelStore {
       );
       this.#selected = items
         .filter((item) => this.handles(item, run))
-        .map((item) => this.targetOf(item));
+        .map((item) => this.#keyedTargetOf(item));
     }
     return this.#selected;
+  }
+
+  /** The kind's target, with the frame key the client connected with (both kinds read it). */
+  #keyedTargetOf(item: Record<string, unknown>): ChannelTarget {
+    const target = this.targetOf(item);
+    if (typeof item.frameKey === 'string') target.frameKey = item.frameKey;
+    return target;
   }
 
   #translate(error: unknown): unknown {

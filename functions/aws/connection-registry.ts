@@ -12,12 +12,8 @@ export class DynamoDBConnectionRegistry implements ConnectionRegistry {
     this.#documentClient = documentClientFrom(options);
   }
 
-  async register(connection: {
-    connectionId: string;
-    connectedAt: number;
-    expiresAt: number;
-    admittedInWindow?: string;
-  }): Promise<void> {
+  /** The item as $connect leaves it: active, with the client's frame key if it gave one. */
+  async register(connection: Parameters<ConnectionRegistry['register']>[0]): Promise<void> {
     await this.#documentClient.send(
       new PutCommand({
         TableName: this.#tableName,

@@ -20,7 +20,7 @@ export function translateRegistryError(
   }
   if (name === 'ValidationException' && /does not project/i.test(messageOf(error))) {
     return new PreconditionFailedError(
-      `The index "${registry.indexName}" of "${registry.tableName}" does not project an attribute the run reads (${messageOf(error)}): give it the projection of infra/tables.yml (NonKeyAttributes suspendedBy, suspendedAt, resumeAttempts, lastAttemptRun).`,
+      `The index "${registry.indexName}" of "${registry.tableName}" does not project an attribute the run reads (${messageOf(error)}): give it the projection of infra/tables.yml (NonKeyAttributes suspendedBy, suspendedAt, resumeAttempts, lastAttemptRun, frameKey; docs/deployment.md, "Upgrading a stack", says how).`,
       { cause: error },
     );
   }

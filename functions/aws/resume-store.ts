@@ -97,7 +97,10 @@ export class DynamoDBResumeStore extends DynamoDBChannelStore {
         ? paginateQuery({ client: this.documentClient }, { ...query, Select: 'COUNT' })
         : paginateQuery(
             { client: this.documentClient, pageSize: this.pageSize },
-            { ...query, ProjectionExpression: 'connectionId, suspendedBy, resumeAttempts' },
+            {
+              ...query,
+              ProjectionExpression: 'connectionId, suspendedBy, resumeAttempts, frameKey',
+            },
           );
     });
   }

@@ -53,7 +53,7 @@ export class DynamoDBSuspendStore extends DynamoDBChannelStore {
         ? paginateScan({ client: this.documentClient }, { ...scan, Select: 'COUNT' })
         : paginateScan(
             { client: this.documentClient, pageSize: this.pageSize },
-            { ...scan, ProjectionExpression: 'connectionId' },
+            { ...scan, ProjectionExpression: 'connectionId, frameKey' },
           );
     });
   }

@@ -53,7 +53,10 @@ export class DynamoDBUndoStore extends DynamoDBResumeStore {
         ? paginateScan({ client: this.documentClient }, { ...scan, Select: 'COUNT' })
         : paginateScan(
             { client: this.documentClient, pageSize: this.pageSize },
-            { ...scan, ProjectionExpression: 'connectionId, suspendedBy, resumeAttempts' },
+            {
+              ...scan,
+              ProjectionExpression: 'connectionId, suspendedBy, resumeAttempts, frameKey',
+            },
           );
     });
   }

@@ -10,6 +10,7 @@ import {
   type DeploymentWindow,
   systemClock,
 } from '../core/ports.js';
+import { frameKeyOfConnect } from '../core/protocol/frame-key.js';
 import {
   connectionIdOf,
   type RouteResponse,
@@ -51,6 +52,7 @@ export interface WsChannelsRegistryOptions {
 type RouteRequest = Request<WebSocketRouteEvent, RouteResponse | undefined>;
 
 const removalTriedKey = 'wsChannelsRemovalTried';
+const frameKeyKey = 'wsChannelsFrameKey';
 
 export function wsChannelsRegistry(
   options: WsChannelsRegistryOptions = {},
@@ -102,6 +104,10 @@ export function wsChannelsRegistry(
     before: async (request) => {
       if (routeKeyOf(request) !== '$connect') return undefined;
       connectionIdOf(request.event);
+      // Bad input first: a malformed key is the client's to fix, whatever the deployment window.
+      const key = frameKeyOfConnect(request.event);
+      if ('refused' in key) return key.refused;
+      (request.internal as Record<string, unknown>)[frameKeyKey] = key.frameKey;
       return holdDuringDeployment(firstLook, clock);
     },
     after: async (request) => {
@@ -116,6 +122,7 @@ export function wsChannelsRegistry(
         const held = await admitConnection(
           { registry, clock, gate: admitting },
           connectionIdOf(request.event),
+          frameKeyOf(request),
         );
         if (held) request.response = held;
       }
@@ -125,6 +132,12 @@ export function wsChannelsRegistry(
       if (routeKeyOf(request) === '$disconnect') await removeOnce(request);
     },
   };
+}
+
+/** The frame key `before` read from the $connect event, if the client connected with one. */
+function frameKeyOf(request: RouteRequest): string | undefined {
+  const frameKey = (request.internal as Record<string, unknown>)[frameKeyKey];
+  return typeof frameKey === 'string' ? frameKey : undefined;
 }
 
 function routeKeyOf(request: RouteRequest): unknown {

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import WebSocket from 'ws';
+import { withChannelsKey } from '../../client/index.js';
 
 // Real `ws` clients for the demo and the end-to-end tests: each records every text frame it
 // receives.
@@ -9,6 +10,8 @@ import WebSocket from 'ws';
 export interface TestClient {
   socket: WebSocket;
   connectionId: string;
+  /** The frame key it connected with (`channelsKey`), which its control frames carry. */
+  frameKey: string | undefined;
   received: string[];
   /** Resolves when `predicate` holds for the frames received so far, or rejects after timeoutMs. */
   waitFor(predicate: (frames: string[]) => boolean, timeoutMs?: number): Promise<void>;
@@ -47,15 +50,18 @@ export async function waitUntil(
 
 /**
  * Connects one client and learns its connection id from the registry (the id API Gateway gives
- * is not told to the client): the one id that was not in the table before.
+ * is not told to the client): the one id that was not in the table before. With `channelsKey` it
+ * connects as the client helper does, with a fresh frame key (withChannelsKey); without, as a
+ * client without the helper.
  */
 export async function connectClient(
   url: string,
   documentClient: DynamoDBDocumentClient,
   tableName: string,
+  options: { channelsKey?: boolean } = {},
 ): Promise<TestClient> {
   const before = await scanConnectionIds(documentClient, tableName);
-  const socket = new WebSocket(url);
+  const socket = new WebSocket(options.channelsKey ? withChannelsKey(url) : url);
   const received: string[] = [];
   socket.on('message', (data) => received.push(data.toString()));
   await once(socket, 'open');
@@ -70,6 +76,7 @@ export async function connectClient(
   return {
     socket,
     connectionId,
+    frameKey: new URL(socket.url).searchParams.get('wsChannelsKey') ?? undefined,
     received,
     waitFor: (predicate, timeoutMs = 15_000) =>
       waitUntil(() => predicate(received), 'the expected frames', timeoutMs),

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
-import { ChannelsClient } from '../../client/index.js';
+import { ChannelsClient, withChannelsKey } from '../../client/index.js';
 import { chatExampleTimings, receivedSends, useChatExample } from '../support/chat-example.js';
 import { playDeployment } from '../support/codedeploy-driver.js';
 import { packageService } from '../support/packaged-template.js';
@@ -46,7 +46,8 @@ interface ChatClient {
 /** A chat member as the page is one: the helper over `ws`, joining on every new connection. */
 function chatClient(url: string, name: string): ChatClient {
   const connect = () => {
-    const socket = new WebSocket(url);
+    // A fresh frame key for every connection, as the page opens its sockets.
+    const socket = new WebSocket(withChannelsKey(url));
     // Before the helper's own listener: the join goes out ahead of any held message.
     socket.addEventListener('open', () =>
       socket.send(JSON.stringify({ action: 'join', room, name })),

@@ -4,13 +4,14 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ChannelsClient } from '../../client/index.js';
+import { ChannelsClient, withChannelsKey } from '../../client/index.js';
 import { type ControlFrame, encodeFrame } from '../../functions/core/protocol/frames.js';
 import { useLocalStack } from '../support/stack-fixture.js';
 import { type TestClient, waitUntil } from '../support/ws-clients.js';
 
 // The client helper with real `ws` clients against serverless-offline: the frames come from the
-// server's own encoder through the Management API, the $default route echoes what the server got.
+// server's own encoder through the Management API, each with the frame key its client connected
+// with; the $default route echoes what the server got.
 
 const clientCount = 3;
 const messageCount = 20;
@@ -58,10 +59,16 @@ describe('the client helper against the local stack', () => {
     if (!managementApi) throw new Error('the management API client was not made');
     const serverLog = stack.output;
     const api = managementApi;
-    const post = (connectionId: string, frame: ControlFrame) =>
+    const post = (raw: TestClient, frame: ControlFrame) =>
       api.send(
-        new PostToConnectionCommand({ ConnectionId: connectionId, Data: encodeFrame(frame) }),
+        new PostToConnectionCommand({
+          ConnectionId: raw.connectionId,
+          Data: encodeFrame(frame, raw.frameKey),
+        }),
       );
+    /** The frame's text as the server sends it to `raw`: with its key. */
+    const sentTo = (raw: TestClient, frame: ControlFrame) =>
+      JSON.stringify({ ...frame, key: raw.frameKey });
     /** The messages of client `index` the server received so far, in the order it got them. */
     const receivedByServer = (index: number) =>
       [...serverLog().matchAll(/message:(client-(\d+) [^\r\n]*)/g)]
@@ -72,7 +79,7 @@ describe('the client helper against the local stack', () => {
 
     // Prepare: three connected clients, each wrapped in the helper, each with a working echo.
     for (let index = 0; index < clientCount; index++) {
-      const raw = await connect();
+      const raw = await connect({ channelsKey: true });
       const helper = new ChannelsClient(raw.socket);
       const timeline: string[] = [];
       helper.addEventListener('suspend', () => timeline.push('suspend'));
@@ -97,7 +104,7 @@ describe('the client helper against the local stack', () => {
       at: new Date().toISOString(),
       resumeBy: null,
     };
-    for (const { raw } of participants) await post(raw.connectionId, suspendFrame);
+    for (const { raw } of participants) await post(raw, suspendFrame);
     await Promise.all(
       participants.map(({ helper }, index) =>
         wait(() => helper.state === 'suspended', `client ${index} to be suspended`),
@@ -117,7 +124,7 @@ describe('the client helper against the local stack', () => {
     participants.forEach(({ helper, timeline, raw }, index) => {
       expect(helper.queued).toBe(messageCount);
       expect(timeline).toEqual([`client-${index} hello`, 'suspend']);
-      expect(raw.received).toEqual([`client-${index} hello`, JSON.stringify(suspendFrame)]);
+      expect(raw.received).toEqual([`client-${index} hello`, sentTo(raw, suspendFrame)]);
       expect(receivedByServer(index)).toEqual([`client-${index} hello`]);
     });
 
@@ -132,7 +139,7 @@ describe('the client helper against the local stack', () => {
       at: new Date().toISOString(),
     };
     for (const [index, { raw, timeline }] of participants.entries()) {
-      await post(raw.connectionId, resumeFrame);
+      await post(raw, resumeFrame);
       await wait(
         () => timeline.length >= 3 + messageCount,
         `the ${messageCount} echoes of client ${index}`,
@@ -166,8 +173,8 @@ describe('the client helper against the local stack', () => {
       // The socket itself got the control frames; the app's message events never did.
       expect(raw.received.slice(0, 3)).toEqual([
         `client-${index} hello`,
-        JSON.stringify(suspendFrame),
-        JSON.stringify(resumeFrame),
+        sentTo(raw, suspendFrame),
+        sentTo(raw, resumeFrame),
       ]);
       expect(raw.received).toHaveLength(timeline.length);
     });
@@ -179,7 +186,7 @@ describe('the client helper against the local stack', () => {
     const serverLog = stack.output;
     const wait = (condition: () => boolean, what: string) =>
       waitUntil(condition, what, waitTimeoutMs);
-    const raw = await connect();
+    const raw = await connect({ channelsKey: true });
     const helper = new ChannelsClient(raw.socket);
     const timeline: string[] = [];
     participants.push({ raw, helper, timeline });
@@ -193,13 +200,16 @@ describe('the client helper against the local stack', () => {
     await managementApi.send(
       new PostToConnectionCommand({
         ConnectionId: raw.connectionId,
-        Data: encodeFrame({
-          type: 'suspend',
-          runId: 'e2e-suspend-reconnect',
-          deploymentId: null,
-          at: new Date().toISOString(),
-          resumeBy: null,
-        }),
+        Data: encodeFrame(
+          {
+            type: 'suspend',
+            runId: 'e2e-suspend-reconnect',
+            deploymentId: null,
+            at: new Date().toISOString(),
+            resumeBy: null,
+          },
+          raw.frameKey,
+        ),
       }),
     );
     await wait(() => helper.state === 'suspended', 'the client to be suspended');
@@ -209,7 +219,7 @@ describe('the client helper against the local stack', () => {
     // Act: the connection drops while suspended (as when the client's network changes); the app
     // opens a new one and attaches it before it is open.
     await raw.close();
-    const socket = new WebSocket(stack.websocketUrl);
+    const socket = new WebSocket(withChannelsKey(stack.websocketUrl));
     otherSockets.push(socket);
     helper.attach(socket);
     expect(helper.queued).toBe(messages.length);

@@ -1,5 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
+import { withChannelsKey } from '../../client/index.js';
 import { invokeRun } from '../../scripts/lib/invoke.js';
 import {
   type ChattyClient,
@@ -65,9 +66,13 @@ describe('a deployment driven as CodeDeploy drives it, with clients talking thro
     const deployment = await play(deploymentId, async () => {
       const shiftEnds = Date.now() + shiftMs;
       for (let index = 1; index <= lateClients; index++) {
-        const late = chattyClient(`n${index}`, () => new WebSocket(stack.websocketUrl), {
-          retry: { firstDelayMs: 200, maxDelayMs: 1_000 },
-        });
+        const late = chattyClient(
+          `n${index}`,
+          () => new WebSocket(withChannelsKey(stack.websocketUrl)),
+          {
+            retry: { firstDelayMs: 200, maxDelayMs: 1_000 },
+          },
+        );
         late.late = true;
         clients.push(late);
       }
@@ -109,6 +114,8 @@ describe('a deployment driven as CodeDeploy drives it, with clients talking thro
     const output = stack.output();
     const serverReceived = [...output.matchAll(/message:(drive-([a-z0-9]+)-\d{4})/g)];
     for (const client of clients) {
+      // Every socket had its frame key: no ChannelsKeyMissingError, no failed send.
+      expect(client.errors).toEqual([]);
       const ids = client.sent.map((message) => message.id);
       expect(
         serverReceived.filter((match) => match[2] === client.name).map((match) => match[1]),
@@ -228,7 +235,7 @@ async function startTalking(fixture: StackFixture, count: number, prefix: string
     for (const client of clients) endChattyClient(client);
   });
   for (let index = 1; index <= count; index++) {
-    const { socket } = await fixture.connect();
+    const { socket } = await fixture.connect({ channelsKey: true });
     // A short keep-alive beat, so pings go out while suspended (they never reach $default).
     clients.push(chattyClient(`${prefix}${index}`, socket, { pingIntervalMs: 1_000 }));
   }

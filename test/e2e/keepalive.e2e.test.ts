@@ -53,8 +53,8 @@ describe('the client helper through a suspension longer than the idle timeout', 
    * A connection the test keeps busy itself until its suspend frame comes (as an app that talks
    * would), so that the few seconds of idle timeout do not end it before the suspension starts.
    */
-  async function connectBusy(): Promise<TestClient> {
-    const raw = await localStack().connect();
+  async function connectBusy(options: { channelsKey?: boolean } = {}): Promise<TestClient> {
+    const raw = await localStack().connect(options);
     const timer = setInterval(() => {
       if (raw.received.some(isSuspendFrame) || raw.socket.readyState !== WebSocket.OPEN) {
         clearInterval(timer);
@@ -67,7 +67,8 @@ describe('the client helper through a suspension longer than the idle timeout', 
   }
 
   async function participant(): Promise<Participant> {
-    const raw = await connectBusy();
+    // With a frame key, as a socket for the helper must be; the control connects without one.
+    const raw = await connectBusy({ channelsKey: true });
     const helper = new ChannelsClient(raw.socket, { pingIntervalMs });
     helpers.push(helper);
     const joined: Participant = { raw, helper, resumes: [], messages: [], suspendFrames: [] };

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
-import { ChannelsClient, type ReconnectDetail } from '../../client/index.js';
+import { ChannelsClient, type ReconnectDetail, withChannelsKey } from '../../client/index.js';
 import { invokeRun } from '../../scripts/lib/invoke.js';
 import { useLocalStackWithCodeDeploy } from '../support/stack-fixture.js';
 import { scanConnectionIds, type TestClient, waitUntil } from '../support/ws-clients.js';
@@ -46,7 +46,7 @@ describe('a client that connects during the deployment window', () => {
 
     const reconnects: ReconnectDetail[] = [];
     const echoes: Array<{ text: string; at: number }> = [];
-    const helper = new ChannelsClient(() => new WebSocket(stack.websocketUrl), {
+    const helper = new ChannelsClient(() => new WebSocket(withChannelsKey(stack.websocketUrl)), {
       retry: { firstDelayMs: 200, maxDelayMs: 1_000 },
     });
     // Before the stack stops, or the helper would try to connect to it again.

@@ -34,6 +34,14 @@ describe('DynamoDBConnectionRegistry against DynamoDB Local', () => {
     });
   });
 
+  it('keeps the frame key a client connected with in its item', async () => {
+    const frameKey = 'q0Zk7yJ3-aB_9xYwVuTs1w';
+    await registry.register({ connectionId: 'key=', connectedAt: 1, expiresAt: 2, frameKey });
+
+    expect((await read('key=')).Item).toMatchObject({ status: 'active', frameKey });
+    expect((await read('abc=')).Item).not.toHaveProperty('frameKey');
+  });
+
   it('removes a connection, and removing it again is not an error', async () => {
     await registry.register({ connectionId: 'gone=', connectedAt: 1, expiresAt: 2 });
 

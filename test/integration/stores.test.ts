@@ -9,6 +9,7 @@ import { documentClientFrom } from '../../functions/aws/dynamodb.js';
 import { DynamoDBResumeStore } from '../../functions/aws/resume-store.js';
 import { DynamoDBRunLease, DynamoDBRunRecords, leaseId } from '../../functions/aws/run-table.js';
 import { DynamoDBSuspendStore } from '../../functions/aws/suspend-store.js';
+import { DynamoDBUndoStore } from '../../functions/aws/undo-store.js';
 import {
   PreconditionFailedError,
   RegistryNotDetectedError,
@@ -20,6 +21,8 @@ import { seedConnections, suspendedItem } from '../support/seed.js';
 import type { TestTables } from '../support/tables.js';
 import { useTestTables } from '../support/test-tables.js';
 
+const frameKeyA = 'q0Zk7yJ3-aB_9xYwVuTs1w';
+const frameKeyB = 'AAAAAAAAAAAAAAAAAAAAAA';
 const failure = (reason: string) => ({ reason, name: 'X', status: 500, message: 'x' });
 
 /** A run's session as a test sees it: writes retried, left-out connections kept. */
@@ -196,6 +199,88 @@ describe('the run stores against DynamoDB Local', () => {
       expect(ids.sort()).toEqual(['s-5', 's-6']);
     });
 
+    it('reads the frame key of each suspended connection that has one, by index and by id', async () => {
+      // Prepare
+      await seedConnections(client, tables.connectionsTable, [
+        suspendedItem('k-1', 'suspend-A', 16, frameKeyA),
+        suspendedItem('k-2', 'suspend-A', 16, frameKeyB),
+      ]);
+
+      // Act
+      const byIndex = await collect(store().pages(run, testSession().session));
+      const byId = await collect(
+        store({ connectionIds: ['k-1', 's-1'] }).pages(run, testSession().session),
+      );
+
+      // Assess
+      const keyOf = (targets: ChannelTarget[], id: string) =>
+        targets.find((target) => target.connectionId === id)?.frameKey;
+      expect(keyOf(byIndex, 'k-1')).toBe(frameKeyA);
+      expect(keyOf(byIndex, 'k-2')).toBe(frameKeyB);
+      expect(byIndex.find((target) => target.connectionId === 's-1')).not.toHaveProperty(
+        'frameKey',
+      );
+      expect(keyOf(byId, 'k-1')).toBe(frameKeyA);
+      expect(byId.find((target) => target.connectionId === 's-1')).not.toHaveProperty('frameKey');
+    });
+
+    it('fails before any post, naming frameKey, when the index does not project it (a stack from before)', async () => {
+      // Prepare: the index of a stack deployed before frame keys.
+      const tableName = `old-index-${Date.now()}`;
+      await client.send(
+        new CreateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: [
+            { AttributeName: 'connectionId', AttributeType: 'S' },
+            { AttributeName: 'suspendShard', AttributeType: 'N' },
+          ],
+          KeySchema: [{ AttributeName: 'connectionId', KeyType: 'HASH' }],
+          GlobalSecondaryIndexes: [
+            {
+              IndexName: 'suspended',
+              KeySchema: [
+                { AttributeName: 'suspendShard', KeyType: 'HASH' },
+                { AttributeName: 'connectionId', KeyType: 'RANGE' },
+              ],
+              Projection: {
+                ProjectionType: 'INCLUDE',
+                NonKeyAttributes: [
+                  'suspendedBy',
+                  'suspendedAt',
+                  'resumeAttempts',
+                  'lastAttemptRun',
+                ],
+              },
+            },
+          ],
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
+      try {
+        await seedConnections(client, tableName, [
+          suspendedItem('old-1', 'suspend-A', 4, frameKeyA),
+        ]);
+        const oldStore = new DynamoDBResumeStore({
+          client,
+          tableName,
+          indexName: 'suspended',
+          shards: 4,
+          logger,
+        });
+
+        // Act
+        const reading = collect(oldStore.pages(run, testSession().session));
+
+        // Assess
+        await expect(reading).rejects.toThrow(PreconditionFailedError);
+        await expect(collect(oldStore.pages(run, testSession().session))).rejects.toThrow(
+          /does not project.*frameKey/,
+        );
+      } finally {
+        await client.send(new DeleteTableCommand({ TableName: tableName }));
+      }
+    });
+
     it('fails with the variable to check when the table is missing', async () => {
       const missing = new DynamoDBResumeStore({
         client,
@@ -234,6 +319,38 @@ describe('the run stores against DynamoDB Local', () => {
     });
   });
 
+  describe('DynamoDBUndoStore', () => {
+    it('reads the frame key of each connection the failed suspend marked', async () => {
+      // Prepare
+      await seedConnections(client, tables.connectionsTable, [
+        suspendedItem('u-1', 'suspend-U', 16, frameKeyA),
+        suspendedItem('u-2', 'suspend-U'),
+      ]);
+      const undo = new DynamoDBUndoStore({
+        client,
+        tableName: tables.connectionsTable,
+        indexName: tables.suspendedIndex,
+        shards: 16,
+        suspendRunId: 'suspend-U',
+        logger,
+      });
+
+      // Act
+      const targets = await collect(
+        undo.pages(
+          { runId: 'suspend-U-undo', startedAt: Date.now(), handOvers: 0, windowId: 'w-U' },
+          testSession().session,
+        ),
+      );
+
+      // Assess
+      const byId = new Map(targets.map((target) => [target.connectionId, target]));
+      expect([...byId.keys()].sort()).toEqual(['u-1', 'u-2']);
+      expect(byId.get('u-1')?.frameKey).toBe(frameKeyA);
+      expect(byId.get('u-2')).not.toHaveProperty('frameKey');
+    });
+  });
+
   describe('DynamoDBSuspendStore', () => {
     it('marks every connection but those suspended in its deployment window or let in while it was open, before handing them out', async () => {
       // Prepare: 60 active; 4 that $connect let in while window w-X was open (allow); one left
@@ -255,6 +372,7 @@ describe('the run stores against DynamoDB Local', () => {
         })),
         { ...suspendedItem('earlier-1', 'suspend-earlier'), suspendedInWindow: 'w-earlier' },
         { ...suspendedItem('sibling-1', 'suspend-sibling'), suspendedInWindow: 'w-X' },
+        { connectionId: 'keyed-1', status: 'active', frameKey: frameKeyA },
       ]);
       const store = new DynamoDBSuspendStore({
         client,
@@ -274,6 +392,11 @@ describe('the run stores against DynamoDB Local', () => {
         .map((target) => target.connectionId)
         .filter((id) => !id.startsWith('a-'));
       expect(markedIds.filter((id) => id.startsWith('old-')).sort()).toHaveLength(60);
+      // Each target carries the frame key its client connected with, if it has one.
+      expect(marked.find((target) => target.connectionId === 'keyed-1')?.frameKey).toBe(frameKeyA);
+      expect(marked.find((target) => target.connectionId === 'old-3')).not.toHaveProperty(
+        'frameKey',
+      );
       expect(markedIds).toContain('earlier-1');
       expect(markedIds.some((id) => id.startsWith('new-') || id === 'sibling-1')).toBe(false);
       expect(total).toBe(marked.length);

@@ -67,6 +67,8 @@ describe('the packaged CloudFormation template (osls package, offline, no creden
       WsChannelsSuspendLambdaFunction: 'WsChannelsRunRole',
       WsChannelsResumeLambdaFunction: 'WsChannelsRunRole',
       WsChannelsPingLambdaFunction: 'WsChannelsKeepaliveRole',
+      // The stand-in app's relay (examples/echo/sendmessage.ts) on a role of its own.
+      SendmessageLambdaFunction: 'RelayRole',
     });
     // osls's own statements for the service's log groups, then the registry's: osls's
     // ManageConnections on every API and the canary plugin's hook status report are gone.

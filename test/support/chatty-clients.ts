@@ -1,7 +1,8 @@
 import WebSocket from 'ws';
 import { ChannelsClient, type ChannelsClientOptions } from '../../client/index.js';
 
-// Clients that talk throughout a deployment: each wraps a `ws` socket in the client helper and
+// Clients that talk throughout a deployment: each wraps a `ws` socket (opened with a frame key:
+// withChannelsKey, or the fixture's connect({ channelsKey: true })) in the client helper and
 // sends numbered messages on a common beat; the stand-in $default echoes each one. Everything the
 // helper tells the app is kept on one timeline per client, in the order it happened, so that the
 // echoes can be placed against the suspend and resume frames of the same connection.
@@ -30,6 +31,8 @@ export interface ChattyClient {
   late: boolean;
   /** Connection attempts refused before the socket opened ($connect's 429 during the window). */
   refused: number;
+  /** What the helper's `error` event told (a socket without a frame key, a send that threw). */
+  errors: unknown[];
   /** Sends the next numbered message. */
   sendNext(): void;
   echoes(): Extract<TimelineEntry, { kind: 'echo' }>[];
@@ -54,6 +57,7 @@ export function chattyClient(
     timeline,
     late: false,
     refused: 0,
+    errors: [],
     sendNext() {
       const seq = sent.length + 1;
       const id = messageId(name, seq);
@@ -78,6 +82,7 @@ export function chattyClient(
   helper.addEventListener('message', (event) =>
     timeline.push({ kind: 'echo', at: Date.now(), id: String(event.detail) }),
   );
+  helper.addEventListener('error', (event) => client.errors.push(event.detail.error));
   helper.addEventListener('reconnect', (event) => {
     if (event.detail.refused) client.refused++;
   });

@@ -37,7 +37,13 @@ export const expectedConnectionsTable = (tableName: string, indexName = 'suspend
       ],
       Projection: {
         ProjectionType: 'INCLUDE',
-        NonKeyAttributes: ['suspendedBy', 'suspendedAt', 'resumeAttempts', 'lastAttemptRun'],
+        NonKeyAttributes: [
+          'suspendedBy',
+          'suspendedAt',
+          'resumeAttempts',
+          'lastAttemptRun',
+          'frameKey',
+        ],
       },
     },
   ],

@@ -15,15 +15,23 @@ export interface SeedItem {
   /** The deployment window a suspend marked it in, or $connect let it in while it was open. */
   suspendedInWindow?: string;
   admittedInWindow?: string;
+  /** The frame key the client connected with (a client with the helper). */
+  frameKey?: string;
 }
 
-export function suspendedItem(connectionId: string, suspendedBy: string, shards = 16) {
+export function suspendedItem(
+  connectionId: string,
+  suspendedBy: string,
+  shards = 16,
+  frameKey?: string,
+) {
   return {
     connectionId,
     status: 'suspended' as const,
     suspendedBy,
     suspendedAt: new Date().toISOString(),
     suspendShard: shardOf(connectionId, shards),
+    ...(frameKey === undefined ? {} : { frameKey }),
   };
 }
 

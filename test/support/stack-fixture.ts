@@ -20,8 +20,11 @@ export interface StackFixture {
     tableName: string,
     key: Record<string, string>,
   ): Promise<Record<string, unknown> | undefined>;
-  /** A real client on the stack's WebSocket API, with its connection id; closed at the stop. */
-  connect(): Promise<TestClient>;
+  /**
+   * A real client on the stack's WebSocket API, with its connection id; closed at the stop. With
+   * `channelsKey` it connects with a frame key, as a socket for the client helper must.
+   */
+  connect(options?: { channelsKey?: boolean }): Promise<TestClient>;
 }
 
 export interface LocalStackOptions {
@@ -124,11 +127,12 @@ async function startStackFixture(
       documentClient
         .send(new GetCommand({ TableName: tableName, Key: key }))
         .then((output) => output.Item),
-    connect: async () => {
+    connect: async (options) => {
       const client = await connectClient(
         stack.websocketUrl,
         documentClient,
         stack.connectionsTable,
+        options,
       );
       clients.push(client);
       return client;

@@ -1,4 +1,4 @@
-import { ChannelsClient } from '/ws-channels-client.js';
+import { ChannelsClient, withChannelsKey } from '/ws-channels-client.js';
 
 // The chat page. Everything goes through ws-channels' client helper: while a deployment has the
 // connection suspended it holds what you type and sends it, in order, when the deployment is done;
@@ -45,11 +45,12 @@ const span = (className, content) => {
 };
 
 // A socket factory, so the helper connects again after every close: during a deployment the
-// server refuses new connections, and the helper retries until it gets in. Every new connection
-// joins the room first: this listener is added before the helper's, so the join goes out before
-// the messages the helper held.
+// server refuses new connections, and the helper retries until it gets in. Each socket opens with
+// a fresh frame key (withChannelsKey), so that the helper takes only ws-channels' own frames to
+// it, never one another member sends into the room. Every new connection joins the room first:
+// this listener is added before the helper's, so the join goes out before the messages it held.
 const connect = () => {
-  const socket = new WebSocket(url);
+  const socket = new WebSocket(withChannelsKey(url));
   socket.addEventListener('open', () => {
     socket.send(JSON.stringify({ action: 'join', room, name }));
     // The socket opens after the constructor returned: `channel` is set by then.

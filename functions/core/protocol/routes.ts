@@ -5,6 +5,9 @@ import { InvalidEventError } from '../errors.js';
 
 export interface WebSocketRouteEvent {
   requestContext?: { connectionId?: unknown; routeKey?: unknown } | null;
+  /** On $connect only: the query string the client opened the socket with. */
+  queryStringParameters?: Record<string, unknown> | null;
+  multiValueQueryStringParameters?: Record<string, unknown> | null;
   body?: unknown;
   isBase64Encoded?: unknown;
 }

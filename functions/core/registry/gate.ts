@@ -1,4 +1,5 @@
 import type { Clock, ConnectionRegistry } from '../ports.js';
+import { frameKeyOfConnect } from '../protocol/frame-key.js';
 import {
   connectionIdOf,
   heldDuringDeployment,
@@ -71,6 +72,7 @@ export async function recordConnection(
   deps: { registry: ConnectionRegistry; clock: Clock },
   connectionId: string,
   admittedInWindow?: string,
+  frameKey?: string,
 ): Promise<void> {
   const connectedAt = deps.clock.now();
   const expiresAt =
@@ -80,6 +82,7 @@ export async function recordConnection(
     connectedAt,
     expiresAt,
     ...(admittedInWindow === undefined ? {} : { admittedInWindow }),
+    ...(frameKey === undefined ? {} : { frameKey }),
   });
 }
 
@@ -94,15 +97,16 @@ export async function recordConnection(
 export async function admitConnection(
   deps: { registry: ConnectionRegistry; clock: Clock; gate?: ConnectGate | undefined },
   connectionId: string,
+  frameKey?: string,
 ): Promise<RouteResponse | undefined> {
   const { gate, clock } = deps;
   if (gate?.newConnections === 'allow') {
     const state = await gate.window.read();
     const open = isWindowOpen(state, clock.now()) ? state?.windowId : undefined;
-    await recordConnection(deps, connectionId, open);
+    await recordConnection(deps, connectionId, open, frameKey);
     return undefined;
   }
-  await recordConnection(deps, connectionId);
+  await recordConnection(deps, connectionId, undefined, frameKey);
   if (gate?.newConnections === 'hold' && isWindowOpen(await gate.window.read(), clock.now())) {
     await deps.registry.remove(connectionId);
     return heldDuringDeployment;
@@ -118,9 +122,11 @@ export function registerConnection(deps: {
 }) {
   return async (event: WebSocketRouteEvent): Promise<RouteResponse> => {
     const connectionId = connectionIdOf(event);
+    const key = frameKeyOfConnect(event);
+    if ('refused' in key) return key.refused;
     const held = await holdDuringDeployment(deps.gate, deps.clock);
     if (held) return held;
-    return (await admitConnection(deps, connectionId)) ?? ok;
+    return (await admitConnection(deps, connectionId, key.frameKey)) ?? ok;
   };
 }
 

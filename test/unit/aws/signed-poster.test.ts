@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -91,6 +92,18 @@ describe('SignedManagementApiPoster', () => {
       expect(ours.headers['x-amz-content-sha256']).toBe(sdk.headers['x-amz-content-sha256']);
     },
   );
+
+  it('hashes each frame it is given, the same bytes again or a frame with another key', () => {
+    const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+    const ours = poster();
+    const keyed = ['AAAAAAAAAAAAAAAAAAAAAA', 'BBBBBBBBBBBBBBBBBBBBBB'].map((key) =>
+      Buffer.from(`{"type":"resume","runId":"resume-1","key":"${key}"}`),
+    );
+
+    for (const data of [frame, frame, ...keyed, frame, keyed[0] as Buffer]) {
+      expect(ours.request('c=', data).headers['x-amz-content-sha256']).toBe(sha256(data));
+    }
+  });
 
   it('signs its own request with the same key, scope and payload hash', async () => {
     const signingDate = new Date('2026-11-24T12:34:56Z');

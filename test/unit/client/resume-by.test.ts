@@ -95,13 +95,30 @@ describe('ChannelsClient: resumeBy', () => {
     expectOwnResumeAfter(client, resumeWithinMs);
   });
 
-  it('waits for the resume frame alone when the suspend frame gives no time', () => {
-    const socket = new FakeSocket();
-    const client = new ChannelsClient(socket, { pingIntervalMs: Infinity });
-    socket.receive(suspendText('run-s1', null));
-    socket.receive(suspendText('run-s2', 'not a time'));
-    vi.advanceTimersByTime(2 * 60 * 60_000);
-    expect(client.state).toBe('suspended');
+  it('resumes on its own after 15 minutes, the server default, when the frame gives no time or one it cannot read', () => {
+    for (const resumeByGiven of [null, 'not a time']) {
+      const socket = new FakeSocket();
+      const client = new ChannelsClient(socket, { pingIntervalMs: Infinity });
+      const events = recordEvents(client);
+      socket.receive(suspendText('run-s1', resumeByGiven));
+
+      expectOwnResumeAfter(client, 15 * 60_000);
+      expect(events.at(-1)).toMatchObject({ type: 'resume', detail: { reason: 'resumeBy' } });
+    }
+  });
+
+  it('waits at most 2 hours (API Gateway closes every connection by then), whatever resumeBy says', () => {
+    for (const resumeByGiven of [
+      '2026-01-01T02:00:00.001Z',
+      '2026-01-02T00:00:00.000Z',
+      '9999-12-31T00:00:00.000Z',
+    ]) {
+      const socket = new FakeSocket();
+      const client = new ChannelsClient(socket, { pingIntervalMs: Infinity });
+      socket.receive(suspendText('run-s1', resumeByGiven));
+
+      expectOwnResumeAfter(client, 2 * 60 * 60_000);
+    }
   });
 
   it('clears its timers on dispose and when it moves to a new socket (whose open resumes it)', () => {

@@ -17,7 +17,13 @@ describe('the tables ws-channels adds', () => {
         sortKey: { name: 'connectionId', type: 'S' },
         projection: {
           type: 'INCLUDE',
-          nonKeyAttributes: ['suspendedBy', 'suspendedAt', 'resumeAttempts', 'lastAttemptRun'],
+          nonKeyAttributes: [
+            'suspendedBy',
+            'suspendedAt',
+            'resumeAttempts',
+            'lastAttemptRun',
+            'frameKey',
+          ],
         },
       },
     ]);

@@ -31,9 +31,15 @@ class InMemoryRegistry implements ConnectionRegistry {
   }
 }
 
-const event = (routeKey: string, connectionId = 'c-1'): WebSocketRouteEvent => ({
+const event = (
+  routeKey: string,
+  connectionId = 'c-1',
+  query?: Record<string, string>,
+): WebSocketRouteEvent => ({
   requestContext: { connectionId, routeKey },
+  ...(query ? { queryStringParameters: query } : {}),
 });
+const frameKey = 'q0Zk7yJ3-aB_9xYwVuTs1w';
 
 /** A team's handler wrapped with the middleware, recording when it ran against the registry. */
 function teamHandler(
@@ -113,6 +119,58 @@ describe('wsChannelsRegistry on $connect', () => {
     };
     expect(await allowing.handler(event('$connect'), context)).toEqual({ statusCode: 200 });
     expect(allowing.registry.calls).toEqual(['team handler', 'register c-1']);
+  });
+});
+
+describe('wsChannelsRegistry and the frame key on $connect (wsChannelsKey)', () => {
+  it('stores the key the client connected with in the registry item', async () => {
+    // Prepare
+    const { handler, registry } = teamHandler(async () => ({ statusCode: 200 }));
+    // Act
+    const response = await handler(
+      event('$connect', 'c-1', { wsChannelsKey: frameKey, room: 'lobby' }),
+      context,
+    );
+    // Assess
+    expect(response).toEqual({ statusCode: 200 });
+    expect(registry.items.get('c-1')).toEqual({
+      connectionId: 'c-1',
+      connectedAt: now,
+      expiresAt: Math.floor(now / 1000) + 2 * 60 * 60 + 10 * 60,
+      frameKey,
+    });
+  });
+
+  it("refuses a malformed key with a 400 naming the parameter, before the team's handler", async () => {
+    for (const bad of ['', 'short', `${frameKey}x`, 'q0Zk7yJ3+aB/9xYwVuTs1w']) {
+      const { handler, registry } = teamHandler(async () => ({ statusCode: 200 }));
+
+      const response = await handler(event('$connect', 'c-1', { wsChannelsKey: bad }), context);
+
+      expect(response?.statusCode).toBe(400);
+      expect(response?.body).toMatch(/wsChannelsKey.*22 characters of base64url/);
+      expect(registry.calls).toEqual([]);
+    }
+  });
+
+  it('keeps the key of a connection let in during a window (allow) beside the window tag', async () => {
+    const { handler, registry, window } = teamHandler(async () => ({ statusCode: 200 }), {
+      newConnectionsDuringDeployment: 'allow',
+    });
+    window.state = { windowId: 'w-1', openedBy: 's-1', openUntil: now + 60_000, deployments: [] };
+
+    await handler(event('$connect', 'c-3', { wsChannelsKey: frameKey }), context);
+
+    expect(registry.items.get('c-3')).toMatchObject({ admittedInWindow: 'w-1', frameKey });
+  });
+
+  it('registers a connection without a key as before, with no frameKey', async () => {
+    const { handler, registry } = teamHandler(async () => ({ statusCode: 200 }));
+
+    await handler(event('$connect', 'c-2', { room: 'lobby' }), context);
+
+    expect(registry.calls).toEqual(['team handler', 'register c-2']);
+    expect(registry.items.get('c-2')).not.toHaveProperty('frameKey');
   });
 });
 

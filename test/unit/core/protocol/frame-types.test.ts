@@ -21,4 +21,10 @@ describe('the frame types of the client and of the server', () => {
     expectTypeOf<client.ControlFrame>().toEqualTypeOf<server.ControlFrame>();
     expectTypeOf<server.ControlFrame>().toEqualTypeOf<client.ControlFrame>();
   });
+
+  it('are the same frames on the wire, with the frame key', () => {
+    expectTypeOf<client.KeyedControlFrame>().toEqualTypeOf<server.KeyedControlFrame>();
+    expectTypeOf<server.KeyedControlFrame>().toEqualTypeOf<client.KeyedControlFrame>();
+    expectTypeOf<server.KeyedControlFrame['key']>().toEqualTypeOf<string | undefined>();
+  });
 });

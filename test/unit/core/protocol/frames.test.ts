@@ -3,6 +3,7 @@ import { FrameTooLargeError, PreconditionFailedError } from '../../../../functio
 import {
   encodeFrame,
   frameEncoderFor,
+  frameTemplate,
   maxMessageBytes,
   resumeByOf,
   resumeFrameEncoder,
@@ -242,5 +243,88 @@ describe('frameEncoderFor', () => {
       deploymentId: null,
       at,
     });
+  });
+});
+
+describe('frames to a connection opened with a frame key', () => {
+  const keyA = 'AAAAAAAAAAAAAAAAAAAAAA';
+  const keyB = 'abcdefghijklmnopqrst-_';
+  const suspend: SuspendFrame = {
+    type: 'suspend',
+    runId: 'run-1',
+    deploymentId: 'd-1',
+    at,
+    resumeBy,
+  };
+
+  it('carry the key last, the frame fields as they are, byte for byte what JSON.stringify gives', () => {
+    // Act
+    const bytes = encodeFrame(suspend, keyA);
+
+    // Assess
+    expect(Buffer.from(bytes).toString('utf8')).toBe(JSON.stringify({ ...suspend, key: keyA }));
+    expect(decode(encodeFrame(suspend))).toEqual(suspend);
+  });
+
+  it('give each target of a suspend run its own key, and a target without one the shared keyless bytes', () => {
+    // Prepare
+    const frameFor = frameEncoderFor('suspend', {
+      runId: 'run-1',
+      deploymentId: 'd-1',
+      at,
+      resumeBy,
+    });
+    const keyless = { connectionId: 'c0', suspendedBy: null, resumeAttempts: 0 };
+
+    // Act
+    const toA = frameFor({ ...keyless, connectionId: 'cA', frameKey: keyA });
+    const toB = frameFor({ ...keyless, connectionId: 'cB', frameKey: keyB });
+
+    // Assess
+    expect(decode(toA)).toEqual({ ...suspend, key: keyA });
+    expect(decode(toB)).toEqual({ ...suspend, key: keyB });
+    expect(decode(frameFor(keyless))).toEqual(suspend);
+    expect(frameFor(keyless)).toBe(frameFor({ ...keyless, connectionId: 'c1' }));
+  });
+
+  it('give each target of a resume run its suspend run and its key', () => {
+    const frameFor = frameEncoderFor('resume', { runId: 'run-2', deploymentId: null, at });
+
+    expect(
+      decode(
+        frameFor({ connectionId: 'c', suspendedBy: 'run-1', resumeAttempts: 0, frameKey: keyB }),
+      ),
+    ).toEqual({
+      type: 'resume',
+      runId: 'run-2',
+      suspendRunId: 'run-1',
+      deploymentId: null,
+      at,
+      key: keyB,
+    });
+  });
+
+  it('are checked against 128 KB up front with a key, though the frame fits without one', () => {
+    // Prepare: a runId that leaves room for the frame without a key, not for the key.
+    const overhead = Buffer.byteLength(
+      JSON.stringify({ type: 'suspend', runId: '', deploymentId: null, at, resumeBy }),
+    );
+    const runId = 'x'.repeat(maxMessageBytes - overhead - 10);
+
+    // Act and Assess
+    expect(
+      encodeFrame({ type: 'suspend', runId, deploymentId: null, at, resumeBy }).byteLength,
+    ).toBe(maxMessageBytes - 10);
+    expect(() => frameEncoderFor('suspend', { runId, deploymentId: null, at, resumeBy })).toThrow(
+      FrameTooLargeError,
+    );
+  });
+
+  it('refuse a frameKey not of the form, which could break out of the JSON string', () => {
+    const template = frameTemplate(suspend);
+
+    for (const bad of ['x","type":"resume', 'short', `${keyA}A`, 'AAAAAAAAAAAAAAAAAAAAA=']) {
+      expect(() => template(bad)).toThrow(/frameKey.*22 characters of base64url/);
+    }
   });
 });

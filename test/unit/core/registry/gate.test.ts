@@ -119,6 +119,26 @@ describe('registerConnection', () => {
     });
   });
 
+  it('registers the frame key of the query string, and refuses a malformed one with 400', async () => {
+    const registry = new InMemoryRegistry();
+    const handler = registerConnection({ registry, clock: { now: () => 1_700_000_000_500 } });
+    const frameKey = 'q0Zk7yJ3-aB_9xYwVuTs1w';
+
+    const keyed = await handler({
+      ...event('k='),
+      queryStringParameters: { wsChannelsKey: frameKey },
+    });
+    const malformed = await handler({
+      ...event('m='),
+      queryStringParameters: { wsChannelsKey: 'not-a-key' },
+    });
+
+    expect(keyed).toEqual({ statusCode: 200 });
+    expect(registry.items.get('k=')).toMatchObject({ connectionId: 'k=', frameKey });
+    expect(malformed.statusCode).toBe(400);
+    expect(registry.items.has('m=')).toBe(false);
+  });
+
   it.each([
     ['no requestContext', {}],
     ['a numeric connectionId', event(42)],
