@@ -159,4 +159,26 @@ describe('the plugin with good settings', () => {
     });
     expect(functions.web?.environment).toBeUndefined();
   });
+
+  it('lets CodeDeploy read alarms only when custom.deploymentSettings names alarms to roll back on', () => {
+    // Prepare
+    const withAlarms = fakeServerless(
+      { wsChannels: { app: 'chat' }, deploymentSettings: { alarms: ['ChatErrors'] } },
+      projectRoot,
+    );
+    const without = fakeServerless({ wsChannels: { app: 'chat' } }, projectRoot);
+    // Act
+    initialize(withAlarms)();
+    initialize(without)();
+    // Assess
+    const codeDeployRole = (serverless: Serverless) =>
+      JSON.stringify(
+        (serverless.service.resources as { Resources: Record<string, unknown> }).Resources
+          .WsChannelsCodeDeployRole,
+      );
+    expect(codeDeployRole(withAlarms)).toContain('cloudwatch:DescribeAlarms');
+    expect(codeDeployRole(withAlarms)).toContain(':alarm:*');
+    expect(codeDeployRole(without)).not.toContain('cloudwatch:');
+    expect(codeDeployRole(without)).not.toContain('ManagedPolicyArns');
+  });
 });
