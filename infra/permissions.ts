@@ -23,6 +23,22 @@ export type SymbolicResource =
    * none: a statement that names it is then left out.
    */
   | { readonly kind: 'appDeploymentGroup' }
+  /**
+   * Every deployment group of the app's CodeDeploy application (`deploymentgroup:{app}/*`): a
+   * sibling in the deployment window may be another function's group. Left out as above.
+   */
+  | { readonly kind: 'appDeploymentGroups' }
+  /** The app's function, the one CodeDeploy deploys, unqualified. */
+  | { readonly kind: 'appFunction' }
+  /** Its versions and aliases (`{function ARN}:*`). */
+  | { readonly kind: 'appFunctionVersions' }
+  /**
+   * The alarms of this account and region, when the deployment group rolls back on alarms
+   * (custom.deploymentSettings.alarms); otherwise none, and a statement naming them is left out.
+   */
+  | { readonly kind: 'deploymentAlarms' }
+  /** The queue of events Lambda gave up on (infra/invocation.ts). */
+  | { readonly kind: 'failedEventsQueue' }
   /** The function's log group, its streams (`/aws/lambda/{function name}:*`). */
   | { readonly kind: 'logGroup'; readonly function: FunctionId };
 
@@ -62,7 +78,9 @@ const table = (id: TableId): SymbolicResource => ({ kind: 'table', table: id });
 /**
  * suspend and resume: write their logs, read and update both tables (and the suspended index),
  * post control frames, hand over to a new invocation of themselves (a run near its deadline),
- * and report their hook's status for the app's deployment group only.
+ * report their hook's status for the app's deployment group only, ask CodeDeploy whether a
+ * deployment in the window still runs, and (Lambda, on their behalf) put an event it gave up on
+ * into the failed events queue. Only the calls functions/aws makes (test/unit/infra checks it).
  */
 export const runRole: RoleDescription = {
   id: 'run',
@@ -76,25 +94,31 @@ export const runRole: RoleDescription = {
         { kind: 'logGroup', function: 'resume' },
       ],
     },
+    // Suspend and undo scan the table (consistently); resume reads a given list, and writes
+    // every result as PartiQL statements in batches.
     {
       actions: [
-        'dynamodb:DescribeTable',
-        'dynamodb:GetItem',
-        'dynamodb:BatchGetItem',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'dynamodb:DeleteItem',
-        'dynamodb:Query',
         'dynamodb:Scan',
-        'dynamodb:BatchWriteItem',
+        'dynamodb:BatchGetItem',
         'dynamodb:PartiQLUpdate',
         'dynamodb:PartiQLDelete',
       ],
-      resources: [
-        table('connections'),
-        { kind: 'tableIndexes', table: 'connections' },
-        table('runs'),
+      resources: [table('connections')],
+    },
+    // Resume reads the suspended index.
+    {
+      actions: ['dynamodb:Query', 'dynamodb:Scan'],
+      resources: [{ kind: 'tableIndexes', table: 'connections' }],
+    },
+    // Run records, the lease, hook claims and the deployment window: item by item.
+    {
+      actions: [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
       ],
+      resources: [table('runs')],
     },
     manageConnections,
     {
@@ -110,6 +134,15 @@ export const runRole: RoleDescription = {
       actions: ['codedeploy:PutLifecycleEventHookExecutionStatus'],
       resources: [{ kind: 'appDeploymentGroup' }],
     },
+    // GetDeployment is authorized on the deployment group (CodeDeploy permissions reference).
+    {
+      actions: ['codedeploy:GetDeployment'],
+      resources: [{ kind: 'appDeploymentGroups' }],
+    },
+    {
+      actions: ['sqs:SendMessage'],
+      resources: [{ kind: 'failedEventsQueue' }],
+    },
   ],
   managedPolicies: [],
 };
@@ -124,15 +157,22 @@ export const keepaliveRole: RoleDescription = {
 };
 
 /**
- * CodeDeploy's own role: shift the app's alias (the AWS managed policy for Lambda deployments)
- * and invoke the two hooks. serverless-plugin-canary-deployments' default role would attach
+ * CodeDeploy's own role, in place of the AWS managed AWSCodeDeployRoleForLambdaLimited (which
+ * allows lambda:UpdateAlias on every function of the account): of that policy, what a Lambda
+ * deployment through CloudFormation uses, on the app's function only (read and shift its alias,
+ * read its provisioned concurrency), DescribeAlarms when the group rolls back on alarms, and
+ * invoking the two hooks. serverless-plugin-canary-deployments' default role would attach
  * AWSLambda_FullAccess.
  */
 export const codeDeployRole: RoleDescription = {
   id: 'codeDeploy',
   assumedBy: 'codedeploy.amazonaws.com',
-  policyName: 'ws-channels-invoke-hooks',
+  policyName: 'ws-channels-deploy-app',
   statements: [
+    {
+      actions: ['lambda:GetAlias', 'lambda:UpdateAlias', 'lambda:GetProvisionedConcurrencyConfig'],
+      resources: [{ kind: 'appFunction' }, { kind: 'appFunctionVersions' }],
+    },
     {
       actions: ['lambda:InvokeFunction'],
       resources: [
@@ -140,8 +180,9 @@ export const codeDeployRole: RoleDescription = {
         { kind: 'function', function: 'resume' },
       ],
     },
+    { actions: ['cloudwatch:DescribeAlarms'], resources: [{ kind: 'deploymentAlarms' }] },
   ],
-  managedPolicies: ['service-role/AWSCodeDeployRoleForLambdaLimited'],
+  managedPolicies: [],
 };
 
 export const wsChannelsRoles: readonly RoleDescription[] = [runRole, keepaliveRole, codeDeployRole];

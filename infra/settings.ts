@@ -8,6 +8,8 @@ export interface IntegerSetting {
   readonly max: number;
   /** undefined: unset means "no limit". */
   readonly default: number | undefined;
+  /** The empty string unsets it even though it has a default (e.g. no reserved concurrency). */
+  readonly emptyUnsets?: true;
 }
 
 export interface RatioSetting {
@@ -42,10 +44,32 @@ export const runSettings = {
   },
 } as const satisfies Record<string, IntegerSetting | RatioSetting>;
 
+/**
+ * The numeric settings of what ws-channels adds to the stack around the functions (see
+ * infra/invocation.ts and infra/stage.ts for what each is for).
+ */
+export const stackSettings = {
+  /**
+   * Reserved concurrency of suspend and of resume, each: an app flood cannot starve the hooks of
+   * Lambda's concurrency, and a run that hands over, a sibling deployment's hook waiting for the
+   * lease and a console run still fit. '' reserves none (an account with a low concurrency
+   * quota cannot reserve any).
+   */
+  reservedConcurrency: { kind: 'integer', min: 1, max: 1000, default: 5, emptyUnsets: true },
+  /** The stage's default route throttling: requests per second, steady, over every route. */
+  throttlingRateLimit: { kind: 'integer', min: 1, max: 10_000, default: 1000 },
+  /** ... and the burst (the token bucket's size). */
+  throttlingBurstLimit: { kind: 'integer', min: 1, max: 5000, default: 500 },
+} as const satisfies Record<string, IntegerSetting>;
+
+/** Every numeric setting, by key: what the Serverless plugin reads from custom.wsChannels. */
+export const numericSettings = { ...runSettings, ...stackSettings } as const;
+
 export type RunSettingKey = keyof typeof runSettings;
+export type NumericSettingKey = keyof typeof numericSettings;
 export type IntegerSettingKey = {
-  [Key in RunSettingKey]: (typeof runSettings)[Key] extends IntegerSetting ? Key : never;
-}[RunSettingKey];
+  [Key in NumericSettingKey]: (typeof numericSettings)[Key] extends IntegerSetting ? Key : never;
+}[NumericSettingKey];
 
 export const defaultNewConnectionsPolicy: NewConnectionsPolicy = 'hold';
 

@@ -52,18 +52,38 @@ export function grantAppFunctions(
   return true;
 }
 
+/** osls's statements for the log groups of every function named `{service}-{stage}-…`. */
+const SERVICE_LOG_GROUPS =
+  /^(arn:\$\{AWS::Partition\}:logs:\$\{AWS::Region\}:\$\{AWS::AccountId\}:log-group:\/aws\/lambda\/)[^:*]+\*(:\*(?::\*)?)$/;
+
 /**
- * The framework's role, which the app's functions run with, loses two statements:
+ * osls grants its role every log group of the service (`/aws/lambda/{service}-{stage}*`), so the
+ * app's functions could write into suspend's and resume's and forge their metrics: each such
+ * resource becomes the log groups of the functions that run with the role (`functionNames`).
+ */
+function narrowLogGroups(resource: unknown, functionNames: readonly string[]): unknown[] {
+  const text = isPlainObject(resource) ? resource['Fn::Sub'] : undefined;
+  const match = typeof text === 'string' ? SERVICE_LOG_GROUPS.exec(text) : null;
+  if (match === null) return [resource];
+  const [, prefix, suffix] = match;
+  return functionNames.map((name) => ({ 'Fn::Sub': `${prefix}${name}${suffix}` }));
+}
+
+/**
+ * The framework's role, which the app's functions run with, loses three grants:
  * - the canary plugin's codedeploy:PutLifecycleEventHookExecutionStatus: only suspend and
  *   resume report a hook's status (their own role may); an app function that could would be
  *   able to report Succeeded over their verdict;
  * - osls's ManageConnections on every API of every account and region (WIDE_MANAGE_CONNECTIONS),
- *   once the registry's statements gave one that names this API and stage (`granted`).
+ *   once the registry's statements gave one that names this API and stage (`granted`);
+ * - osls's log groups of every function of the service: only those of the functions that run
+ *   with it (`functionNames`) remain.
  */
 export function narrowFrameworkRole(
   template: CfnTemplate,
   roleLogicalId: string,
   granted: boolean,
+  functionNames: readonly string[],
 ): void {
   const policies = template.Resources?.[roleLogicalId]?.Properties?.Policies;
   const [policy] = asList(policies);
@@ -75,7 +95,22 @@ export function narrowFrameworkRole(
     granted &&
     isPlainObject(statement) &&
     JSON.stringify(statement.Resource ?? '').includes(WIDE_MANAGE_CONNECTIONS);
-  document.Statement = document.Statement.filter(
+  const statements = document.Statement.filter(
     (statement: unknown) => !grantsHookStatus(statement) && !isWideManageConnections(statement),
+  );
+  for (const statement of statements) {
+    if (!isPlainObject(statement) || statement.Effect !== 'Allow') continue;
+    if (!asList(statement.Action).some((action) => String(action).startsWith('logs:'))) continue;
+    const narrowed = asList(statement.Resource).flatMap((resource) =>
+      narrowLogGroups(resource, functionNames),
+    );
+    // A custom-named function is already listed on its own: once is enough.
+    statement.Resource = [
+      ...new Map(narrowed.map((resource) => [JSON.stringify(resource), resource])).values(),
+    ];
+  }
+  // A statement left with no resource (every such function has disableLogs) is invalid IAM.
+  document.Statement = statements.filter(
+    (statement: unknown) => !isPlainObject(statement) || asList(statement.Resource).length > 0,
   );
 }

@@ -1,13 +1,16 @@
 import {
   appEnvironment,
+  asyncFunctions,
   type EnvironmentVariable,
   functionKeys,
   handlerExport,
   type LifecycleEvent,
   lifecycleHooks,
+  pingRoute,
   wsChannelsFunctions,
 } from '../infra/index.js';
 import type { CfnValue } from './cloudformation.js';
+import { asyncInvocationProperties } from './invocation-resources.js';
 import type { Names } from './names.js';
 import { roleLogicalIds } from './resources.js';
 import type { FunctionDefinition, ServiceConfig } from './serverless.js';
@@ -45,7 +48,11 @@ function renderEnvironment(
   return Object.fromEntries(variables.map((variable) => [variable.name, resolve(variable)]));
 }
 
-/** suspend, resume and ping, their handlers in the installed package's dist/ (`base`). */
+/**
+ * suspend, resume and ping, their handlers in the installed package's dist/ (`base`); suspend and
+ * resume with what Lambda does with their asynchronous events, ping on the route key the API's
+ * expression gives its message.
+ */
 export function addFunctions(
   service: ServiceConfig,
   settings: Settings,
@@ -53,6 +60,8 @@ export function addFunctions(
   base: string,
 ): void {
   for (const described of wsChannelsFunctions) {
+    const route =
+      described.route === pingRoute ? (settings.pingRouteKey ?? pingRoute) : described.route;
     service.functions[described.key] = {
       name: names.functions[described.id],
       handler: `${base}/${described.entry}.${handlerExport}`,
@@ -62,7 +71,10 @@ export function addFunctions(
       memorySize: described.memorySizeMb,
       timeout: described.timeoutSeconds,
       environment: renderEnvironment(described.environment, settings, names),
-      events: described.route === undefined ? [] : [{ websocket: { route: described.route } }],
+      events: route === undefined ? [] : [{ websocket: { route } }],
+      ...(asyncFunctions.includes(described.id)
+        ? asyncInvocationProperties(settings.reservedConcurrency)
+        : {}),
     };
   }
 }

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import {
   codeDeployRole,
+  type FunctionId,
+  functionKeys,
   keepaliveRole,
   registryStatements,
   runRole,
@@ -15,6 +17,11 @@ import {
   ownFunctionKeys,
   setDeploymentSettings,
 } from './functions.js';
+import {
+  deploymentEndedResources,
+  failedEventsResources,
+  invocationLogicalIds,
+} from './invocation-resources.js';
 import { deriveNames, handlerBase } from './names.js';
 import {
   type ResourceContext,
@@ -24,9 +31,11 @@ import {
   tableLogicalIds,
   tableResource,
 } from './resources.js';
+import { routeSelectionProblems } from './route-selection.js';
 import type { PluginLog, PluginUtilities, Serverless } from './serverless.js';
 import { describeProblems, readSettings, type Settings } from './settings.js';
 import { renameWebsocketDeployment } from './stage-redeploy.js';
+import { configureStage } from './stage-settings.js';
 
 // The ws-channels Serverless Framework plugin: `plugins: [ws-channels]` and a few lines of
 // `custom.wsChannels` add to an existing WebSocket app what infra/ describes: the suspend, resume
@@ -38,6 +47,8 @@ export default class WsChannelsPlugin {
   private readonly log: PluginLog | undefined;
   /** Whether the framework's role got the registry's statements (see framework-role.ts). */
   private grantedFrameworkRole = false;
+  /** What package time needs of the settings (the stage's throttling and access log). */
+  private settings: Settings | undefined;
 
   constructor(
     private readonly serverless: Serverless,
@@ -55,6 +66,7 @@ export default class WsChannelsPlugin {
       // After every `mergeCustomProviderResources` hook, the canary plugin's included.
       'before:aws:package:finalize:saveServiceState': () => {
         this.narrowFrameworkRole();
+        this.configureStage();
         this.redeployStage();
       },
     };
@@ -74,19 +86,33 @@ export default class WsChannelsPlugin {
       functions: service.functions,
     });
     const resources = isPlainObject(service.resources) ? service.resources.Resources : undefined;
-    for (const logicalId of [...Object.values(tableLogicalIds), ...Object.values(roleLogicalIds)]) {
+    const ownLogicalIds = [
+      ...Object.values(tableLogicalIds),
+      ...Object.values(roleLogicalIds),
+      ...invocationLogicalIds,
+    ];
+    for (const logicalId of ownLogicalIds) {
       if (isPlainObject(resources) && resources[logicalId] !== undefined) {
         problems.push(
           `resources.Resources.${logicalId} exists; expected that name free for ws-channels`,
         );
       }
     }
+    const provider = isPlainObject(service.provider.apiGateway) ? service.provider.apiGateway : {};
+    problems.push(
+      ...routeSelectionProblems(
+        service.provider.websocketsApiRouteSelectionExpression,
+        settings?.pingRouteKey,
+        provider.websocketApiId !== undefined,
+      ),
+    );
     for (const key of ownFunctionKeys) {
       if (service.functions[key] !== undefined) {
         problems.push(`functions.${key} exists; expected that name free for ws-channels`);
       }
     }
     if (settings === undefined || problems.length > 0) this.fail(describeProblems(problems));
+    this.settings = settings;
 
     const base = handlerBase(this.serverless.serviceDir ?? process.cwd());
     // osls zips only what is inside the service folder: a handler above it would deploy missing.
@@ -133,6 +159,17 @@ export default class WsChannelsPlugin {
     for (const role of [runRole, keepaliveRole]) {
       added[roleLogicalIds[role.id]] = roleResource(role, context, inVpc);
     }
+    const { naming } = this.serverless.getProvider('aws');
+    const functionLogicalId = (id: FunctionId) => naming.getLambdaLogicalId(functionKeys[id]);
+    Object.assign(
+      added,
+      failedEventsResources(),
+      deploymentEndedResources(context.names, {
+        suspend: functionLogicalId('suspend'),
+        resume: functionLogicalId('resume'),
+        ping: functionLogicalId('ping'),
+      }),
+    );
 
     const custom = isPlainObject(service.custom) ? service.custom : {};
     service.custom = custom;
@@ -153,11 +190,37 @@ export default class WsChannelsPlugin {
 
   private narrowFrameworkRole(): void {
     const provider = this.serverless.getProvider('aws');
+    const { functions } = this.serverless.service;
     narrowFrameworkRole(
       this.serverless.service.provider.compiledCloudFormationTemplate,
       provider.naming.getRoleLogicalId(),
       this.grantedFrameworkRole,
+      Object.values(functions)
+        .filter((definition) => definition.role === undefined && definition.disableLogs !== true)
+        .flatMap(({ name }) => (name === undefined ? [] : [name])),
     );
+  }
+
+  /** See stage-settings.ts: throttling and the access log. */
+  private configureStage(): void {
+    const { settings } = this;
+    if (settings === undefined) return;
+    const provider = this.serverless.getProvider('aws');
+    const configured = configureStage(
+      this.serverless.service.provider.compiledCloudFormationTemplate,
+      provider.naming.getWebsocketsStageLogicalId(),
+      {
+        throttlingRateLimit: settings.throttlingRateLimit,
+        throttlingBurstLimit: settings.throttlingBurstLimit,
+        accessLogging: settings.accessLogging,
+        accessLogGroupName: `/aws/websocket/${this.serverless.service.service}-${provider.getStage()}-ws-channels-access`,
+      },
+    );
+    if (!configured) {
+      this.log?.notice?.(
+        'ws-channels: the WebSocket API is an existing one (provider.apiGateway.websocketApiId); set throttling and access logging on its stage yourself.',
+      );
+    }
   }
 
   /** See stage-redeploy.ts: the stage must redeploy when the canary plugin rewires it. */

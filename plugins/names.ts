@@ -36,6 +36,10 @@ export interface Names {
   readonly functions: Readonly<Record<FunctionId, string>>;
   /** The app's deployment group; undefined on a stage the canary plugin does not deploy. */
   readonly deploymentGroup: DeploymentGroupName | undefined;
+  /** The logical id of the app's function (Ref gives its name). */
+  readonly appFunctionLogicalId: string;
+  /** Whether the deployment group rolls back on alarms (custom.deploymentSettings.alarms). */
+  readonly deploymentAlarms: boolean;
   readonly websocketEndpoint: CfnValue;
 }
 
@@ -73,6 +77,8 @@ export function deriveNames(
           ),
         }
       : undefined,
+    appFunctionLogicalId: naming.getLambdaLogicalId(settings.app),
+    deploymentAlarms: hasDeploymentAlarms(serverless),
     websocketEndpoint:
       settings.websocketEndpoint ?? websocketEndpoint(serverless, options, stage, apiId),
   };
@@ -109,6 +115,13 @@ function deploysGradually(serverless: Serverless, stage: string): boolean {
   const settings = custom(serverless).deploymentSettings;
   const stages = isPlainObject(settings) ? settings.stages : undefined;
   return !Array.isArray(stages) || stages.length === 0 || stages.includes(stage);
+}
+
+/** Whether custom.deploymentSettings names alarms, on which CodeDeploy then rolls back. */
+function hasDeploymentAlarms(serverless: Serverless): boolean {
+  const settings = custom(serverless).deploymentSettings;
+  const alarms = isPlainObject(settings) ? settings.alarms : undefined;
+  return Array.isArray(alarms) && alarms.length > 0;
 }
 
 /**

@@ -35,6 +35,8 @@ export const roleLogicalIds: Readonly<Record<RoleId, string>> = {
   keepalive: 'WsChannelsKeepaliveRole',
   codeDeploy: 'WsChannelsCodeDeployRole',
 };
+/** The queue of events Lambda gave up on (see invocation-resources.ts). */
+export const failedEventsQueueLogicalId = 'WsChannelsFailedEventsQueue';
 
 /** What the symbolic resources are in this service. */
 export interface ResourceContext {
@@ -128,6 +130,20 @@ function arnOf(resource: SymbolicResource, context: ResourceContext): CfnValue |
             ),
           );
     }
+    case 'appDeploymentGroups': {
+      const group = names.deploymentGroup;
+      return group === undefined
+        ? undefined
+        : sub(accountArn('codedeploy', `deploymentgroup:\${${group.applicationLogicalId}}/*`));
+    }
+    case 'appFunction':
+      return sub(accountArn('lambda', `function:\${${names.appFunctionLogicalId}}`));
+    case 'appFunctionVersions':
+      return sub(accountArn('lambda', `function:\${${names.appFunctionLogicalId}}:*`));
+    case 'deploymentAlarms':
+      return names.deploymentAlarms ? sub(accountArn('cloudwatch', 'alarm:*')) : undefined;
+    case 'failedEventsQueue':
+      return getAtt(failedEventsQueueLogicalId, 'Arn');
     case 'logGroup':
       return sub(
         accountArn('logs', `log-group:/aws/lambda/${names.functions[resource.function]}:*`),

@@ -39,6 +39,7 @@ export interface AwsNaming {
   getStackName(): string;
   getLambdaLogicalId(functionKey: string): string;
   getRoleLogicalId(): string;
+  getWebsocketsStageLogicalId(): string;
   normalizeNameToAlphaNumericOnly(name: string): string;
 }
 

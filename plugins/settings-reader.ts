@@ -1,4 +1,4 @@
-import { type IntegerSettingKey, runSettings } from '../infra/index.js';
+import { type IntegerSetting, type IntegerSettingKey, numericSettings } from '../infra/index.js';
 import { type Intrinsic, isIntrinsic } from './cloudformation.js';
 
 // Reads one setting of custom.wsChannels at a time. Each reader returns the value to use (the
@@ -30,7 +30,10 @@ export const shown = (value: unknown): string =>
   typeof value === 'string' ? `"${value}"` : JSON.stringify(value);
 
 /** What `integer` gives for a key: a number, or undefined where unset means "no limit". */
-type IntegerOf<Key extends IntegerSettingKey> = number | (typeof runSettings)[Key]['default'];
+type IntegerOf<Key extends IntegerSettingKey> =
+  | number
+  | (typeof numericSettings)[Key]['default']
+  | ((typeof numericSettings)[Key] extends { emptyUnsets: true } ? undefined : never);
 
 export class SettingsReader {
   readonly problems: string[] = [];
@@ -83,13 +86,19 @@ export class SettingsReader {
    * setting's range; '' leaves a limit unset.
    */
   integer<Key extends IntegerSettingKey>(key: Key): IntegerOf<Key> {
-    const { min, max, default: fallback } = runSettings[key];
-    const optional = fallback === undefined;
+    // The ranges' types say which keys may give undefined; the checks below are the same for all.
+    return this.#integer(key, numericSettings[key]) as IntegerOf<Key>;
+  }
+
+  #integer(key: string, setting: IntegerSetting): number | undefined {
+    const { min, max, default: fallback } = setting;
+    const optional = fallback === undefined || setting.emptyUnsets === true;
     const value = this.#given(key);
-    if (value === undefined || (value === '' && optional)) return fallback;
+    if (value === undefined) return fallback;
+    if (value === '' && optional) return undefined;
     const number = numberOf(value, DECIMAL_DIGITS);
     if (!Number.isInteger(number) || number < min || number > max) {
-      const unset = optional ? ", or '' for no limit" : '';
+      const unset = optional ? `, or '' for ${fallback === undefined ? 'no limit' : 'none'}` : '';
       this.#problem(key, value, `a whole number from ${min} to ${max}${unset}`);
       return fallback;
     }

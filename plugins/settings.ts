@@ -30,6 +30,13 @@ export interface Settings extends Tuning {
   readonly websocketEndpoint: string | Intrinsic | undefined;
   /** The runtime of ws-channels' functions. */
   readonly runtime: LambdaRuntime;
+  /** Of suspend and of resume, each; undefined: none reserved. */
+  readonly reservedConcurrency: number | undefined;
+  readonly throttlingRateLimit: number;
+  readonly throttlingBurstLimit: number;
+  readonly accessLogging: boolean;
+  /** The route key the API's route selection expression gives the keep-alive ping, if not ours. */
+  readonly pingRouteKey: string | undefined;
 }
 
 export const KNOWN_KEYS = [
@@ -49,12 +56,19 @@ export const KNOWN_KEYS = [
   'newConnectionsDuringDeployment',
   'websocketEndpoint',
   'runtime',
+  'reservedConcurrency',
+  'throttlingRateLimit',
+  'throttlingBurstLimit',
+  'accessLogging',
+  'pingRouteKey',
 ] as const;
 
 // DynamoDB's rules for table and index names.
 const DYNAMODB_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 // The alias is part of the canary plugin's logical id (`<Function>Alias<alias>`): alphanumeric.
 const ALIAS_NAME = /^[A-Za-z][A-Za-z0-9]{0,127}$/;
+// A route key of the app's own: not one of API Gateway's $-routes.
+const ROUTE_KEY = /^[^$\s][^\s]{0,127}$/;
 
 /** Whether a function configuration has at least one `websocket` event. */
 export const hasWebsocketEvent = (definition: FunctionDefinition | undefined): boolean =>
@@ -176,6 +190,19 @@ export function readSettings(
     ),
     websocketEndpoint: reader.endpoint('websocketEndpoint'),
     runtime: reader.oneOf('runtime', lambdaRuntimes, defaultRuntime),
+    reservedConcurrency: reader.integer('reservedConcurrency'),
+    throttlingRateLimit: reader.integer('throttlingRateLimit'),
+    throttlingBurstLimit: reader.integer('throttlingBurstLimit'),
+    accessLogging: reader.boolean('accessLogging', true),
+    pingRouteKey:
+      raw.pingRouteKey === undefined || raw.pingRouteKey === null
+        ? undefined
+        : reader.name(
+            'pingRouteKey',
+            ROUTE_KEY,
+            'a route key without spaces, not starting with $',
+            '',
+          ) || undefined,
   };
   if (settings.connectionsTable === settings.runsTable) {
     problems.push(

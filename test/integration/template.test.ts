@@ -82,11 +82,14 @@ describe('the packaged CloudFormation template (osls package, offline, no creden
       ['dynamodb:GetItem'],
       ['execute-api:ManageConnections'],
     ]);
-    for (const { statement } of framework.slice(0, 2)) {
-      expect(JSON.stringify(statement.Resource)).toContain(
-        ':log-group:/aws/lambda/ws-channels-dev',
-      );
-    }
+    // Only the log groups of the functions that run with it: not suspend's and resume's, whose
+    // metrics an app function could otherwise forge.
+    const logGroups = (suffix: string) =>
+      ['connect', 'disconnect', 'default'].map((key) => ({
+        'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/ws-channels-dev-${key}${suffix}`,
+      }));
+    expect(framework[0]?.statement.Resource).toEqual(logGroups(':*'));
+    expect(framework[1]?.statement.Resource).toEqual(logGroups(':*:*'));
   });
 
   it('names a resource in every IAM statement: no wildcard resource', () => {
@@ -133,14 +136,23 @@ describe('the packaged CloudFormation template (osls package, offline, no creden
       asArray(statement.Action).includes('execute-api:ManageConnections'),
     );
     expect(manage.length).toBeGreaterThan(0);
+    // The plugin's form, or the stand-in relay's own (serverless.yml RelayRole) naming the API
+    // in the text: the same ARN.
+    const thisApiAndStage = [
+      {
+        'Fn::Sub': [
+          'arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${ApiId}/dev/POST/@connections/*',
+          { ApiId: { Ref: 'WebsocketsApi' } },
+        ],
+      },
+      {
+        'Fn::Sub':
+          'arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${WebsocketsApi}/dev/POST/@connections/*',
+      },
+    ];
     for (const { statement } of manage) {
       for (const resource of asArray(statement.Resource)) {
-        expect(resource).toEqual({
-          'Fn::Sub': [
-            'arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${ApiId}/dev/POST/@connections/*',
-            { ApiId: { Ref: 'WebsocketsApi' } },
-          ],
-        });
+        expect(thisApiAndStage).toContainEqual(resource);
       }
     }
   });
@@ -276,5 +288,150 @@ describe('the packaged CloudFormation template (osls package, offline, no creden
       }
     ).Variables;
     expect(variables.RESUME_EXPECTED_WITHIN_MS).toBe('900000');
+  });
+
+  describe('a deployment that ends without AfterAllowTraffic, and the events Lambda gives up on (issue 17, items 2 and 5)', () => {
+    const application = () =>
+      Object.keys(template.Resources).find(
+        (logicalId) => template.Resources[logicalId]?.Type === 'AWS::CodeDeploy::Application',
+      );
+    const resume = { 'Fn::GetAtt': ['WsChannelsResumeLambdaFunction', 'Arn'] };
+    const queueArn = { 'Fn::GetAtt': ['WsChannelsFailedEventsQueue', 'Arn'] };
+
+    it("sends the app's deployments that stopped or failed to resume, which only that rule may invoke", () => {
+      expect(properties('WsChannelsDeploymentEndedRule')).toMatchObject({
+        State: 'ENABLED',
+        EventPattern: {
+          source: ['aws.codedeploy'],
+          'detail-type': ['CodeDeploy Deployment State-change Notification'],
+          detail: { state: ['STOP', 'FAILURE'], application: [{ Ref: application() }] },
+        },
+        Targets: [{ Id: 'WsChannelsResume', Arn: resume }],
+      });
+      const invokers = Object.values(template.Resources).filter(
+        (resource) =>
+          resource.Type === 'AWS::Lambda::Permission' &&
+          JSON.stringify(resource.Properties?.FunctionName).includes('WsChannelsResume'),
+      );
+      expect(invokers.map(({ Properties }) => Properties)).toEqual([
+        {
+          Action: 'lambda:InvokeFunction',
+          FunctionName: resume,
+          Principal: 'events.amazonaws.com',
+          SourceArn: { 'Fn::GetAtt': ['WsChannelsDeploymentEndedRule', 'Arn'] },
+        },
+      ]);
+    });
+
+    it("lets resume ask CodeDeploy about the deployments of the app's application only", () => {
+      const asks = iamStatements(template).filter(({ statement }) =>
+        asArray(statement.Action).includes('codedeploy:GetDeployment'),
+      );
+      expect(asks.map(({ owner }) => owner)).toEqual(['WsChannelsRunRole']);
+      expect(asks[0]?.statement.Resource).toEqual([
+        {
+          'Fn::Sub': `arn:\${AWS::Partition}:codedeploy:\${AWS::Region}:\${AWS::AccountId}:deploymentgroup:\${${application()}}/*`,
+        },
+      ]);
+    });
+
+    it('keeps a hook event an hour, retries it twice, then puts it in an encrypted queue with an alarm', () => {
+      for (const key of ['WsChannelsSuspend', 'WsChannelsResume']) {
+        expect(properties(`${key}LambdaEvConf`)).toEqual({
+          FunctionName: { Ref: `${key}LambdaFunction` },
+          Qualifier: '$LATEST',
+          MaximumEventAgeInSeconds: 3600,
+          MaximumRetryAttempts: 2,
+          DestinationConfig: { OnFailure: { Destination: queueArn } },
+        });
+        expect(properties(`${key}LambdaFunction`).ReservedConcurrentExecutions).toBe(5);
+      }
+      expect(properties('WsChannelsPingLambdaFunction')).not.toHaveProperty(
+        'ReservedConcurrentExecutions',
+      );
+      expect(properties('WsChannelsFailedEventsQueue')).toMatchObject({
+        SqsManagedSseEnabled: true,
+      });
+      expect(properties('WsChannelsFailedEventsAlarm')).toMatchObject({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Threshold: 1,
+      });
+      const senders = iamStatements(template).filter(({ statement }) =>
+        asArray(statement.Action).some((action) => action.startsWith('sqs:')),
+      );
+      expect(senders.map(({ owner, statement }) => [owner, statement])).toEqual([
+        [
+          'WsChannelsRunRole',
+          { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [queueArn] },
+        ],
+      ]);
+    });
+  });
+
+  describe('least privilege and the stage (issue 17, item 10)', () => {
+    it("gives CodeDeploy no managed policy: it may shift the app function's alias and invoke the hooks", () => {
+      const role = properties('WsChannelsCodeDeployRole');
+      expect(role).not.toHaveProperty('ManagedPolicyArns');
+      const statements = iamStatements(template).filter(
+        ({ owner }) => owner === 'WsChannelsCodeDeployRole',
+      );
+      const lambda = (rest: string) => ({
+        'Fn::Sub': `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${rest}`,
+      });
+      expect(statements.map(({ statement }) => statement)).toEqual([
+        {
+          Effect: 'Allow',
+          Action: [
+            'lambda:GetAlias',
+            'lambda:UpdateAlias',
+            'lambda:GetProvisionedConcurrencyConfig',
+          ],
+          Resource: [lambda('${DefaultLambdaFunction}'), lambda('${DefaultLambdaFunction}:*')],
+        },
+        {
+          Effect: 'Allow',
+          Action: ['lambda:InvokeFunction'],
+          Resource: [
+            lambda('ws-channels-dev-wsChannelsSuspend'),
+            lambda('ws-channels-dev-wsChannelsResume'),
+          ],
+        },
+      ]);
+    });
+
+    it('gives the run role no action it never calls, and the Runs table no scan, query or PartiQL', () => {
+      const run = iamStatements(template).filter(({ owner }) => owner === 'WsChannelsRunRole');
+      const actions = run.flatMap(({ statement }) => asArray(statement.Action));
+      for (const unused of ['dynamodb:BatchWriteItem', 'dynamodb:DescribeTable']) {
+        expect(actions).not.toContain(unused);
+      }
+      const onRuns = run
+        .filter(({ statement }) => JSON.stringify(statement.Resource).includes('RunsTable'))
+        .flatMap(({ statement }) => asArray(statement.Action));
+      expect(onRuns.sort()).toEqual([
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+      ]);
+    });
+
+    it('throttles every route of the stage and logs each request to a log group of its own', () => {
+      const stage = properties('WebsocketsDeploymentStage');
+      expect(stage.DefaultRouteSettings).toEqual({
+        ThrottlingRateLimit: 1000,
+        ThrottlingBurstLimit: 500,
+      });
+      expect(stage.AccessLogSettings).toMatchObject({
+        DestinationArn: {
+          'Fn::Sub':
+            'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${WsChannelsAccessLogGroup}',
+        },
+      });
+      expect(properties('WsChannelsAccessLogGroup')).toEqual({
+        LogGroupName: '/aws/websocket/ws-channels-dev-ws-channels-access',
+        RetentionInDays: 30,
+      });
+    });
   });
 });

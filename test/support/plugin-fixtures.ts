@@ -16,6 +16,8 @@ export const chatNames: Names = {
     applicationLogicalId: 'ChatdevDeploymentApplication',
     name: 'chat-dev-ChatLambdaFunctionDeploymentGroup',
   },
+  appFunctionLogicalId: 'ChatLambdaFunction',
+  deploymentAlarms: false,
   websocketEndpoint: 'http://localhost:3001',
 };
 

@@ -29,6 +29,7 @@ function fakeServerless(custom: unknown, serviceDir = '/nowhere'): Serverless {
         getStackName: () => 'chat-dev',
         getLambdaLogicalId: (key) => `${key.charAt(0).toUpperCase()}${key.slice(1)}LambdaFunction`,
         getRoleLogicalId: () => 'IamRoleLambdaExecution',
+        getWebsocketsStageLogicalId: () => 'WebsocketsDeploymentStage',
         normalizeNameToAlphaNumericOnly: (name) => name.replace(/[^0-9A-Za-z]/g, ''),
       },
       getApiGatewayWebsocketApiId: () => ({ Ref: 'WebsocketsApi' }),
@@ -86,6 +87,34 @@ describe('the plugin with wrong settings', () => {
   });
 });
 
+describe("the plugin and the API's route selection expression", () => {
+  it('stops with the expression found, what the ping sends and what to do', () => {
+    // Prepare
+    const serverless = fakeServerless({ wsChannels: { app: 'chat' } }, projectRoot);
+    serverless.service.provider.websocketsApiRouteSelectionExpression = '$request.body.type';
+    // Act
+    const act = initialize(serverless);
+    // Assess
+    expect(act).toThrow(FrameworkError);
+    expect(act).toThrow(
+      /provider\.websocketsApiRouteSelectionExpression is "\$request\.body\.type"; the client helper's keep-alive sends \{"action":"ws-channels\.ping"\}.*custom\.wsChannels\.pingRouteKey/,
+    );
+  });
+
+  it('puts the ping function on the route key the settings name for that expression', () => {
+    // Prepare
+    const serverless = fakeServerless(
+      { wsChannels: { app: 'chat', pingRouteKey: 'keepalive' } },
+      projectRoot,
+    );
+    serverless.service.provider.websocketsApiRouteSelectionExpression = '$request.body.type';
+    // Act
+    initialize(serverless)();
+    // Assess
+    expect(serverless.service.functions.wsChannelsPing?.events).toEqual([websocket('keepalive')]);
+  });
+});
+
 describe('the plugin with good settings', () => {
   it('adds its functions from the package (here the repository) and deploys the app with suspend and resume as hooks', () => {
     // Prepare: the repository as the service folder, as the reference stack is.
@@ -103,6 +132,25 @@ describe('the plugin with good settings', () => {
     ]);
     expect(functions.wsChannelsSuspend?.handler).toBe('dist/functions/handlers/suspend.handler');
     expect(functions.wsChannelsPing?.events).toEqual([websocket('ws-channels.ping')]);
+    // Suspend and resume: Lambda's retries, the event's age, the queue, reserved concurrency.
+    for (const key of ['wsChannelsSuspend', 'wsChannelsResume']) {
+      expect(functions[key]).toMatchObject({
+        reservedConcurrency: 5,
+        maximumEventAge: 3600,
+        maximumRetryAttempts: 2,
+        destinations: { onFailure: { type: 'sqs' } },
+      });
+    }
+    expect(functions.wsChannelsPing).not.toHaveProperty('destinations');
+    expect(Object.keys(serverless.service.resources as object)).toEqual(['Resources']);
+    expect(Object.keys((serverless.service.resources as { Resources: object }).Resources)).toEqual(
+      expect.arrayContaining([
+        'WsChannelsFailedEventsQueue',
+        'WsChannelsFailedEventsAlarm',
+        'WsChannelsDeploymentEndedRule',
+        'WsChannelsDeploymentEndedPermission',
+      ]),
+    );
     expect(functions.chat?.deploymentSettings).toEqual({
       type: 'AllAtOnce',
       alias: 'Live',
@@ -110,5 +158,27 @@ describe('the plugin with good settings', () => {
       postTrafficHook: 'wsChannelsResume',
     });
     expect(functions.web?.environment).toBeUndefined();
+  });
+
+  it('lets CodeDeploy read alarms only when custom.deploymentSettings names alarms to roll back on', () => {
+    // Prepare
+    const withAlarms = fakeServerless(
+      { wsChannels: { app: 'chat' }, deploymentSettings: { alarms: ['ChatErrors'] } },
+      projectRoot,
+    );
+    const without = fakeServerless({ wsChannels: { app: 'chat' } }, projectRoot);
+    // Act
+    initialize(withAlarms)();
+    initialize(without)();
+    // Assess
+    const codeDeployRole = (serverless: Serverless) =>
+      JSON.stringify(
+        (serverless.service.resources as { Resources: Record<string, unknown> }).Resources
+          .WsChannelsCodeDeployRole,
+      );
+    expect(codeDeployRole(withAlarms)).toContain('cloudwatch:DescribeAlarms');
+    expect(codeDeployRole(withAlarms)).toContain(':alarm:*');
+    expect(codeDeployRole(without)).not.toContain('cloudwatch:');
+    expect(codeDeployRole(without)).not.toContain('ManagedPolicyArns');
   });
 });

@@ -108,23 +108,27 @@ describe('roles', () => {
       {
         Effect: 'Allow',
         Action: [
-          'dynamodb:DescribeTable',
-          'dynamodb:GetItem',
-          'dynamodb:BatchGetItem',
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:DeleteItem',
-          'dynamodb:Query',
           'dynamodb:Scan',
-          'dynamodb:BatchWriteItem',
+          'dynamodb:BatchGetItem',
           'dynamodb:PartiQLUpdate',
           'dynamodb:PartiQLDelete',
         ],
-        Resource: [
-          { 'Fn::GetAtt': ['WsChannelsConnectionsTable', 'Arn'] },
-          { 'Fn::Sub': '${WsChannelsConnectionsTable.Arn}/index/*' },
-          { 'Fn::GetAtt': ['WsChannelsRunsTable', 'Arn'] },
+        Resource: [{ 'Fn::GetAtt': ['WsChannelsConnectionsTable', 'Arn'] }],
+      },
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:Query', 'dynamodb:Scan'],
+        Resource: [{ 'Fn::Sub': '${WsChannelsConnectionsTable.Arn}/index/*' }],
+      },
+      {
+        Effect: 'Allow',
+        Action: [
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
         ],
+        Resource: [{ 'Fn::GetAtt': ['WsChannelsRunsTable', 'Arn'] }],
       },
       manageConnections,
       {
@@ -147,6 +151,16 @@ describe('roles', () => {
           ),
         ],
       },
+      {
+        Effect: 'Allow',
+        Action: ['codedeploy:GetDeployment'],
+        Resource: [arn('codedeploy', 'deploymentgroup:${ChatdevDeploymentApplication}/*')],
+      },
+      {
+        Effect: 'Allow',
+        Action: ['sqs:SendMessage'],
+        Resource: [{ 'Fn::GetAtt': ['WsChannelsFailedEventsQueue', 'Arn'] }],
+      },
     ]);
   });
 
@@ -161,13 +175,11 @@ describe('roles', () => {
     const statements = statementsOf(roleResource(runRole, elsewhere, false));
     // Assess
     expect(JSON.stringify(statements)).not.toContain('codedeploy:');
-    expect(statements?.[1]).toMatchObject({
-      Resource: [
-        arn('dynamodb', 'table/chat-connections'),
-        arn('dynamodb', 'table/chat-connections/index/*'),
-        arn('dynamodb', 'table/chat-runs'),
-      ],
-    });
+    expect(statements?.slice(1, 4)).toMatchObject([
+      { Resource: [arn('dynamodb', 'table/chat-connections')] },
+      { Resource: [arn('dynamodb', 'table/chat-connections/index/*')] },
+      { Resource: [arn('dynamodb', 'table/chat-runs')] },
+    ]);
   });
 
   it('lets ping only log, and gives both Lambda roles, not CodeDeploy, the VPC policy in a VPC', () => {
@@ -192,7 +204,7 @@ describe('roles', () => {
     expect(JSON.stringify(codeDeploy)).not.toContain('AWSLambdaVPCAccessExecutionRole');
   });
 
-  it("lets CodeDeploy shift the alias (AWS's limited policy) and invoke the two hooks", () => {
+  it("lets CodeDeploy shift the app function's alias only and invoke the two hooks, with no managed policy", () => {
     // Act
     const role = roleResource(codeDeployRole, context, false);
     // Assess
@@ -207,18 +219,24 @@ describe('roles', () => {
           },
         ],
       },
-      ManagedPolicyArns: [
-        {
-          'Fn::Sub':
-            'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited',
-        },
-      ],
       Policies: [
         {
-          PolicyName: 'ws-channels-invoke-hooks',
+          PolicyName: 'ws-channels-deploy-app',
           PolicyDocument: {
             Version: '2012-10-17',
             Statement: [
+              {
+                Effect: 'Allow',
+                Action: [
+                  'lambda:GetAlias',
+                  'lambda:UpdateAlias',
+                  'lambda:GetProvisionedConcurrencyConfig',
+                ],
+                Resource: [
+                  arn('lambda', 'function:${ChatLambdaFunction}'),
+                  arn('lambda', 'function:${ChatLambdaFunction}:*'),
+                ],
+              },
               {
                 Effect: 'Allow',
                 Action: ['lambda:InvokeFunction'],
@@ -231,6 +249,21 @@ describe('roles', () => {
           },
         },
       ],
+    });
+  });
+
+  it('lets CodeDeploy read the alarms of this account and region when the group rolls back on alarms', () => {
+    // Act
+    const role = roleResource(
+      codeDeployRole,
+      { ...context, names: { ...names, deploymentAlarms: true } },
+      false,
+    );
+    // Assess
+    expect(statementsOf(role)?.[2]).toEqual({
+      Effect: 'Allow',
+      Action: ['cloudwatch:DescribeAlarms'],
+      Resource: [arn('cloudwatch', 'alarm:*')],
     });
   });
 

@@ -37,6 +37,11 @@ describe('custom.wsChannels', () => {
       newConnectionsDuringDeployment: 'hold',
       websocketEndpoint: undefined,
       runtime: 'nodejs24.x',
+      reservedConcurrency: 5,
+      throttlingRateLimit: 1000,
+      throttlingBurstLimit: 500,
+      accessLogging: true,
+      pingRouteKey: undefined,
     });
   });
 
@@ -59,6 +64,11 @@ describe('custom.wsChannels', () => {
       newConnectionsDuringDeployment: 'allow',
       websocketEndpoint: 'https://ws.example.com/prod/',
       runtime: 'nodejs22.x',
+      reservedConcurrency: '3',
+      throttlingRateLimit: 200,
+      throttlingBurstLimit: '100',
+      accessLogging: 'false',
+      pingRouteKey: 'ping',
     };
     // Act
     const { settings, problems } = readSettings(raw, service);
@@ -71,7 +81,18 @@ describe('custom.wsChannels', () => {
       maxPostsPerSecond: 500,
       failOnErrorRatio: 0.05,
       websocketEndpoint: 'https://ws.example.com/prod',
+      reservedConcurrency: 3,
+      throttlingBurstLimit: 100,
+      accessLogging: false,
     });
+  });
+
+  it("reserves no concurrency for suspend and resume when reservedConcurrency is ''", () => {
+    // Act
+    const { settings, problems } = readSettings({ app: 'chat', reservedConcurrency: '' }, service);
+    // Assess
+    expect(problems).toEqual([]);
+    expect(settings?.reservedConcurrency).toBeUndefined();
   });
 
   it('reads empty limits as no limit and passes a CloudFormation intrinsic endpoint through', () => {
@@ -122,6 +143,27 @@ describe('custom.wsChannels', () => {
       'resumeExpectedWithinMs',
       '3 hours',
       'custom.wsChannels.resumeExpectedWithinMs is "3 hours"; expected a whole number from 1000 to 7200000',
+    ],
+    [
+      'reservedConcurrency',
+      0,
+      "custom.wsChannels.reservedConcurrency is 0; expected a whole number from 1 to 1000, or '' for none",
+    ],
+    [
+      'throttlingRateLimit',
+      20_000,
+      'custom.wsChannels.throttlingRateLimit is 20000; expected a whole number from 1 to 10000',
+    ],
+    [
+      'throttlingBurstLimit',
+      '',
+      'custom.wsChannels.throttlingBurstLimit is ""; expected a whole number from 1 to 5000',
+    ],
+    ['accessLogging', 'on', 'custom.wsChannels.accessLogging is "on"; expected true or false'],
+    [
+      'pingRouteKey',
+      '$default',
+      'custom.wsChannels.pingRouteKey is "$default"; expected a route key without spaces, not starting with $',
     ],
     [
       'trafficShifting',
