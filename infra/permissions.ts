@@ -19,8 +19,8 @@ export type SymbolicResource =
   /** The function's versions and aliases (`{function ARN}:*`). */
   | { readonly kind: 'functionVersions'; readonly function: FunctionId }
   /**
-   * The deployment group of the app's function. A stage that deploys without CodeDeploy has
-   * none: a statement that names it is then left out.
+   * The deployment groups of the app's functions, one per function CodeDeploy deploys. A stage
+   * that deploys without CodeDeploy has none: a statement that names them is then left out.
    */
   | { readonly kind: 'appDeploymentGroup' }
   /** The function's log group, its streams (`/aws/lambda/{function name}:*`). */
@@ -62,7 +62,7 @@ const table = (id: TableId): SymbolicResource => ({ kind: 'table', table: id });
 /**
  * suspend and resume: write their logs, read and update both tables (and the suspended index),
  * post control frames, hand over to a new invocation of themselves (a run near its deadline),
- * and report their hook's status for the app's deployment group only.
+ * and report their hook's status for the app's deployment groups only.
  */
 export const runRole: RoleDescription = {
   id: 'run',

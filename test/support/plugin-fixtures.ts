@@ -12,9 +12,9 @@ export const chatNames: Names = {
     resume: 'chat-dev-wsChannelsResume',
     ping: 'chat-dev-wsChannelsPing',
   },
-  deploymentGroup: {
+  deploymentGroups: {
     applicationLogicalId: 'ChatdevDeploymentApplication',
-    name: 'chat-dev-ChatLambdaFunctionDeploymentGroup',
+    names: ['chat-dev-ChatLambdaFunctionDeploymentGroup'],
   },
   websocketEndpoint: 'http://localhost:3001',
 };
