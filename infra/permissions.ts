@@ -19,8 +19,8 @@ export type SymbolicResource =
   /** The function's versions and aliases (`{function ARN}:*`). */
   | { readonly kind: 'functionVersions'; readonly function: FunctionId }
   /**
-   * The deployment group of the app's function. A stage that deploys without CodeDeploy has
-   * none: a statement that names it is then left out.
+   * The deployment groups of the app's functions, one per function CodeDeploy deploys. A stage
+   * that deploys without CodeDeploy has none: a statement that names them is then left out.
    */
   | { readonly kind: 'appDeploymentGroup' }
   /**
@@ -28,9 +28,9 @@ export type SymbolicResource =
    * sibling in the deployment window may be another function's group. Left out as above.
    */
   | { readonly kind: 'appDeploymentGroups' }
-  /** The app's function, the one CodeDeploy deploys, unqualified. */
+  /** The app's functions, the ones CodeDeploy deploys, unqualified. */
   | { readonly kind: 'appFunction' }
-  /** Its versions and aliases (`{function ARN}:*`). */
+  /** Their versions and aliases (`{function ARN}:*`). */
   | { readonly kind: 'appFunctionVersions' }
   /**
    * The alarms of this account and region, when the deployment group rolls back on alarms
@@ -78,7 +78,7 @@ const table = (id: TableId): SymbolicResource => ({ kind: 'table', table: id });
 /**
  * suspend and resume: write their logs, read and update both tables (and the suspended index),
  * post control frames, hand over to a new invocation of themselves (a run near its deadline),
- * report their hook's status for the app's deployment group only, ask CodeDeploy whether a
+ * report their hook's status for the app's deployment groups only, ask CodeDeploy whether a
  * deployment in the window still runs, and (Lambda, on their behalf) put an event it gave up on
  * into the failed events queue. Only the calls functions/aws makes (test/unit/infra checks it).
  */

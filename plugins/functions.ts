@@ -9,15 +9,16 @@ import {
   pingRoute,
   wsChannelsFunctions,
 } from '../infra/index.js';
+import { hasWebsocketEvent } from './app-setting.js';
 import type { CfnValue } from './cloudformation.js';
 import { asyncInvocationProperties } from './invocation-resources.js';
 import type { Names } from './names.js';
 import { roleLogicalIds } from './resources.js';
 import type { FunctionDefinition, ServiceConfig } from './serverless.js';
-import { hasWebsocketEvent, type Settings } from './settings.js';
+import type { Settings } from './settings.js';
 
 // What the plugin adds to the service's functions: its own three (infra/functions.ts), the
-// registry's environment on the app's WebSocket functions, and the app's deploymentSettings,
+// registry's environment on the app's WebSocket functions, and the app functions' deploymentSettings,
 // which serverless-plugin-canary-deployments turns into CodeDeploy resources.
 
 /** The function keys the plugin adds: a service must leave them free. */
@@ -100,15 +101,21 @@ const hookSetting: Readonly<Record<LifecycleEvent, string>> = {
   AfterAllowTraffic: 'postTrafficHook',
 };
 
-/** CodeDeploy deploys the app's function: suspend before traffic shifts, resume after. */
+/**
+ * CodeDeploy deploys each of the app's functions, a deployment group each: suspend before traffic
+ * shifts, resume after. The groups share one deployment window (functions/core/run/): the first
+ * suspend suspends everyone, and the resume of the last group to shift resumes everyone.
+ */
 export function setDeploymentSettings(service: ServiceConfig, settings: Settings): void {
-  const app = service.functions[settings.app];
-  if (app === undefined) return;
-  app.deploymentSettings = {
-    type: settings.trafficShifting,
-    alias: settings.alias,
-    ...Object.fromEntries(
-      lifecycleHooks.map(({ event, function: id }) => [hookSetting[event], functionKeys[id]]),
-    ),
-  };
+  for (const key of settings.app) {
+    const app = service.functions[key];
+    if (app === undefined) continue;
+    app.deploymentSettings = {
+      type: settings.trafficShifting,
+      alias: settings.alias,
+      ...Object.fromEntries(
+        lifecycleHooks.map(({ event, function: id }) => [hookSetting[event], functionKeys[id]]),
+      ),
+    };
+  }
 }

@@ -40,7 +40,7 @@ import { configureStage } from './stage-settings.js';
 // The ws-channels Serverless Framework plugin: `plugins: [ws-channels]` and a few lines of
 // `custom.wsChannels` add to an existing WebSocket app what infra/ describes: the suspend, resume
 // and ping functions, the two tables, least-privilege roles, the CodeDeploy hooks on the app's
-// function, the environment the registry middleware reads, and the stage redeploy.
+// functions, the environment the registry middleware reads, and the stage redeploy.
 
 export default class WsChannelsPlugin {
   readonly hooks: Record<string, () => void>;
@@ -137,7 +137,7 @@ export default class WsChannelsPlugin {
     );
     setDeploymentSettings(service, settings);
     this.log?.verbose?.(
-      `ws-channels: ${settings.app} deploys through CodeDeploy (${settings.trafficShifting}); tables ${settings.connectionsTable}, ${settings.runsTable}`,
+      `ws-channels: ${settings.app.join(', ')} deploy${settings.app.length === 1 ? 's' : ''} through CodeDeploy (${settings.trafficShifting}); tables ${settings.connectionsTable}, ${settings.runsTable}`,
     );
   }
 

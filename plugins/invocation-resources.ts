@@ -107,7 +107,7 @@ export function deploymentEndedResources(
   names: Names,
   functionLogicalIds: Readonly<Record<FunctionId, string>>,
 ): Record<string, CfnResource> {
-  const group = names.deploymentGroup;
+  const group = names.deploymentGroups;
   if (group === undefined) return {};
   const target = getAtt(functionLogicalIds[deploymentEndedRule.target], 'Arn');
   return {

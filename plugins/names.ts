@@ -6,7 +6,7 @@ import type { Serverless } from './serverless.js';
 import type { Settings } from './settings.js';
 
 // Every name the plugin derives from the service, in one place: its functions' Lambda names, the
-// canary plugin's deployment group, where the runs post, where the handlers are.
+// canary plugin's deployment groups, where the runs post, where the handlers are.
 
 const PACKAGE_NAME = 'ws-channels';
 const DEFAULT_OFFLINE_WEBSOCKET_PORT = 3001;
@@ -22,10 +22,11 @@ function findPackageRoot(directory: string): string {
 }
 const packageRoot = findPackageRoot(import.meta.dirname);
 
-export interface DeploymentGroupName {
-  /** The logical id of the canary plugin's CodeDeploy application (Ref gives its name). */
+/** The canary plugin's CodeDeploy application and its deployment groups, one per app function. */
+export interface DeploymentGroupNames {
+  /** The logical id of the CodeDeploy application (Ref gives its name). */
   readonly applicationLogicalId: string;
-  readonly name: string;
+  readonly names: readonly string[];
 }
 
 export interface Names {
@@ -34,11 +35,11 @@ export interface Names {
   readonly apiId: CfnValue;
   /** The Lambda name of each of the plugin's functions: `{service}-{stage}-{key}`. */
   readonly functions: Readonly<Record<FunctionId, string>>;
-  /** The app's deployment group; undefined on a stage the canary plugin does not deploy. */
-  readonly deploymentGroup: DeploymentGroupName | undefined;
-  /** The logical id of the app's function (Ref gives its name). */
-  readonly appFunctionLogicalId: string;
-  /** Whether the deployment group rolls back on alarms (custom.deploymentSettings.alarms). */
+  /** The app's deployment groups; undefined on a stage the canary plugin does not deploy. */
+  readonly deploymentGroups: DeploymentGroupNames | undefined;
+  /** The logical id of each of the app's functions, the ones CodeDeploy deploys (Ref: name). */
+  readonly appFunctionLogicalIds: readonly string[];
+  /** Whether the deployment groups roll back on alarms (custom.deploymentSettings.alarms). */
   readonly deploymentAlarms: boolean;
   readonly websocketEndpoint: CfnValue;
 }
@@ -68,16 +69,15 @@ export function deriveNames(
       ping: lambdaName('ping'),
     },
     // As serverless-plugin-canary-deployments 0.8.0 names them.
-    deploymentGroup: deploysGradually(serverless, stage)
+    deploymentGroups: deploysGradually(serverless, stage)
       ? {
           applicationLogicalId: `${naming.normalizeNameToAlphaNumericOnly(stackName)}DeploymentApplication`,
-          name: `${stackName}-${naming.getLambdaLogicalId(settings.app)}DeploymentGroup`.slice(
-            0,
-            100,
+          names: settings.app.map((key) =>
+            `${stackName}-${naming.getLambdaLogicalId(key)}DeploymentGroup`.slice(0, 100),
           ),
         }
       : undefined,
-    appFunctionLogicalId: naming.getLambdaLogicalId(settings.app),
+    appFunctionLogicalIds: settings.app.map((key) => naming.getLambdaLogicalId(key)),
     deploymentAlarms: hasDeploymentAlarms(serverless),
     websocketEndpoint:
       settings.websocketEndpoint ?? websocketEndpoint(serverless, options, stage, apiId),

@@ -99,55 +99,59 @@ export function tableResource(table: TableDescription, tableName: string): CfnRe
   };
 }
 
-/** The ARN of a symbolic resource here; undefined when this service has none (see infra). */
-function arnOf(resource: SymbolicResource, context: ResourceContext): CfnValue | undefined {
+/** The ARNs of a symbolic resource here; none when this service has none (see infra). */
+function arnsOf(resource: SymbolicResource, context: ResourceContext): CfnValue[] {
   const { names, tableNames, existingTables } = context;
   switch (resource.kind) {
     case 'table':
       return existingTables
-        ? sub(accountArn('dynamodb', `table/${tableNames[resource.table]}`))
-        : getAtt(tableLogicalIds[resource.table], 'Arn');
+        ? [sub(accountArn('dynamodb', `table/${tableNames[resource.table]}`))]
+        : [getAtt(tableLogicalIds[resource.table], 'Arn')];
     case 'tableIndexes':
       return existingTables
-        ? sub(accountArn('dynamodb', `table/${tableNames[resource.table]}/index/*`))
-        : sub(`\${${tableLogicalIds[resource.table]}.Arn}/index/*`);
+        ? [sub(accountArn('dynamodb', `table/${tableNames[resource.table]}/index/*`))]
+        : [sub(`\${${tableLogicalIds[resource.table]}.Arn}/index/*`)];
     case 'connectionCallbacks':
-      return sub(accountArn('execute-api', `\${ApiId}/${names.stage}/POST/@connections/*`), {
-        ApiId: names.apiId,
-      });
+      return [
+        sub(accountArn('execute-api', `\${ApiId}/${names.stage}/POST/@connections/*`), {
+          ApiId: names.apiId,
+        }),
+      ];
     case 'function':
-      return sub(accountArn('lambda', `function:${names.functions[resource.function]}`));
+      return [sub(accountArn('lambda', `function:${names.functions[resource.function]}`))];
     case 'functionVersions':
-      return sub(accountArn('lambda', `function:${names.functions[resource.function]}:*`));
+      return [sub(accountArn('lambda', `function:${names.functions[resource.function]}:*`))];
     case 'appDeploymentGroup': {
-      const group = names.deploymentGroup;
-      return group === undefined
-        ? undefined
-        : sub(
-            accountArn(
-              'codedeploy',
-              `deploymentgroup:\${${group.applicationLogicalId}}/${group.name}`,
-            ),
-          );
+      // One deployment group per function of custom.wsChannels.app.
+      const groups = names.deploymentGroups;
+      return (groups?.names ?? []).map((name) =>
+        sub(
+          accountArn('codedeploy', `deploymentgroup:\${${groups?.applicationLogicalId}}/${name}`),
+        ),
+      );
     }
     case 'appDeploymentGroups': {
-      const group = names.deploymentGroup;
-      return group === undefined
-        ? undefined
-        : sub(accountArn('codedeploy', `deploymentgroup:\${${group.applicationLogicalId}}/*`));
+      const groups = names.deploymentGroups;
+      return groups === undefined
+        ? []
+        : [sub(accountArn('codedeploy', `deploymentgroup:\${${groups.applicationLogicalId}}/*`))];
     }
     case 'appFunction':
-      return sub(accountArn('lambda', `function:\${${names.appFunctionLogicalId}}`));
-    case 'appFunctionVersions':
-      return sub(accountArn('lambda', `function:\${${names.appFunctionLogicalId}}:*`));
-    case 'deploymentAlarms':
-      return names.deploymentAlarms ? sub(accountArn('cloudwatch', 'alarm:*')) : undefined;
-    case 'failedEventsQueue':
-      return getAtt(failedEventsQueueLogicalId, 'Arn');
-    case 'logGroup':
-      return sub(
-        accountArn('logs', `log-group:/aws/lambda/${names.functions[resource.function]}:*`),
+      return names.appFunctionLogicalIds.map((id) =>
+        sub(accountArn('lambda', `function:\${${id}}`)),
       );
+    case 'appFunctionVersions':
+      return names.appFunctionLogicalIds.map((id) =>
+        sub(accountArn('lambda', `function:\${${id}}:*`)),
+      );
+    case 'deploymentAlarms':
+      return names.deploymentAlarms ? [sub(accountArn('cloudwatch', 'alarm:*'))] : [];
+    case 'failedEventsQueue':
+      return [getAtt(failedEventsQueueLogicalId, 'Arn')];
+    case 'logGroup':
+      return [
+        sub(accountArn('logs', `log-group:/aws/lambda/${names.functions[resource.function]}:*`)),
+      ];
   }
 }
 
@@ -157,8 +161,9 @@ export function renderStatements(
   context: ResourceContext,
 ): IamStatement[] {
   return statements.flatMap((statement) => {
-    const resources = statement.resources.map((resource) => arnOf(resource, context));
-    if (!resources.every((arn) => arn !== undefined)) return [];
+    const arns = statement.resources.map((resource) => arnsOf(resource, context));
+    if (arns.some((named) => named.length === 0)) return [];
+    const resources = arns.flat();
     return [
       {
         Effect: 'Allow',

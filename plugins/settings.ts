@@ -11,6 +11,7 @@ import {
   type Tuning,
   trafficShiftingTypes,
 } from '../infra/index.js';
+import { readAppSetting } from './app-setting.js';
 import { type Intrinsic, isPlainObject } from './cloudformation.js';
 import type { FunctionDefinition } from './serverless.js';
 import { SETTINGS_PATH, SettingsReader, shown } from './settings-reader.js';
@@ -20,8 +21,8 @@ import { SETTINGS_PATH, SettingsReader, shown } from './settings-reader.js';
 // functions' own configuration does (functions/config/read-config.ts, whose ranges these follow).
 
 export interface Settings extends Tuning {
-  /** The function CodeDeploy deploys. */
-  readonly app: string;
+  /** The functions CodeDeploy deploys, each a deployment group with suspend and resume as hooks. */
+  readonly app: readonly string[];
   readonly existingTables: boolean;
   readonly connectionsTable: string;
   readonly runsTable: string;
@@ -70,45 +71,11 @@ const ALIAS_NAME = /^[A-Za-z][A-Za-z0-9]{0,127}$/;
 // A route key of the app's own: not one of API Gateway's $-routes.
 const ROUTE_KEY = /^[^$\s][^\s]{0,127}$/;
 
-/** Whether a function configuration has at least one `websocket` event. */
-export const hasWebsocketEvent = (definition: FunctionDefinition | undefined): boolean =>
-  Array.isArray(definition?.events) &&
-  definition.events.some((event) => isPlainObject(event) && event.websocket !== undefined);
-
 /** What the settings are read against: the service's name, its stage, its functions. */
 export interface ServiceShape {
   readonly name: string;
   readonly stage: string;
   readonly functions: Readonly<Record<string, FunctionDefinition>>;
-}
-
-/** The problems of `app`: it must name a function with websocket events and no deploymentSettings. */
-function appProblems(app: unknown, functions: ServiceShape['functions']): string[] {
-  const functionNames = Object.keys(functions);
-  const withWebsocket = functionNames.filter((name) => hasWebsocketEvent(functions[name]));
-  const candidates = withWebsocket.length > 0 ? withWebsocket.join(', ') : '(none)';
-  if (app === undefined || app === null || app === '') {
-    return [
-      `${SETTINGS_PATH}.app is not set; expected the name of the function that serves your WebSocket routes (one of: ${candidates})`,
-    ];
-  }
-  const definition = typeof app === 'string' ? functions[app] : undefined;
-  if (typeof app !== 'string' || definition === undefined) {
-    return [
-      `${SETTINGS_PATH}.app is ${shown(app)}; expected the name of a function of this service with websocket events (one of: ${candidates})`,
-    ];
-  }
-  if (!hasWebsocketEvent(definition)) {
-    return [
-      `${SETTINGS_PATH}.app is "${app}", a function without websocket events; expected one of: ${candidates}`,
-    ];
-  }
-  if (definition.deploymentSettings !== undefined) {
-    return [
-      `functions.${app}.deploymentSettings is set; expected none: ws-channels sets them from ${SETTINGS_PATH} (trafficShifting, alias)`,
-    ];
-  }
-  return [];
 }
 
 /**
@@ -141,7 +108,8 @@ export function readSettings(
       );
     }
   }
-  problems.push(...appProblems(raw.app, service.functions));
+  const app = readAppSetting(raw.app, service.functions);
+  problems.push(...app.problems);
 
   const existingTables = reader.boolean('existingTables', false);
   const tableName = 'a DynamoDB table name (3 to 255 of A-Z a-z 0-9 _ . -)';
@@ -155,7 +123,7 @@ export function readSettings(
   }
 
   const settings: Settings = {
-    app: typeof raw.app === 'string' ? raw.app : '',
+    app: app.app,
     existingTables,
     connectionsTable: reader.name(
       'connectionsTable',

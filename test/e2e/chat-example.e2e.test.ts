@@ -4,6 +4,12 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
 import { ChannelsClient, withChannelsKey } from '../../client/index.js';
 import { chatExampleTimings, receivedSends, useChatExample } from '../support/chat-example.js';
+import {
+  type ChatMember,
+  chatMember,
+  expectNothingHandledWhileSuspended,
+} from '../support/chat-members.js';
+import { endChannelsClient } from '../support/chatty-clients.js';
 import { playDeployment } from '../support/codedeploy-driver.js';
 import { packageService } from '../support/packaged-template.js';
 import { useCodeDeployEmulator } from '../support/stack-fixture.js';
@@ -23,24 +29,8 @@ const beatMs = 150;
 const shiftMs = 1_500;
 const waitMs = 30_000;
 
-type Entry =
-  | { kind: 'suspend' | 'resume'; at: number }
-  | { kind: 'message'; at: number; from: string; id: string; version: string };
-
-interface SentMessage {
-  id: string;
-  stateAtSend: 'active' | 'suspended';
-  held: boolean;
-}
-
-interface ChatClient {
-  name: string;
-  helper: ChannelsClient;
-  sent: SentMessage[];
-  timeline: Entry[];
+interface ChatClient extends ChatMember {
   joined: Set<string>;
-  sendNext(): void;
-  messages(): Extract<Entry, { kind: 'message' }>[];
 }
 
 /** A chat member as the page is one: the helper over `ws`, joining on every new connection. */
@@ -55,27 +45,10 @@ function chatClient(url: string, name: string): ChatClient {
     return socket;
   };
   const helper = new ChannelsClient(connect, { retry: { firstDelayMs: 200, maxDelayMs: 1_000 } });
-  const client: ChatClient = {
-    name,
-    helper,
-    sent: [],
-    timeline: [],
-    joined: new Set(),
-    sendNext() {
-      const id = `${name}-${String(client.sent.length + 1).padStart(4, '0')}`;
-      const stateAtSend = helper.state;
-      helper.send(JSON.stringify({ action: 'send', room, name, id, text: `hello from ${name}` }));
-      client.sent.push({ id, stateAtSend, held: helper.queued > 0 });
-    },
-    messages: () =>
-      client.timeline.filter(
-        (entry): entry is Extract<Entry, { kind: 'message' }> => entry.kind === 'message',
-      ),
-  };
-  helper.addEventListener('suspend', () =>
-    client.timeline.push({ kind: 'suspend', at: Date.now() }),
+  const member = chatMember(name, helper, (id) =>
+    JSON.stringify({ action: 'send', room, name, id, text: `hello from ${name}` }),
   );
-  helper.addEventListener('resume', () => client.timeline.push({ kind: 'resume', at: Date.now() }));
+  const client: ChatClient = Object.assign(member, { joined: new Set<string>() });
   helper.addEventListener('message', (event) => {
     const message = JSON.parse(String(event.detail)) as Record<string, string>;
     if (message.type === 'joined' && message.name) client.joined.add(message.name);
@@ -90,14 +63,6 @@ function chatClient(url: string, name: string): ChatClient {
     }
   });
   return client;
-}
-
-function endChatClient(client: ChatClient): void {
-  client.helper.dispose();
-  const socket = client.helper.socket;
-  if (!(socket instanceof WebSocket)) return;
-  socket.on('error', () => {});
-  socket.terminate();
 }
 
 describe('the chat example through a deployment (npm pack, npm install, osls offline)', () => {
@@ -116,7 +81,7 @@ describe('the chat example through a deployment (npm pack, npm install, osls off
     const example = chat();
     const clients: ChatClient[] = [];
     onTestFinished(() => {
-      for (const client of clients) endChatClient(client);
+      for (const client of clients) endChannelsClient(client.helper);
     });
     console.info(`chat example timings (ms): ${JSON.stringify(chatExampleTimings)}`);
     for (const name of names) {
@@ -186,37 +151,12 @@ describe('the chat example through a deployment (npm pack, npm install, osls off
     // must have been sent before the suspend frame came (in flight); what was sent after it was
     // held, went out after resume, and was handled by the new version.
     for (const client of clients) {
-      const kinds = client.timeline.filter((entry) => entry.kind !== 'message');
-      expect(
-        kinds.map((entry) => entry.kind),
-        client.name,
-      ).toEqual(['suspend', 'resume']);
-      const suspendAt = client.timeline.findIndex((entry) => entry.kind === 'suspend');
-      const resumeAt = client.timeline.findIndex((entry) => entry.kind === 'resume');
-      const sentById = new Map(client.sent.map((message) => [message.id, message]));
+      const { suspendAt, resumeAt } = expectNothingHandledWhileSuspended(client);
       client.timeline.forEach((entry, position) => {
         if (entry.kind !== 'message' || entry.from !== client.name) return;
-        if (position > suspendAt && position < resumeAt) {
-          expect(sentById.get(entry.id), `${entry.id} handled while suspended`).toMatchObject({
-            stateAtSend: 'active',
-            held: false,
-          });
-        }
         if (position < suspendAt) expect(entry.version, entry.id).toBe('1');
         if (position > resumeAt) expect(entry.version, entry.id).toBe('2');
       });
-      const whileSuspended = client.sent.filter((message) => message.stateAtSend === 'suspended');
-      expect(whileSuspended.length, client.name).toBeGreaterThan(0);
-      expect(whileSuspended.every((message) => message.held)).toBe(true);
-      const ownCopyAt = new Map(
-        client.timeline.map((entry, position) => [
-          entry.kind === 'message' ? entry.id : '',
-          position,
-        ]),
-      );
-      for (const message of whileSuspended) {
-        expect(ownCopyAt.get(message.id), message.id).toBeGreaterThan(resumeAt);
-      }
     }
 
     // Assess: the registry is back to every member active, nothing suspended.

@@ -58,6 +58,22 @@ functions:
       - websocket: { route: $default }
 `;
 
+/** AWS's sample chat's shape: a function per route, each deployed by CodeDeploy (`app`). */
+const perRouteYaml = serviceYaml('    app: [onconnect, ondisconnect, sendmessage]').replace(
+  /functions:\n[\s\S]*$/,
+  `functions:
+  onconnect:
+    handler: src/chat.handler
+    events: [{ websocket: { route: $connect } }]
+  ondisconnect:
+    handler: src/chat.handler
+    events: [{ websocket: { route: $disconnect } }]
+  sendmessage:
+    handler: src/chat.handler
+    events: [{ websocket: { route: sendmessage } }]
+`,
+);
+
 /** `osls package` of a configuration expected to be refused: its exit code and its output. */
 async function packageRefused(
   serviceDir: string,
@@ -83,6 +99,7 @@ describe('the Serverless plugin (plugins: [ws-channels], osls package)', () => {
   let zipped: string[];
   let again: CloudFormationTemplate;
   let existingApi: CloudFormationTemplate;
+  let perRoute: CloudFormationTemplate;
   let refused: { code: number; output: string };
 
   beforeAll(async () => {
@@ -119,6 +136,8 @@ describe('the Serverless plugin (plugins: [ws-channels], osls package)', () => {
       ),
     );
 
+    await writeFile(path.join(service, 'serverless-per-route.yml'), perRouteYaml);
+
     // Act
     const packaged = await packageService({ serviceDir: service });
     template = packaged.template;
@@ -127,8 +146,10 @@ describe('the Serverless plugin (plugins: [ws-channels], osls package)', () => {
     existingApi = (
       await packageService({ serviceDir: service, config: 'serverless-existing-api.yml' })
     ).template;
+    perRoute = (await packageService({ serviceDir: service, config: 'serverless-per-route.yml' }))
+      .template;
     refused = await packageRefused(service, 'serverless-wrong.yml');
-  }, 180_000);
+  }, 240_000);
 
   afterAll(async () => {
     if (scratch) await rm(scratch, { recursive: true, force: true });
@@ -339,13 +360,65 @@ describe('the Serverless plugin (plugins: [ws-channels], osls package)', () => {
     expect(refused.code).not.toBe(0);
     expect(refused.output).toContain('ws-channels: 3 settings are wrong:');
     expect(refused.output).toContain(
-      'custom.wsChannels.app is not set; expected the name of the function that serves your WebSocket routes (one of: chat)',
+      "custom.wsChannels.app is not set; expected the functions CodeDeploy deploys: this service's one function with websocket events is chat: write app: chat",
     );
     expect(refused.output).toContain(
       'custom.wsChannels.concurrency is 0; expected a whole number from 1 to 900',
     );
     expect(refused.output).toContain(
       'custom.wsChannels.trafficShifting is "Fast"; expected one of AllAtOnce,',
+    );
+  });
+
+  it('deploys each function of a function-per-route app as a group of its own, with the same hooks, and gives each the registry', () => {
+    // Prepare
+    const routes = {
+      Onconnect: '$connect',
+      Ondisconnect: '$disconnect',
+      Sendmessage: 'sendmessage',
+    };
+    const group = (name: string) =>
+      `arn:\${AWS::Partition}:codedeploy:\${AWS::Region}:\${AWS::AccountId}:deploymentgroup:\${ScratchdevDeploymentApplication}/scratch-dev-${name}LambdaFunctionDeploymentGroup`;
+    const statements = iamStatements(perRoute);
+    // Assess: one deployment group per function, each alias shifted with suspend and resume.
+    for (const name of Object.keys(routes)) {
+      expect(
+        perRoute.Resources[`${name}LambdaFunctionAliasLive`]?.UpdatePolicy
+          ?.CodeDeployLambdaAliasUpdate,
+        name,
+      ).toEqual({
+        ApplicationName: { Ref: 'ScratchdevDeploymentApplication' },
+        DeploymentGroupName: { Ref: `${name}LambdaFunctionDeploymentGroup` },
+        BeforeAllowTrafficHook: { Ref: 'WsChannelsSuspendLambdaFunction' },
+        AfterAllowTrafficHook: { Ref: 'WsChannelsResumeLambdaFunction' },
+      });
+      expect(
+        JSON.stringify(
+          perRoute.Resources[`${name}WebsocketsIntegration`]?.Properties?.IntegrationUri,
+        ),
+        name,
+      ).toContain(`${name}LambdaFunctionAliasLive`);
+      const environment = perRoute.Resources[`${name}LambdaFunction`]?.Properties?.Environment as {
+        Variables?: Record<string, unknown>;
+      };
+      expect(environment?.Variables, name).toMatchObject({
+        CONNECTIONS_TABLE: 'scratch-dev-ws-channels-connections',
+        RUNS_TABLE: 'scratch-dev-ws-channels-runs',
+      });
+    }
+    // Assess: the hooks report for these three groups and no other; the app's functions for none.
+    const reports = statements.filter(({ statement }) =>
+      asArray(statement.Action).includes('codedeploy:PutLifecycleEventHookExecutionStatus'),
+    );
+    expect(reports.map(({ owner }) => owner)).toEqual(['WsChannelsRunRole']);
+    expect(reports[0]?.statement.Resource).toEqual(
+      Object.keys(routes).map((name) => ({ 'Fn::Sub': group(name) })),
+    );
+    const appActions = statements
+      .filter(({ owner }) => owner === 'IamRoleLambdaExecution')
+      .flatMap(({ statement }) => asArray(statement.Action));
+    expect(appActions).toEqual(
+      expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem']),
     );
   });
 });

@@ -18,10 +18,11 @@ import {
 } from '../../scripts/lib/local-stack.js';
 import { packRepository } from './pack.js';
 
-// The example app examples/chat as a user runs it: the repo packed with `npm pack`, the example
-// copied to a scratch folder and installed there with `npm install` (ws-channels from the
-// tarball, the rest from the registry through npm's cache), then `osls offline start` in it on
-// free ports. The stack is a process group of its own, stopped by its PID whatever failed.
+// An example app (examples/chat, or examples/sample-chat with `app: sampleChatApp`) as a user runs
+// it: the repo packed with `npm pack`, the example copied to a scratch folder and installed there
+// with `npm install` (ws-channels from the tarball, the rest from the registry through npm's
+// cache), then `osls offline start` in it on free ports. The stack is a process group of its own,
+// stopped by its PID whatever failed.
 //
 //   const chat = useChatExample();            // in a describe: beforeAll starts, afterAll stops
 //   chat().pageUrl, chat().websocketUrl        // http://localhost:{port}/, ws://localhost:{port}
@@ -30,8 +31,23 @@ import { packRepository } from './pack.js';
 //   await chat().setAppVersion('2')            // what the chat stamps on messages from now on
 //   await chat().registry()                    // ws-channels' Connections table, every item
 
+/** Which example: its folder under examples/, its service name, the prefix of its port variables. */
+export interface ExampleApp {
+  folder: string;
+  service: string;
+  variablePrefix: string;
+}
+
+export const chatApp: ExampleApp = { folder: 'chat', service: 'chat', variablePrefix: 'CHAT' };
+/** AWS's sample chat: a function per route, its own connections table. */
+export const sampleChatApp: ExampleApp = {
+  folder: 'sample-chat',
+  service: 'sample-chat',
+  variablePrefix: 'SAMPLE_CHAT',
+};
+
 export interface ChatExample {
-  /** The installed copy of examples/chat the stack runs in. */
+  /** The installed copy of the example the stack runs in. */
   folder: string;
   ports: LocalStackPorts;
   /** The chat page (GET /): open it with ?name=alice&room=lobby. */
@@ -47,6 +63,8 @@ export interface ChatExample {
   setAppVersion(version: string): Promise<void>;
   /** ws-channels' Connections table as it stands: connection id and status of each. */
   registry(): Promise<Array<{ connectionId: string; status: string }>>;
+  /** ws-channels' Runs table: every item (runs, and the deployment window's item). */
+  runs(): Promise<Array<Record<string, unknown>>>;
   stop(): Promise<void>;
 }
 
@@ -69,6 +87,8 @@ export function receivedSends(output: string): ReceivedSend[] {
 }
 
 export interface ChatExampleOptions {
+  /** Which example; default examples/chat. */
+  app?: ExampleApp;
   /** The version the chat stamps before any setAppVersion; default '1'. */
   appVersion?: string;
   /**
@@ -84,25 +104,24 @@ export interface ChatExampleOptions {
 
 const run = promisify(execFile);
 const stage = 'local';
-const service = 'chat';
 
 /** Times of the last preparation, for reports: pack, install and stack start, in ms. */
 export const chatExampleTimings: Record<string, number> = {};
 
 /**
- * Packs the repo and installs a copy of examples/chat from the tarball in a scratch folder:
- * `{scratch}/ws-channels-{version}.tgz` beside `{scratch}/examples/chat`, so the example's own
+ * Packs the repo and installs a copy of the example from the tarball in a scratch folder:
+ * `{scratch}/ws-channels-{version}.tgz` beside `{scratch}/examples/{folder}`, so the example's own
  * `file:../../ws-channels-{version}.tgz` resolves as it does in the repo.
  */
-export async function installChatExample(scratch: string): Promise<string> {
+export async function installChatExample(scratch: string, app = chatApp): Promise<string> {
   const environment = { ...process.env, npm_config_update_notifier: 'false' };
   let started = Date.now();
   await packRepository(scratch);
   chatExampleTimings.packMs = Date.now() - started;
 
-  const folder = path.join(scratch, 'examples', 'chat');
+  const folder = path.join(scratch, 'examples', app.folder);
   await mkdir(folder, { recursive: true });
-  await cp(path.join(projectRoot, 'examples', 'chat'), folder, {
+  await cp(path.join(projectRoot, 'examples', app.folder), folder, {
     recursive: true,
     filter: (source) => !/[\\/](node_modules|\.serverless)$/.test(source),
   });
@@ -120,7 +139,9 @@ export async function installChatExample(scratch: string): Promise<string> {
 /** Packs, installs and starts the example; stop() ends the stack and removes the scratch folder. */
 export async function startChatExample(options: ChatExampleOptions = {}): Promise<ChatExample> {
   checkJava();
-  const scratch = await mkdtemp(path.join(tmpdir(), 'ws-channels-chat-'));
+  const app = options.app ?? chatApp;
+  const { service, variablePrefix: prefix } = app;
+  const scratch = await mkdtemp(path.join(tmpdir(), `ws-channels-${app.folder}-`));
   let stopStack = async () => {};
   const stop = async () => {
     try {
@@ -130,7 +151,7 @@ export async function startChatExample(options: ChatExampleOptions = {}): Promis
     }
   };
   try {
-    const folder = await installChatExample(scratch);
+    const folder = await installChatExample(scratch, app);
     const versionFile = path.join(scratch, 'app-version');
     await writeFile(versionFile, options.appVersion ?? '1');
     const ports = await freePorts();
@@ -160,10 +181,10 @@ export async function startChatExample(options: ChatExampleOptions = {}): Promis
           ...(typeof options.environment === 'function'
             ? options.environment()
             : options.environment),
-          CHAT_WEBSOCKET_PORT: String(ports.websocket),
-          CHAT_HTTP_PORT: String(ports.http),
-          CHAT_LAMBDA_PORT: String(ports.lambda),
-          CHAT_DYNAMODB_PORT: String(ports.dynamodb),
+          [`${prefix}_WEBSOCKET_PORT`]: String(ports.websocket),
+          [`${prefix}_HTTP_PORT`]: String(ports.http),
+          [`${prefix}_LAMBDA_PORT`]: String(ports.lambda),
+          [`${prefix}_DYNAMODB_PORT`]: String(ports.dynamodb),
           CHAT_APP_VERSION_FILE: versionFile,
           SLS_TELEMETRY_DISABLED: '1',
         },
@@ -200,29 +221,34 @@ export async function startChatExample(options: ChatExampleOptions = {}): Promis
       invoke: (functionKey, event = {}) =>
         invokeFunction(lambdaEndpoint, `${service}-${stage}-${functionKey}`, event),
       setAppVersion: (version) => writeFile(versionFile, version),
-      registry: async () => {
-        const items: Array<{ connectionId: string; status: string }> = [];
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const page = await documentClient.send(
-            new ScanCommand({
-              TableName: `${service}-${stage}-ws-channels-connections`,
-              ExclusiveStartKey: startKey,
-            }),
-          );
-          for (const item of page.Items ?? []) {
-            items.push({ connectionId: String(item.connectionId), status: String(item.status) });
-          }
-          startKey = page.LastEvaluatedKey;
-        } while (startKey);
-        return items;
-      },
+      registry: async () =>
+        (await scanAll(documentClient, `${service}-${stage}-ws-channels-connections`)).map(
+          (item) => ({ connectionId: String(item.connectionId), status: String(item.status) }),
+        ),
+      runs: () => scanAll(documentClient, `${service}-${stage}-ws-channels-runs`),
       stop,
     };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** Every item of a table, page by page. */
+async function scanAll(
+  documentClient: DynamoDBDocumentClient,
+  tableName: string,
+): Promise<Array<Record<string, unknown>>> {
+  const items: Array<Record<string, unknown>> = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documentClient.send(
+      new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }),
+    );
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
 }
 
 /**
@@ -241,7 +267,7 @@ export function useChatExample(options: ChatExampleOptions = {}): () => ChatExam
   }, startBoundMs + 60_000);
   beforeEach(({ onTestFailed }) => {
     onTestFailed(() => {
-      if (example) console.error(`Chat example output (end):\n${example.output().slice(-20_000)}`);
+      if (example) console.error(`Example output (end):\n${example.output().slice(-20_000)}`);
     });
   });
   // Waits for a start that beforeAll gave up on, so that its stack is stopped too: longer than

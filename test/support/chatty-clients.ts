@@ -103,8 +103,13 @@ export function sendThroughout(clients: () => readonly ChattyClient[], intervalM
 
 /** Stops the helper (no more reconnects) and ends its socket. */
 export function endChattyClient(client: ChattyClient): void {
-  client.helper.dispose();
-  const { socket } = client.helper;
+  endChannelsClient(client.helper);
+}
+
+/** Stops a helper (no more reconnects) and ends its socket. */
+export function endChannelsClient(helper: ChannelsClient): void {
+  helper.dispose();
+  const { socket } = helper;
   if (!(socket instanceof WebSocket)) return;
   // Ending a socket that is still connecting emits an error, which ws throws if nobody listens.
   socket.on('error', () => {});

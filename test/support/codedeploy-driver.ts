@@ -89,6 +89,8 @@ export async function playDeployment(options: PlayDeploymentOptions): Promise<De
   const hookTimeoutMs = options.hookTimeoutMs ?? 60_000;
   const startedAt = Date.now();
   const hooks: HookRecord[] = [];
+  // What GetDeployment answers while it runs: a sibling's resume asks whether this one still is.
+  codeDeploy.setDeploymentStatus(deploymentId, 'InProgress');
 
   const playHook = async (hook: HookName, functionName: RunFunction, duplicate: boolean) => {
     const record: HookRecord = {
@@ -152,6 +154,7 @@ export async function playDeployment(options: PlayDeploymentOptions): Promise<De
     const succeeded =
       hooks.length === 2 &&
       hooks.every((hook) => hook.status === 'Succeeded' && hook.statusCalls === 1);
+    codeDeploy.setDeploymentStatus(deploymentId, succeeded ? 'Succeeded' : 'Failed');
     return {
       deploymentId,
       startedAt,
@@ -240,11 +243,12 @@ export async function invokeAsync(
 
 // serverless-offline prints "(λ: wsChannelsSuspend) RequestId: … Duration: …" when an invocation returns,
 // and this when it throws (a synchronous caller gets the error; an Event one gets nothing).
-const endedLine = (functionKey: string) => `(λ: ${functionKey}) RequestId:`;
-const failedLine = (functionKey: string) => `Unhandled exception in handler '${functionKey}'.`;
+export const endedLine = (functionKey: string) => `(λ: ${functionKey}) RequestId:`;
+export const failedLine = (functionKey: string) =>
+  `Unhandled exception in handler '${functionKey}'.`;
 
 /** Counts the lines with `needle` printed from now on, reading only what is new at each call. */
-function lineCounter(output: () => string, needle: string): () => number {
+export function lineCounter(output: () => string, needle: string): () => number {
   let scannedTo = output().length;
   let count = 0;
   return () => {

@@ -12,11 +12,11 @@ export const chatNames: Names = {
     resume: 'chat-dev-wsChannelsResume',
     ping: 'chat-dev-wsChannelsPing',
   },
-  deploymentGroup: {
+  deploymentGroups: {
     applicationLogicalId: 'ChatdevDeploymentApplication',
-    name: 'chat-dev-ChatLambdaFunctionDeploymentGroup',
+    names: ['chat-dev-ChatLambdaFunctionDeploymentGroup'],
   },
-  appFunctionLogicalId: 'ChatLambdaFunction',
+  appFunctionLogicalIds: ['ChatLambdaFunction'],
   deploymentAlarms: false,
   websocketEndpoint: 'http://localhost:3001',
 };

@@ -154,4 +154,42 @@ describe('the functions the plugin adds', () => {
       postTrafficHook: 'wsChannelsResume',
     });
   });
+
+  it('deploys each function of a function-per-route app with the same hooks, and gives all three the registry', () => {
+    // Prepare: AWS's sample chat, a function per route.
+    const service: ServiceConfig = {
+      service: 'chat',
+      provider: { compiledCloudFormationTemplate: {} },
+      functions: {
+        onconnect: { handler: 'src/onconnect.handler', events: [websocket('$connect')] },
+        ondisconnect: { handler: 'src/ondisconnect.handler', events: [websocket('$disconnect')] },
+        sendmessage: { handler: 'src/sendmessage.handler', events: [websocket('sendmessage')] },
+        web: { handler: 'src/web.handler', events: [] },
+      },
+    };
+    const { settings, problems } = readSettings(
+      { app: '*' },
+      { name: 'chat', stage: 'dev', functions: service.functions },
+    );
+    if (!settings) throw new Error(problems.join('\n'));
+    // Act
+    setDeploymentSettings(service, settings);
+    addAppEnvironment(service, settings, names);
+    // Assess
+    const hooks = {
+      type: 'AllAtOnce',
+      alias: 'Live',
+      preTrafficHook: 'wsChannelsSuspend',
+      postTrafficHook: 'wsChannelsResume',
+    };
+    expect(problems).toEqual([]);
+    for (const key of ['onconnect', 'ondisconnect', 'sendmessage']) {
+      expect(service.functions[key]?.deploymentSettings, key).toEqual(hooks);
+      expect(readConnectConfig(environmentOf(service, key)), key).toMatchObject({
+        connectionsTable: 'chat-dev-ws-channels-connections',
+      });
+    }
+    expect(service.functions.web?.deploymentSettings).toBeUndefined();
+    expect(service.functions.web?.environment).toBeUndefined();
+  });
 });

@@ -56,7 +56,7 @@ describe('the plugin with wrong settings', () => {
     // Assess
     expect(act).toThrow(FrameworkError);
     expect(act).toThrow(
-      /ws-channels: 2 settings are wrong:\n {2}- custom\.wsChannels\.app is "nope".*\n {2}- custom\.wsChannels\.suspendShards is 999; expected a whole number from 1 to 256/,
+      /ws-channels: 2 settings are wrong:\n {2}- custom\.wsChannels\.app names "nope", which is not a function of this service; .*write app: .*\n {2}- custom\.wsChannels\.suspendShards is 999; expected a whole number from 1 to 256/,
     );
   });
 

@@ -112,7 +112,7 @@ describe('the rule for a deployment that ended', () => {
   it('renders nothing on a stage that deploys without CodeDeploy', () => {
     // Act
     const resources = deploymentEndedResources(
-      { ...chatNames, deploymentGroup: undefined },
+      { ...chatNames, deploymentGroups: undefined },
       functionLogicalIds,
     );
     // Assess

@@ -164,11 +164,48 @@ describe('roles', () => {
     ]);
   });
 
+  it('lets them report for every deployment group of a function per route, and no other', () => {
+    // Prepare
+    const perRoute: ResourceContext = {
+      ...context,
+      names: {
+        ...names,
+        deploymentGroups: {
+          applicationLogicalId: 'ChatdevDeploymentApplication',
+          names: [
+            'chat-dev-OnconnectLambdaFunctionDeploymentGroup',
+            'chat-dev-SendmessageLambdaFunctionDeploymentGroup',
+          ],
+        },
+      },
+    };
+    // Act
+    const statements = statementsOf(roleResource(runRole, perRoute, false));
+    // Assess
+    const report = statements?.find((statement) =>
+      JSON.stringify(statement).includes('codedeploy:PutLifecycleEventHookExecutionStatus'),
+    );
+    expect(report).toEqual({
+      Effect: 'Allow',
+      Action: ['codedeploy:PutLifecycleEventHookExecutionStatus'],
+      Resource: [
+        arn(
+          'codedeploy',
+          'deploymentgroup:${ChatdevDeploymentApplication}/chat-dev-OnconnectLambdaFunctionDeploymentGroup',
+        ),
+        arn(
+          'codedeploy',
+          'deploymentgroup:${ChatdevDeploymentApplication}/chat-dev-SendmessageLambdaFunctionDeploymentGroup',
+        ),
+      ],
+    });
+  });
+
   it('leaves the hook status out on a stage without CodeDeploy, and names existing tables by ARN', () => {
     // Prepare
     const elsewhere: ResourceContext = {
       ...context,
-      names: { ...names, deploymentGroup: undefined },
+      names: { ...names, deploymentGroups: undefined },
       existingTables: true,
     };
     // Act

@@ -14,6 +14,18 @@ const service: ServiceShape = {
   },
 };
 
+/** AWS's sample chat: a function per route, and a page. */
+const sampleChat: ServiceShape = {
+  ...service,
+  functions: {
+    onconnect: { handler: 'src/onconnect.handler', events: [websocket('$connect')] },
+    ondisconnect: { handler: 'src/ondisconnect.handler', events: [websocket('$disconnect')] },
+    sendmessage: { handler: 'src/sendmessage.handler', events: [websocket('sendmessage')] },
+    web: { handler: 'src/web.handler', events: [{ httpApi: 'GET /' }] },
+  },
+};
+const perRoute = ['onconnect', 'ondisconnect', 'sendmessage'];
+
 describe('custom.wsChannels', () => {
   it('takes the defaults when only app is given', () => {
     // Act
@@ -21,7 +33,7 @@ describe('custom.wsChannels', () => {
     // Assess
     expect(problems).toEqual([]);
     expect(settings).toEqual({
-      app: 'chat',
+      app: ['chat'],
       existingTables: false,
       connectionsTable: 'chat-dev-ws-channels-connections',
       runsTable: 'chat-dev-ws-channels-runs',
@@ -76,6 +88,7 @@ describe('custom.wsChannels', () => {
     expect(problems).toEqual([]);
     expect(settings).toEqual({
       ...raw,
+      app: ['chat'],
       existingTables: true,
       concurrency: 50,
       maxPostsPerSecond: 500,
@@ -223,39 +236,89 @@ describe('custom.wsChannels', () => {
   });
 
   it.each([
+    ['one function behind a router', 'sendmessage', ['sendmessage']],
+    ['a function per route', ['onconnect', 'ondisconnect', 'sendmessage'], perRoute],
+    ["'*', every function with websocket events", '*', perRoute],
+    [
+      'a list that names one twice',
+      ['sendmessage', 'onconnect', 'sendmessage'],
+      ['sendmessage', 'onconnect'],
+    ],
+  ])('takes app as %s', (_, app, expected) => {
+    // Act
+    const { settings, problems } = readSettings({ app }, sampleChat);
+    // Assess
+    expect(problems).toEqual([]);
+    expect(settings?.app).toEqual(expected);
+  });
+
+  const howToWrite =
+    "this service's functions with websocket events are onconnect, ondisconnect, sendmessage: write app: [onconnect, ondisconnect, sendmessage] (or app: '*') for a function per route, or app: <one of them> for one function behind a router";
+  it.each([
     [
       {},
-      'custom.wsChannels.app is not set; expected the name of the function that serves your WebSocket routes (one of: chat)',
+      `custom.wsChannels.app is not set; expected the functions CodeDeploy deploys: ${howToWrite}`,
     ],
+    [
+      { app: ['onconnect', 'sendMessage', 'default'] },
+      `custom.wsChannels.app names "sendMessage", "default", which are not functions of this service; ${howToWrite}`,
+    ],
+    [
+      { app: ['sendmessage', 'web'] },
+      `custom.wsChannels.app names "web", a function without websocket events; ${howToWrite}`,
+    ],
+    [
+      { app: 5 },
+      `custom.wsChannels.app is 5; expected a function name, a list of function names, or '*': ${howToWrite}`,
+    ],
+    [
+      { app: [] },
+      `custom.wsChannels.app is []; expected a function name, a list of function names, or '*': ${howToWrite}`,
+    ],
+  ])(
+    'names app when it is %j, with the functions it may be and how to write it',
+    (raw, message) => {
+      // Act
+      const { problems } = readSettings(raw, sampleChat);
+      // Assess
+      expect(problems).toEqual([message]);
+    },
+  );
+
+  it.each([
     [
       { app: 'missing' },
-      'custom.wsChannels.app is "missing"; expected the name of a function of this service with websocket events (one of: chat)',
+      'custom.wsChannels.app names "missing", which is not a function of this service; this service\'s one function with websocket events is chat: write app: chat',
     ],
     [
-      { app: 'web' },
-      'custom.wsChannels.app is "web", a function without websocket events; expected one of: chat',
+      { app: '*' },
+      "custom.wsChannels.app is '*'; expected a function name, a list of function names, or '*': this service has no function with websocket events: give the function that serves your WebSocket routes one (events: [{ websocket: { route: $default } }]) and name it in app",
     ],
-  ])('names app when it is %j, with the functions it may be', (raw, message) => {
+  ])('says what to write for a service of one WebSocket function, or none: %j', (raw, message) => {
+    // Prepare: for '*', a service whose only function serves a page.
+    const shape =
+      raw.app === '*' ? { ...service, functions: { web: service.functions.web ?? {} } } : service;
     // Act
-    const { problems } = readSettings(raw, service);
+    const { problems } = readSettings(raw, shape);
     // Assess
     expect(problems).toEqual([message]);
   });
 
-  it('refuses deploymentSettings of the app function: the plugin sets them', () => {
+  it('refuses deploymentSettings of an app function and says where the settings go', () => {
     // Prepare
     const functions = {
-      chat: {
+      ...sampleChat.functions,
+      sendmessage: {
         handler: 'h',
-        events: [websocket('$default')],
-        deploymentSettings: { type: 'AllAtOnce' },
+        events: [websocket('sendmessage')],
+        deploymentSettings: { type: 'AllAtOnce', preTrafficHook: 'wsChannelsSuspend' },
       },
     };
     // Act
-    const { problems } = readSettings({ app: 'chat' }, { ...service, functions });
+    const { problems } = readSettings({ app: '*' }, { ...sampleChat, functions });
     // Assess
     expect(problems).toEqual([
-      'functions.chat.deploymentSettings is set; expected none: ws-channels sets them from custom.wsChannels (trafficShifting, alias)',
+      'functions.sendmessage.deploymentSettings is set; expected none: ws-channels gives each function of custom.wsChannels.app its deploymentSettings, with suspend and resume as hooks: remove them, and set trafficShifting (and alias) in custom.wsChannels',
     ]);
   });
 
