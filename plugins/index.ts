@@ -15,7 +15,13 @@ import {
   ownFunctionKeys,
   setDeploymentSettings,
 } from './functions.js';
-import { deriveNames, handlerBase } from './names.js';
+import { deriveNames, handlerBase, type Names } from './names.js';
+import {
+  type OperatorTargetNames,
+  operatorArguments,
+  operatorCommands,
+  runOperatorFromPlugin,
+} from './operator-commands.js';
 import {
   type ResourceContext,
   renderStatements,
@@ -34,7 +40,11 @@ import { renameWebsocketDeployment } from './stage-redeploy.js';
 // function, the environment the registry middleware reads, and the stage redeploy.
 
 export default class WsChannelsPlugin {
-  readonly hooks: Record<string, () => void>;
+  readonly hooks: Record<string, () => void | Promise<void>>;
+  /** `osls ws-channels status|suspend|resume` (operator-commands.ts). */
+  readonly commands = operatorCommands;
+  /** The names the operator commands use, known once the service is configured. */
+  private operatorNames: OperatorTargetNames | undefined;
   private readonly log: PluginLog | undefined;
   /** Whether the framework's role got the registry's statements (see framework-role.ts). */
   private grantedFrameworkRole = false;
@@ -57,7 +67,19 @@ export default class WsChannelsPlugin {
         this.narrowFrameworkRole();
         this.redeployStage();
       },
+      'ws-channels:status:run': () => this.operate('status'),
+      'ws-channels:suspend:run': () => this.operate('suspend'),
+      'ws-channels:resume:run': () => this.operate('resume'),
     };
+  }
+
+  /** Runs an operator command on this service's stage; its exit code becomes the process's. */
+  private async operate(command: 'status' | 'suspend' | 'resume'): Promise<void> {
+    if (!this.operatorNames) this.fail('ws-channels is not configured for this service');
+    const code = await runOperatorFromPlugin(
+      operatorArguments(command, this.operatorNames, this.options),
+    );
+    if (code !== 0) process.exitCode = code;
   }
 
   private fail(message: string): never {
@@ -110,6 +132,7 @@ export default class WsChannelsPlugin {
       this.log,
     );
     setDeploymentSettings(service, settings);
+    this.operatorNames = operatorNamesOf(this.serverless, names, settings);
     this.log?.verbose?.(
       `ws-channels: ${settings.app} deploys through CodeDeploy (${settings.trafficShifting}); tables ${settings.connectionsTable}, ${settings.runsTable}`,
     );
@@ -168,4 +191,19 @@ export default class WsChannelsPlugin {
     );
     if (renamed) this.log?.verbose?.(`ws-channels: ${renamed.from} is now ${renamed.to}`);
   }
+}
+
+function operatorNamesOf(
+  serverless: Serverless,
+  names: Names,
+  settings: Settings,
+): OperatorTargetNames {
+  return {
+    suspendFunction: names.functions.suspend,
+    resumeFunction: names.functions.resume,
+    connectionsTable: settings.connectionsTable,
+    runsTable: settings.runsTable,
+    suspendedIndex: settings.suspendedIndex,
+    region: serverless.getProvider('aws').getRegion(),
+  };
 }
