@@ -144,7 +144,7 @@ export function statusText(report: StatusReport, now: number, style: OutputStyle
   const open = window !== undefined && window.openUntil > now;
   const windowText = !window
     ? 'closed'
-    : `${open ? paint(style, 33, 'open') : 'closed (past its bound)'} until ${iso(window.openUntil)}${open ? ` (${minutes(window.openUntil - now)} left)` : ''}; deployments: ${window.deployments.join(', ') || 'none (a manual suspend)'}; opened by ${window.openedBy}`;
+    : `${open ? paint(style, 33, 'open') : 'closed (past its bound)'} until ${iso(window.openUntil)}${open ? ` (${minutes(window.openUntil - now)} left)` : ''}\n${' '.repeat(19)}deployments: ${window.deployments.join(', ') || 'none (a manual suspend)'}; opened by ${window.openedBy}`;
   const lease =
     report.lease && report.lease.leaseUntil > now
       ? `held by ${report.lease.holder} (${report.lease.kind}) until ${iso(report.lease.leaseUntil)}`

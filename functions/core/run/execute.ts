@@ -30,7 +30,10 @@ export async function execute(run: Run): Promise<RunSummary> {
     ...run.fields,
     state: 'running',
     startedAt: isoAt(run.identity),
-    progress: progress.snapshot(),
+    progress: {
+      ...progress.snapshot(),
+      updatedAt: new Date(run.options.clock.now()).toISOString(),
+    },
   });
   logRunStart(logger, run.fields, total);
   try {

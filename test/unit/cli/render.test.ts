@@ -113,7 +113,7 @@ describe('the status', () => {
     const text = statusText(report, now, pipe);
 
     expect(text).toContain(
-      'deployment window  open until 2026-12-07T10:14:05.000Z (14 min 5 s left); deployments: d-A1, d-B2; opened by suspend-9',
+      'deployment window  open until 2026-12-07T10:14:05.000Z (14 min 5 s left)\n                   deployments: d-A1, d-B2; opened by suspend-9\n',
     );
     expect(text).toContain('suspended          1203 connections');
     expect(text).toContain(
