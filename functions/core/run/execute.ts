@@ -16,7 +16,12 @@ import { logRunOutcome, logRunProgress, logRunStart, runTexts } from './texts.js
 export async function execute(run: Run): Promise<RunSummary> {
   const { logger, records, kind } = run.options;
   const total = await countTargets(run);
-  if (total === undefined) return finish(run, 'completed', 'not_detected');
+  if (total === undefined) {
+    // Recorded like every run: an operator following it (cli/) reads how it ended there.
+    const summary = finish(run, 'completed', 'not_detected');
+    await records.save(runRecordOf(summary));
+    return summary;
+  }
   // An invocation the run was handed over to counts what is left; those before counted the rest.
   run.counted = run.tally.settled + total;
   if (total === 0 && run.handOvers === 0) {
