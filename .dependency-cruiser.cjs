@@ -49,9 +49,33 @@ module.exports = {
       name: 'plugin-renders-infra',
       severity: 'error',
       comment:
-        "The Serverless plugin renders infra/ with Node's built-ins; it runs none of the functions' code.",
+        "The Serverless plugin renders infra/ with Node's built-ins; it runs none of the functions' code. Its operator commands load cli/ when they run (a dynamic import), never when the plugin loads.",
       from: { path: '^plugins/' },
-      to: { pathNot: '^(plugins|infra)/', dependencyTypesNot: ['core'] },
+      to: { pathNot: '^(plugins|infra)/', dependencyTypesNot: ['core', 'dynamic-import'] },
+    },
+    {
+      name: 'plugin-loads-only-the-cli',
+      severity: 'error',
+      comment: 'What the plugin loads when a command runs is the operator commands, nothing else.',
+      from: { path: '^plugins/' },
+      to: { dependencyTypes: ['dynamic-import'], pathNot: '^cli/' },
+    },
+    {
+      name: 'cli-is-an-entry',
+      severity: 'error',
+      comment:
+        'The operator commands (cli/) are a composition root of their own: they use the core and the adapters, never the Lambda entries, the plugin or the client helper.',
+      from: { path: '^cli/' },
+      to: {
+        path: '^(functions/(handlers|middleware|config)|plugins|client|scripts|test|examples)/',
+      },
+    },
+    {
+      name: 'nothing-runtime-imports-the-cli',
+      severity: 'error',
+      comment: "The functions, infra/ and the client never need the operator commands' code.",
+      from: { path: '^(functions|infra|client)/' },
+      to: { path: '^cli/' },
     },
     {
       name: 'client-has-no-dependencies',

@@ -11,18 +11,16 @@ import {
 import { loadCanaryPlugin } from './canary-plugin.js';
 import { getAtt, isPlainObject } from './cloudformation.js';
 import { grantAppFunctions, narrowFrameworkRole } from './framework-role.js';
-import {
-  addAppEnvironment,
-  addFunctions,
-  ownFunctionKeys,
-  setDeploymentSettings,
-} from './functions.js';
-import {
-  deploymentEndedResources,
-  failedEventsResources,
-  invocationLogicalIds,
-} from './invocation-resources.js';
+import { addAppEnvironment, addFunctions, setDeploymentSettings } from './functions.js';
+import { deploymentEndedResources, failedEventsResources } from './invocation-resources.js';
 import { deriveNames, handlerBase } from './names.js';
+import {
+  type OperatorTargetNames,
+  operatorArguments,
+  operatorCommands,
+  operatorNamesOf,
+  runOperatorFromPlugin,
+} from './operator-commands.js';
 import {
   type ResourceContext,
   renderStatements,
@@ -31,8 +29,8 @@ import {
   tableLogicalIds,
   tableResource,
 } from './resources.js';
-import { routeSelectionProblems } from './route-selection.js';
 import type { PluginLog, PluginUtilities, Serverless } from './serverless.js';
+import { serviceProblems } from './service-problems.js';
 import { describeProblems, readSettings, type Settings } from './settings.js';
 import { renameWebsocketDeployment } from './stage-redeploy.js';
 import { configureStage } from './stage-settings.js';
@@ -43,7 +41,11 @@ import { configureStage } from './stage-settings.js';
 // functions, the environment the registry middleware reads, and the stage redeploy.
 
 export default class WsChannelsPlugin {
-  readonly hooks: Record<string, () => void>;
+  readonly hooks: Record<string, () => void | Promise<void>>;
+  /** `osls ws-channels status|suspend|resume` (operator-commands.ts). */
+  readonly commands = operatorCommands;
+  /** The names the operator commands use, known once the service is configured. */
+  private operatorNames: OperatorTargetNames | undefined;
   private readonly log: PluginLog | undefined;
   /** Whether the framework's role got the registry's statements (see framework-role.ts). */
   private grantedFrameworkRole = false;
@@ -69,7 +71,19 @@ export default class WsChannelsPlugin {
         this.configureStage();
         this.redeployStage();
       },
+      'ws-channels:status:run': () => this.operate('status'),
+      'ws-channels:suspend:run': () => this.operate('suspend'),
+      'ws-channels:resume:run': () => this.operate('resume'),
     };
+  }
+
+  /** Runs an operator command on this service's stage; its exit code becomes the process's. */
+  private async operate(command: 'status' | 'suspend' | 'resume'): Promise<void> {
+    if (!this.operatorNames) this.fail('ws-channels is not configured for this service');
+    const code = await runOperatorFromPlugin(
+      operatorArguments(command, this.operatorNames, this.options),
+    );
+    if (code !== 0) process.exitCode = code;
   }
 
   private fail(message: string): never {
@@ -85,32 +99,7 @@ export default class WsChannelsPlugin {
       stage,
       functions: service.functions,
     });
-    const resources = isPlainObject(service.resources) ? service.resources.Resources : undefined;
-    const ownLogicalIds = [
-      ...Object.values(tableLogicalIds),
-      ...Object.values(roleLogicalIds),
-      ...invocationLogicalIds,
-    ];
-    for (const logicalId of ownLogicalIds) {
-      if (isPlainObject(resources) && resources[logicalId] !== undefined) {
-        problems.push(
-          `resources.Resources.${logicalId} exists; expected that name free for ws-channels`,
-        );
-      }
-    }
-    const provider = isPlainObject(service.provider.apiGateway) ? service.provider.apiGateway : {};
-    problems.push(
-      ...routeSelectionProblems(
-        service.provider.websocketsApiRouteSelectionExpression,
-        settings?.pingRouteKey,
-        provider.websocketApiId !== undefined,
-      ),
-    );
-    for (const key of ownFunctionKeys) {
-      if (service.functions[key] !== undefined) {
-        problems.push(`functions.${key} exists; expected that name free for ws-channels`);
-      }
-    }
+    problems.push(...serviceProblems(service, settings));
     if (settings === undefined || problems.length > 0) this.fail(describeProblems(problems));
     this.settings = settings;
 
@@ -136,6 +125,7 @@ export default class WsChannelsPlugin {
       this.log,
     );
     setDeploymentSettings(service, settings);
+    this.operatorNames = operatorNamesOf(this.serverless, names, settings);
     this.log?.verbose?.(
       `ws-channels: ${settings.app.join(', ')} deploy${settings.app.length === 1 ? 's' : ''} through CodeDeploy (${settings.trafficShifting}); tables ${settings.connectionsTable}, ${settings.runsTable}`,
     );

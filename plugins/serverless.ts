@@ -45,6 +45,7 @@ export interface AwsNaming {
 
 export interface AwsProvider {
   getStage(): string;
+  getRegion(): string;
   naming: AwsNaming;
   /** `{ Ref: 'WebsocketsApi' }`, or provider.apiGateway.websocketApiId for an existing API. */
   getApiGatewayWebsocketApiId(): CfnValue;

@@ -3,9 +3,9 @@ import type { IncomingMessage } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import WebSocket from 'ws';
+import { runTable, table } from '../cli/table.js';
 import { invokeRun } from './lib/invoke.js';
 import { freePorts, type LocalStack, startLocalStack } from './lib/local-stack.js';
-import { runTable, table } from './lib/report.js';
 import { connectClient, type TestClient } from './lib/ws-clients.js';
 
 // `npm run demo`: the whole deployment cycle on the local stack, in one command. Starts the

@@ -11,6 +11,7 @@ import type {
   ExpiredHolder,
   RunKind,
   RunLease,
+  RunProgress,
   RunRecord,
   RunRecords,
   RunState,
@@ -184,6 +185,24 @@ export class DynamoDBRunRecords extends RunTable implements RunRecords {
       return typeof state === 'string' ? (state as RunState) : undefined;
     } catch (error) {
       throw translateRunTableError(error, this.tableName);
+    }
+  }
+
+  async progress(runId: string, progress: RunProgress): Promise<void> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { runId },
+          UpdateExpression: 'SET progress = :progress',
+          // Never onto a record that says how the run ended (a late write after the final one).
+          ConditionExpression: '#state = :running',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':progress': progress, ':running': 'running' },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw translateRunTableError(error, this.tableName);
     }
   }
 

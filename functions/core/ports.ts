@@ -2,6 +2,7 @@
 // the composition roots in functions/handlers/ plug adapters into these.
 
 import type { RunKind } from './hook-ports.js';
+import type { RunProgress } from './run/progress-record.js';
 
 /** A structured logger: the message is edeliver's text, the fields are the counts. */
 export interface Logger {
@@ -150,6 +151,8 @@ export interface RunRecords {
   abandon(runId: string, reason: string): Promise<void>;
   /** The state the run's record says, if it has one (a hand-over event checks it first). */
   stateOf(runId: string): Promise<RunState | undefined>;
+  /** Writes a running run's progress into its record; does nothing once the record says it ended. */
+  progress(runId: string, progress: RunProgress): Promise<void>;
 }
 
 /** The run whose expired lease a new run took over. */
@@ -200,3 +203,4 @@ export type {
   RunKind,
 } from './hook-ports.js';
 export type { DeploymentWindow, DeploymentWindowState } from './registry/deployment-window.js';
+export type { RunPhase, RunProgress } from './run/progress-record.js';

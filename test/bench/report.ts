@@ -1,4 +1,4 @@
-import { table } from '../../scripts/lib/report.js';
+import { table } from '../../cli/table.js';
 import type { ContenderReport } from './contenders.js';
 import type { BenchResult, ContenderResult } from './harness.js';
 

@@ -1,4 +1,4 @@
-import { table } from '../../scripts/lib/report.js';
+import { table } from '../../cli/table.js';
 import type { CaseOutcome } from './fault-case.js';
 
 // The fault suite's table: one row per case, what was injected and what became of the clients.

@@ -140,6 +140,22 @@ describe('the npm package (npm pack, npm install into an empty folder, imported 
     expect(undeclared).toEqual([]);
   });
 
+  it('installs the ws-channels bin, which runs with plain node and names what it lacks', async () => {
+    const bin = path.join(app, 'node_modules', '.bin', 'ws-channels');
+
+    const help = await run(bin, ['--help'], { cwd: app, env: environment });
+    const lacking = await run(bin, ['status'], { cwd: app, env: environment }).then(
+      () => undefined,
+      (error: { code?: number; stderr?: string }) => error,
+    );
+
+    expect(help.stdout).toContain('Usage: ws-channels <status|suspend|resume> [options]');
+    expect(lacking?.code).toBe(2);
+    expect(lacking?.stderr).toContain(
+      'ws-channels status does not know the Connections table (--connections-table) or the Runs table (--runs-table)',
+    );
+  });
+
   it('pins every dependency to an exact version', () => {
     const ranges = Object.entries(manifest.dependencies).filter(
       ([, version]) => !/^\d+\.\d+\.\d+$/.test(version),

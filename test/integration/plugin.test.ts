@@ -16,6 +16,7 @@ import {
   websocketDeploymentNames,
 } from '../support/packaged-template.js';
 import { expectedConnectionsTable, expectedRunsTable } from '../support/plugin-fixtures.js';
+import { useTestTables } from '../support/test-tables.js';
 
 // The Serverless plugin as a team uses it: the tarball (`npm pack`) unpacked as
 // node_modules/ws-channels of a scratch service whose serverless.yml says only
@@ -420,5 +421,64 @@ describe('the Serverless plugin (plugins: [ws-channels], osls package)', () => {
     expect(appActions).toEqual(
       expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem']),
     );
+  });
+
+  describe("osls ws-channels status|resume (the operator commands, with the service's names)", () => {
+    const dynamodb = useTestTables();
+
+    /** `osls ws-channels <args>` on the scratch service, its tables those of DynamoDB Local. */
+    const oslsCommand = async (args: readonly string[]) => {
+      const { connectionsTable, runsTable } = dynamodb.tables;
+      await writeFile(
+        path.join(service, 'serverless-ops.yml'),
+        serviceYaml(
+          `    app: chat\n    connectionsTable: ${connectionsTable}\n    runsTable: ${runsTable}`,
+        ),
+      );
+      return run(
+        process.execPath,
+        [osls, 'ws-channels', ...args, '--stage', 'dev', '--config', 'serverless-ops.yml'],
+        {
+          cwd: service,
+          env: {
+            ...environment,
+            AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+            AWS_ACCESS_KEY_ID: 'local',
+            AWS_SECRET_ACCESS_KEY: 'local',
+          },
+          timeout: 120_000,
+        },
+      ).then(
+        ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+        (error: { code?: number; stdout?: string; stderr?: string }) => ({
+          code: error.code ?? -1,
+          stdout: error.stdout ?? '',
+          stderr: error.stderr ?? '',
+        }),
+      );
+    };
+
+    it("reads the stage's tables: status --json", async () => {
+      const status = await oslsCommand(['status', '--json']);
+
+      expect(status.code).toBe(0);
+      const report = JSON.parse(status.stdout.trim().split('\n').at(-1) ?? '{}');
+      expect(report).toMatchObject({
+        target: {
+          connectionsTable: dynamodb.tables.connectionsTable,
+          runsTable: dynamodb.tables.runsTable,
+        },
+        window: null,
+        suspended: 0,
+        runs: [],
+      });
+    });
+
+    it('checks its options as the bin does, and exits 2 naming the wrong one', async () => {
+      const wrong = await oslsCommand(['resume', '--concurrency', '0']);
+
+      expect(wrong.code).toBe(2);
+      expect(wrong.stderr).toContain('--concurrency is "0"; expected a whole number from 1 to');
+    });
   });
 });

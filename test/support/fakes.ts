@@ -12,6 +12,7 @@ import type {
   RunIdentity,
   RunKind,
   RunLease,
+  RunProgress,
   RunRecord,
   RunRecords,
   RunState,
@@ -94,6 +95,13 @@ export class InMemoryRunRecords implements RunRecords {
   }
   async stateOf(runId: string) {
     return this.saved.get(runId)?.state;
+  }
+  /** Every progress write, in order; a record that no longer says running keeps what it says. */
+  readonly progressWrites: Array<{ runId: string; progress: RunProgress }> = [];
+  async progress(runId: string, progress: RunProgress) {
+    this.progressWrites.push({ runId, progress });
+    const record = this.saved.get(runId);
+    if (record?.state === 'running') this.saved.set(runId, { ...record, progress });
   }
   async abandon(runId: string, reason: string) {
     const record = this.saved.get(runId);

@@ -14,7 +14,11 @@ export const allowedFields = {
   connectionIds: `an array of 1 to ${maxConnectionIds} connection ids (non-empty strings of at most ${maxConnectionIdBytes} bytes)`,
   timeoutMs: 'a whole number of milliseconds from 10 to 60000',
   concurrency: `a whole number from 1 to ${maxConcurrency}`,
+  runId: 'the id the run takes: 1 to 128 letters, digits, ".", "_", ":" or "-", not yet used',
 } as const;
+
+/** A run id a caller may choose: never the Runs table's other items (`lease#...`, `hook#...`). */
+const runIdForm = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 export type ManualField = keyof typeof allowedFields;
 
@@ -27,6 +31,7 @@ export const emptyRequest: RunRequest = {
   connectionIds: undefined,
   timeoutMs: undefined,
   concurrency: undefined,
+  runId: undefined,
 };
 
 /** Makes the error for one problem: each kind of event says what it expected. */
@@ -54,7 +59,15 @@ export function requestOf(fields: Record<string, unknown>, invalid: Invalid): Ru
       fields.concurrency === undefined
         ? undefined
         : wholeNumber('concurrency', fields.concurrency, 1, maxConcurrency),
+    runId: fields.runId === undefined ? undefined : runIdOf(fields.runId, invalid),
   };
+}
+
+function runIdOf(value: unknown, invalid: Invalid): string {
+  if (typeof value !== 'string' || !runIdForm.test(value)) {
+    throw invalid(`runId is ${JSON.stringify(value)}; expected ${allowedFields.runId}`);
+  }
+  return value;
 }
 
 export function dryRunOf(value: unknown, invalid: Invalid): boolean {

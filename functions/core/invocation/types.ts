@@ -12,6 +12,11 @@ export interface RunRequest {
   connectionIds: readonly string[] | undefined;
   timeoutMs: number | undefined;
   concurrency: number | undefined;
+  /**
+   * The run's id, chosen by the caller so that it can follow the run's record (the operator
+   * commands invoke asynchronously); a run whose id has a record already does nothing.
+   */
+  runId?: string | undefined;
 }
 
 /**

@@ -4,6 +4,7 @@ import { postToAll } from '../posting/bulk-post.js';
 import { frameEncoderFor, resumeByOf } from '../protocol/frames.js';
 import { handOverOrStop } from './hand-over.js';
 import { attemptedCount, outcomeOf } from './outcome.js';
+import { createProgressWriter, type ProgressWriter, type RunPhase } from './progress.js';
 import { countTotal, finish, isoAt, type Run } from './state.js';
 import { type RunSummary, runRecordOf } from './summary.js';
 import { logRunOutcome, logRunProgress, logRunStart, runTexts } from './texts.js';
@@ -15,7 +16,12 @@ import { logRunOutcome, logRunProgress, logRunStart, runTexts } from './texts.js
 export async function execute(run: Run): Promise<RunSummary> {
   const { logger, records, kind } = run.options;
   const total = await countTargets(run);
-  if (total === undefined) return finish(run, 'completed', 'not_detected');
+  if (total === undefined) {
+    // Recorded like every run: an operator following it (cli/) reads how it ended there.
+    const summary = finish(run, 'completed', 'not_detected');
+    await records.save(runRecordOf(summary));
+    return summary;
+  }
   // An invocation the run was handed over to counts what is left; those before counted the rest.
   run.counted = run.tally.settled + total;
   if (total === 0 && run.handOvers === 0) {
@@ -24,9 +30,23 @@ export async function execute(run: Run): Promise<RunSummary> {
     await records.save(runRecordOf(summary));
     return summary;
   }
-  await records.save({ ...run.fields, state: 'running', startedAt: isoAt(run.identity) });
+  const progress = progressOf(run);
+  await records.save({
+    ...run.fields,
+    state: 'running',
+    startedAt: isoAt(run.identity),
+    progress: {
+      ...progress.snapshot(),
+      updatedAt: new Date(run.options.clock.now()).toISOString(),
+    },
+  });
   logRunStart(logger, run.fields, total);
-  if (total > 0) await postFrames(run, total);
+  try {
+    if (total > 0) await postFrames(run, total, progress);
+  } finally {
+    const writes = await progress.writer.stop();
+    if (writes.failed > 0) run.progressWriteFailures = writes.failed;
+  }
   const summary = await handOverOrStop(run, decide(run));
   // An invocation that handed over saved its record before the next one could start.
   if (summary.state === 'handed_over') return summary;
@@ -49,8 +69,54 @@ export async function countTargets(run: Run): Promise<number | undefined> {
   }
 }
 
+interface RunProgressState {
+  writer: ProgressWriter;
+  snapshot(): ReturnType<typeof progressSnapshot>;
+  phase: RunPhase;
+  read: number;
+}
+
+/** The run's progress as its record shows it while it runs, and the writer that keeps it there. */
+function progressOf(run: Run): RunProgressState {
+  const state: RunProgressState = {
+    phase: 'posting',
+    read: 0,
+    snapshot: () => progressSnapshot(run, state),
+    writer: createProgressWriter({
+      runId: run.identity.runId,
+      records: run.options.records,
+      clock: run.options.clock,
+      logger: run.options.logger,
+      snapshot: () => progressSnapshot(run, state),
+      intervalMs: run.options.progressWriteIntervalMs,
+    }),
+  };
+  return state;
+}
+
+function progressSnapshot(run: Run, state: { phase: RunPhase; read: number }) {
+  return {
+    phase: state.phase,
+    total: run.counted ?? 0,
+    read: state.read,
+    counts: { ...run.tally.counts, total: run.counted ?? 0 },
+    handOvers: run.handOvers,
+  };
+}
+
+/** The store's pages, each counted as read for the progress. */
+async function* countedPages(
+  pages: AsyncIterable<readonly ChannelTarget[]>,
+  progress: RunProgressState,
+): AsyncIterable<readonly ChannelTarget[]> {
+  for await (const page of pages) {
+    progress.read += page.length;
+    yield page;
+  }
+}
+
 /** Posts the frame to every target and records each result; what was answered is written down. */
-async function postFrames(run: Run, total: number): Promise<void> {
+async function postFrames(run: Run, total: number, progress: RunProgressState): Promise<void> {
   const { store, poster, logger, settings, signal } = run.options;
   const recorder = store.recorder(run.identity, run.session);
   const frameFor = frameEncoderFor(run.options.kind, {
@@ -61,12 +127,13 @@ async function postFrames(run: Run, total: number): Promise<void> {
   });
   try {
     run.posted = await postToAll<ChannelTarget>({
-      targets: store.pages(run.identity, run.session),
+      targets: countedPages(store.pages(run.identity, run.session), progress),
       post: (target, postSignal) => poster.post(target.connectionId, frameFor(target), postSignal),
       onResult: ({ target, failure }) =>
-        recorder.record({ target, failure }, (fate) =>
-          run.tally.add(target.connectionId, failure, fate),
-        ),
+        recorder.record({ target, failure }, (fate) => {
+          run.tally.add(target.connectionId, failure, fate);
+          progress.writer.changed();
+        }),
       concurrency: run.concurrency,
       timeoutMs: run.timeoutMs,
       maxPostsPerSecond: settings.maxPostsPerSecond,
@@ -81,6 +148,7 @@ async function postFrames(run: Run, total: number): Promise<void> {
       },
     });
   } finally {
+    progress.phase = 'finishing';
     const written = await recorder.flush();
     run.written = { skipped: written.skipped };
   }

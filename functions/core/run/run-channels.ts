@@ -56,6 +56,7 @@ export async function runChannels(options: RunChannelsOptions): Promise<RunSumma
     const ended = await endedBeforeThisInvocation(run);
     if (ended) return ended;
   }
+  if (await ranBefore(run)) return repeatedRun(run);
 
   // The deployment window: a suspend opens it; a resume whose siblings still shift ends here.
   const leftToSiblings = await enterWindow(run);
@@ -64,6 +65,8 @@ export async function runChannels(options: RunChannelsOptions): Promise<RunSumma
   const summary = await holdingLease(
     run,
     async () => {
+      // Another delivery of the same event may have run it while this one waited for the lease.
+      if (await ranBefore(run)) return repeatedRun(run);
       const summary = await execute(run);
       // A run handed over has not ended: its last invocation decides (and undoes).
       const ended = summary.state !== 'handed_over';
@@ -80,6 +83,22 @@ export async function runChannels(options: RunChannelsOptions): Promise<RunSumma
     },
   );
   await closeWindowAfter(run, summary);
+  return summary;
+}
+
+/**
+ * A run whose id its caller chose (an operator command that follows it) and that has a record
+ * already: Lambda delivered the asynchronous event again, or the id was used before.
+ */
+async function ranBefore(run: Run): Promise<boolean> {
+  if (run.options.invocation.request.runId === undefined) return false;
+  return (await run.options.records.stateOf(run.identity.runId)) !== undefined;
+}
+
+function repeatedRun(run: Run): RunSummary {
+  const summary = finish(run, 'duplicate', 'none');
+  summary.message = `Run ${run.identity.runId} has a record already: this event was delivered again, or the run id was used before. Nothing done.`;
+  run.options.logger.info(summary.message, { ...run.fields });
   return summary;
 }
 

@@ -66,6 +66,8 @@ export interface RunChannelsOptions {
   leaseHeartbeatMs?: number;
   failureSampleSize?: number;
   progressIntervalMs?: number;
+  /** At most one progress write to the run record per this many milliseconds (2 s). */
+  progressWriteIntervalMs?: number;
   newRunId?: (kind: RunKind, now: number) => string;
   /**
    * Hands the run over to a new invocation (an asynchronous invoke of the same function); without
@@ -123,6 +125,8 @@ export interface Run {
   /** Set when this invocation handed over: the lease stays with the run for the next one. */
   handedOver: boolean;
   session: StoreSession;
+  /** Progress writes to the run record that failed (the run went on without them). */
+  progressWriteFailures?: number;
 }
 
 /**
@@ -136,7 +140,11 @@ export function beginRun(
   const { kind, invocation, settings } = options;
   const received = as ? undefined : invocation.handOver;
   const startedAt = as?.startedAt ?? received?.startedAt ?? options.clock.now();
-  const runId = as?.runId ?? received?.runId ?? (options.newRunId ?? defaultRunId)(kind, startedAt);
+  const runId =
+    as?.runId ??
+    received?.runId ??
+    invocation.request.runId ??
+    (options.newRunId ?? defaultRunId)(kind, startedAt);
   const timeoutMs = invocation.request.timeoutMs ?? settings.timeoutMs;
   const tally = new RunTally(options.failureSampleSize ?? 20, received?.countsSoFar);
   return {
@@ -187,7 +195,7 @@ export function countTotal(run: Run, stoppedBeforeTheEnd: boolean): void {
 }
 
 export function finish(run: Run, state: RunState, outcome: RunSummary['outcome']): RunSummary {
-  return summarizeRun({
+  const summary = summarizeRun({
     fields: run.fields,
     dryRun: run.options.invocation.request.dryRun,
     state,
@@ -199,6 +207,8 @@ export function finish(run: Run, state: RunState, outcome: RunSummary['outcome']
     finishedAt: run.options.clock.now(),
     failOnErrorRatio: run.options.settings.failOnErrorRatio,
   });
+  if (run.progressWriteFailures) summary.progressWriteFailures = run.progressWriteFailures;
+  return summary;
 }
 
 export const isoAt = (identity: RunIdentity) => new Date(identity.startedAt).toISOString();

@@ -41,6 +41,8 @@ export interface RunSummary extends RunFields {
   undo?: { runId: string; outcome: RunSummary['outcome']; counts: Counts } | undefined;
   /** A resume that left the resuming to these sibling deployments, still shifting traffic. */
   siblingDeployments?: string[];
+  /** Progress writes to the run record that failed; the run went on without them. */
+  progressWriteFailures?: number;
 }
 
 export interface SummaryInput {
@@ -108,6 +110,9 @@ export function runRecordOf(summary: RunSummary): RunRecord {
     hookStatus: summary.hookStatus,
     message: summary.message,
     ...(summary.siblingDeployments ? { siblingDeployments: summary.siblingDeployments } : {}),
+    ...(summary.progressWriteFailures
+      ? { progressWriteFailures: summary.progressWriteFailures }
+      : {}),
   };
 }
 

@@ -25,6 +25,7 @@ function fakeServerless(custom: unknown, serviceDir = '/nowhere'): Serverless {
     pluginManager: { plugins: [], addPlugin: () => undefined },
     getProvider: () => ({
       getStage: () => 'dev',
+      getRegion: () => 'eu-west-1',
       naming: {
         getStackName: () => 'chat-dev',
         getLambdaLogicalId: (key) => `${key.charAt(0).toUpperCase()}${key.slice(1)}LambdaFunction`,

@@ -120,6 +120,23 @@ describe('parseInvocation: manual events', () => {
     });
   });
 
+  it('takes the run id an operator command chose, to follow its record', () => {
+    expect(parseInvocation({ runId: 'resume-20261207T101500000Z-1a2b3c4d' }).request.runId).toBe(
+      'resume-20261207T101500000Z-1a2b3c4d',
+    );
+  });
+
+  it.each([
+    ['the lease item', 'lease#channels'],
+    ['an empty id', ''],
+    ['a number', 42],
+    ['an id of 129 characters', 'r'.repeat(129)],
+  ])('rejects a runId that is %s, naming the field and its form', (_label, runId) => {
+    const message = rejection({ runId });
+
+    expect(message).toContain(`runId is ${JSON.stringify(runId)}; expected the id the run takes`);
+  });
+
   it('removes duplicate connection ids, keeping the first order', () => {
     const invocation = parseInvocation({ connectionIds: ['b=', 'a=', 'b=', 'c=', 'a='] });
 
