@@ -2,6 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 // Three tiers, each its own project: unit tests never touch the network; integration tests
 // talk to DynamoDB Local and loopback emulators; end-to-end tests run the whole local stack.
+// A fourth, iam, evaluates the AWS calls the end-to-end tests recorded against the roles.
 export default defineConfig({
   test: {
     // Only for the machine's Node 20 run of the unit tests (.ci/run): the SDK warns on Node < 22.
@@ -39,6 +40,15 @@ export default defineConfig({
           hookTimeout: 240_000,
           // One local stack at a time: each file starts its own osls offline + DynamoDB Local.
           fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'iam',
+          // After the end-to-end tests: it reads the AWS calls their functions made.
+          include: ['test/iam/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 240_000,
         },
       },
     ],
