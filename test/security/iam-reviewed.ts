@@ -1,6 +1,7 @@
 // What the IAM check (test/iam/permissions.test.ts) was told, reviewed: where the simulator's data
-// is overruled, and which granted actions no recorded call uses, each with its reason. A grant
-// that starts being used, or stops, fails the check until this list says so.
+// is overruled, which granted actions no recorded call uses, and which recorded calls the roles
+// deny today, each with its reason. A grant that starts being used, or stops, and a denied call
+// that becomes allowed, fail the check until this list says so.
 
 /**
  * Actions that the simulator's data (AWS's Service Authorization Reference) lists without a
@@ -114,4 +115,17 @@ export const unusedGrantsToBeMended: readonly UnusedGrant[] = [
     ),
     "osls's log statement for the app's functions (written by Lambda's runtime, not by code) covers every log group of the service, ws-channels' suspend and resume groups included: the app's handlers could forge their logs and metrics.",
   ),
+];
+
+/**
+ * To be mended by issue 17 infra work: calls the functions make that their role does not allow
+ * (in AWS they fail with AccessDenied). Each goes when infra/permissions.ts grants it.
+ */
+export const deniedCallsToBeMended: readonly UnusedGrant[] = [
+  {
+    grant:
+      'WsChannelsRunRole: codedeploy:GetDeployment on deploymentgroup:WschannelslocalDeploymentApplication-generated/ws-channels-local-DefaultLambdaFunctionDeploymentGroup',
+    reason:
+      "A resume that finds another deployment in the window asks CodeDeploy whether it ended (functions/aws/codedeploy-deployments.ts, issue 17 item 2); the run role has no codedeploy:GetDeployment, so in AWS the answer is AccessDenied, taken as 'unknown': a stopped deployment still holds everyone suspended.",
+  },
 ];
