@@ -47,6 +47,8 @@ export default defineConfig({
           name: 'iam',
           // After the end-to-end tests: it reads the AWS calls their functions made.
           include: ['test/iam/**/*.test.ts'],
+          // The reference stack's template loads the plugin from dist/.
+          globalSetup: ['test/support/build-global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 240_000,
         },
