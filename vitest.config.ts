@@ -2,6 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 // Three tiers, each its own project: unit tests never touch the network; integration tests
 // talk to DynamoDB Local and loopback emulators; end-to-end tests run the whole local stack.
+// A fourth, iam, evaluates the AWS calls the end-to-end tests recorded against the roles.
 export default defineConfig({
   test: {
     projects: [
@@ -36,6 +37,17 @@ export default defineConfig({
           hookTimeout: 240_000,
           // One local stack at a time: each file starts its own osls offline + DynamoDB Local.
           fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'iam',
+          // After the end-to-end tests: it reads the AWS calls their functions made.
+          include: ['test/iam/**/*.test.ts'],
+          // The reference stack's template loads the plugin from dist/.
+          globalSetup: ['test/support/build-global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 240_000,
         },
       },
     ],

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { recordCalls } from '../../functions/aws/call-recording.js';
 import { ManagementApiPoster, managementApiClient } from '../../functions/aws/management-api.js';
 import { readRouteConfig } from '../../functions/config/read-config.js';
 import { websocketRoute } from '../../functions/handlers/route-handler.js';
@@ -12,7 +13,7 @@ import { relayToEveryMember } from './relay.js';
 // control frames through an app that relays client text.
 const logger = new Logger();
 const config = readRouteConfig();
-const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const documents = DynamoDBDocumentClient.from(recordCalls(new DynamoDBClient({})));
 const poster = new ManagementApiPoster(managementApiClient({ endpoint: config.websocketEndpoint }));
 
 async function* connectionIds(): AsyncGenerator<readonly string[]> {

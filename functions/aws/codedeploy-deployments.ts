@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-codedeploy';
 import type { DeploymentState, Deployments, Logger } from '../core/ports.js';
 import { errorNameOf } from '../core/sdk-error.js';
+import { recordCalls } from './call-recording.js';
 
 // Asks CodeDeploy whether a deployment in the deployment window is still under way
 // (GetDeployment). The endpoint comes from the SDK's own AWS_ENDPOINT_URL_CODEDEPLOY when it is
@@ -22,7 +23,7 @@ export class CodeDeployDeployments implements Deployments {
     client?: CodeDeployClient;
     clientConfig?: CodeDeployClientConfig;
   }) {
-    this.#client = options.client ?? new CodeDeployClient({ ...options.clientConfig });
+    this.#client = options.client ?? recordCalls(new CodeDeployClient({ ...options.clientConfig }));
     this.#logger = options.logger;
   }
 

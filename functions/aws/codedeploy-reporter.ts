@@ -6,6 +6,7 @@ import {
 import { HookAlreadyCompletedError } from '../core/errors.js';
 import type { HookReporter, HookStatus, LifecycleHook } from '../core/ports.js';
 import { errorNameOf } from '../core/sdk-error.js';
+import { recordCalls } from './call-recording.js';
 
 // Tells CodeDeploy how a lifecycle hook went. The endpoint comes from the SDK's own
 // AWS_ENDPOINT_URL_CODEDEPLOY when it is set (the local emulator), AWS otherwise.
@@ -16,7 +17,8 @@ export class CodeDeployHookReporter implements HookReporter {
   constructor(options: { client?: CodeDeployClient; clientConfig?: CodeDeployClientConfig } = {}) {
     // Reporting is what keeps a deployment from hanging for an hour: retry it harder than usual.
     this.#client =
-      options.client ?? new CodeDeployClient({ maxAttempts: 6, ...options.clientConfig });
+      options.client ??
+      recordCalls(new CodeDeployClient({ maxAttempts: 6, ...options.clientConfig }));
   }
 
   /** Throws HookAlreadyCompletedError when CodeDeploy already has a status for the hook. */

@@ -5,6 +5,7 @@ import {
   DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { createBackoff, sleep } from '../core/backoff.js';
+import { recordCalls } from './call-recording.js';
 
 /** Either your own client or a config to build one with, never both (the Powertools way). */
 export type DynamoDBClientOption =
@@ -12,7 +13,7 @@ export type DynamoDBClientOption =
   | { client?: never; clientConfig?: DynamoDBClientConfig };
 
 export function documentClientFrom(option: DynamoDBClientOption): DynamoDBDocumentClient {
-  const client = option.client ?? new DynamoDBClient(option.clientConfig ?? {});
+  const client = option.client ?? recordCalls(new DynamoDBClient(option.clientConfig ?? {}));
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },
   });

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { MessagePoster } from '../core/ports.js';
+import { recordCalls } from './call-recording.js';
 
 /**
  * A Management API client for `endpoint` whose HTTP agent keeps `maxSockets` connections alive
@@ -19,15 +20,17 @@ export function managementApiClient(options: {
   clientConfig?: ApiGatewayManagementApiClientConfig;
 }): ApiGatewayManagementApiClient {
   const maxSockets = options.maxSockets ?? 50;
-  return new ApiGatewayManagementApiClient({
-    endpoint: options.endpoint,
-    maxAttempts: 1,
-    requestHandler: new NodeHttpHandler({
-      httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
-      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+  return recordCalls(
+    new ApiGatewayManagementApiClient({
+      endpoint: options.endpoint,
+      maxAttempts: 1,
+      requestHandler: new NodeHttpHandler({
+        httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
+        httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+      }),
+      ...options.clientConfig,
     }),
-    ...options.clientConfig,
-  });
+  );
 }
 
 /** Posts through the SDK's PostToConnection; errors are the SDK's, classified by the caller. */

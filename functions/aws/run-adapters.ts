@@ -4,6 +4,7 @@ import { maxConcurrency } from '../core/invocation/parse.js';
 import type { Logger, RunKind } from '../core/ports.js';
 import { systemClock } from '../core/ports.js';
 import type { RunDependencies } from '../core/run/dependencies.js';
+import { recordCalls } from './call-recording.js';
 import { CodeDeployDeployments } from './codedeploy-deployments.js';
 import { DynamoDBDeploymentWindow } from './deployment-window.js';
 import { DynamoDBHookExecutions } from './hook-executions.js';
@@ -20,7 +21,7 @@ import { DynamoDBUndoStore } from './undo-store.js';
  * of the Runs table (lease, records, hook executions, deployment window), the kind's store, and for suspend the resume store that undoes a failed one.
  */
 export function runDependencies(kind: RunKind, config: RunConfig, logger: Logger): RunDependencies {
-  const client = new DynamoDBClient({});
+  const client = recordCalls(new DynamoDBClient({}));
   const table = { client, tableName: config.runsTable, clock: systemClock };
   return {
     settings: runSettingsOf(config),

@@ -1,5 +1,6 @@
 import { InvokeCommand, LambdaClient, type LambdaClientConfig } from '@aws-sdk/client-lambda';
 import type { Invoker } from '../core/ports.js';
+import { recordCalls } from './call-recording.js';
 
 // Hands a run over to a new invocation: an asynchronous invoke (InvocationType Event) of the
 // function's own version or alias, so the new invocation runs the same code. The endpoint comes from the SDK's
@@ -9,7 +10,8 @@ export class LambdaSelfInvoker implements Invoker {
   readonly #client: LambdaClient;
 
   constructor(options: { client?: LambdaClient; clientConfig?: LambdaClientConfig } = {}) {
-    this.#client = options.client ?? new LambdaClient({ maxAttempts: 6, ...options.clientConfig });
+    this.#client =
+      options.client ?? recordCalls(new LambdaClient({ maxAttempts: 6, ...options.clientConfig }));
   }
 
   async invokeAsync(functionName: string, payload: unknown): Promise<void> {

@@ -7,6 +7,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { MessagePoster } from '../core/ports.js';
 import { errorCodeOf } from '../core/sdk-error.js';
+import { type CallRecorder, callRecorder } from './call-recording.js';
 
 // PostToConnection without the SDK's middleware stack: the same request the SDK sends (method,
 // path, body, content type), signed by the SDK's own SigV4 signer with the SDK client's own
@@ -45,6 +46,8 @@ export class SignedManagementApiPoster implements MessagePoster {
   readonly #agent: HttpAgent | HttpsAgent;
   readonly #httpRequest: typeof httpRequest;
   #signer: Promise<SignatureV4> | undefined;
+  /** The IAM check's recorder (call-recording.ts); undefined, so free, in every deployment. */
+  readonly #record: CallRecorder | undefined = callRecorder();
   /**
    * The last frame hashed and its SHA-256. Frames to connections opened with a frame key are
    * each distinct (about 1 µs to hash, less than a WeakMap's upkeep); frames to connections
@@ -88,6 +91,11 @@ export class SignedManagementApiPoster implements MessagePoster {
   }
 
   async post(connectionId: string, data: Uint8Array, signal?: AbortSignal): Promise<void> {
+    this.#record?.({
+      client: 'SignedManagementApiPoster',
+      command: 'PostToConnectionCommand',
+      input: { endpoint: this.#url.href, ConnectionId: connectionId },
+    });
     const signed = await this.sign(this.request(connectionId, data));
     signal?.throwIfAborted();
     await this.#postOnce(signed, data, signal, true);

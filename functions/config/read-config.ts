@@ -162,3 +162,16 @@ export function runSettingsOf(config: RunConfig): RunSettings {
     resumeExpectedWithinMs: config.resumeExpectedWithinMs,
   };
 }
+
+/**
+ * Where the IAM check of the end-to-end tests wants the functions' AWS calls
+ * (WS_CHANNELS_RECORD_AWS_CALLS, a file), and the calling function's name; undefined when unset,
+ * as in every deployment (functions/aws/call-recording.ts).
+ */
+export function readCallRecording(
+  environment: Environment = process.env,
+): { file: string; functionName: string } | undefined {
+  const file = environment.WS_CHANNELS_RECORD_AWS_CALLS;
+  if (!file) return undefined;
+  return { file, functionName: environment.AWS_LAMBDA_FUNCTION_NAME ?? 'unknown' };
+}

@@ -115,4 +115,35 @@ describe('the deployment cycle in the local stack, as CodeDeploy hooks', () => {
       { deploymentId, lifecycleEventHookExecutionId: 'hook-after', status: 'Succeeded' },
     ]);
   });
+
+  it("resumes everyone after a deployment stopped past its suspend: the next deployment's resume asks CodeDeploy (GetDeployment) and does not wait for the dead one", async () => {
+    const { connect, invokeTarget: target } = localStack();
+    const clients: TestClient[] = [];
+    for (let index = 0; index < 5; index++) clients.push(await connect());
+    const stopped = 'd-E2ESTOPPED';
+    const next = 'd-E2ENEXT';
+    codeDeploy().setDeploymentStatus(stopped, 'Stopped');
+    codeDeploy().setDeploymentStatus(next, 'InProgress');
+
+    await invokeRun(target, 'suspend', {
+      DeploymentId: stopped,
+      LifecycleEventHookExecutionId: 'hook-before-stopped',
+    });
+    // CodeDeploy stopped it after its suspend: its AfterAllowTraffic never comes.
+    await invokeRun(target, 'suspend', {
+      DeploymentId: next,
+      LifecycleEventHookExecutionId: 'hook-before-next',
+    });
+    const resume = await invokeRun(target, 'resume', {
+      DeploymentId: next,
+      LifecycleEventHookExecutionId: 'hook-after-next',
+    });
+
+    expect(resume).toMatchObject({ kind: 'resume', state: 'completed', hookStatus: 'Succeeded' });
+    expect(codeDeploy().deploymentQueries).toContain(stopped);
+    await Promise.all(
+      clients.map((client) => client.waitFor(() => typesOf(client).includes('resume'))),
+    );
+    for (const client of clients) expect(typesOf(client).at(-1)).toBe('resume');
+  });
 });

@@ -5,6 +5,7 @@ import { join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { parseDocument } from 'yaml';
 import { projectRoot } from '../../scripts/lib/local-stack.js';
+import { installTarball, packRepository } from './pack.js';
 
 // `osls package` as a user runs it, with no AWS credentials, into a temporary folder.
 
@@ -119,6 +120,25 @@ export async function packageTemplateWithoutGradualDeployment(
     return await packageTemplate(stage, serviceDir);
   } finally {
     await rm(serviceDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * examples/chat packaged as its users package it: a copy of the example with the repository's
+ * tarball as its node_modules/ws-channels, the other packages linked (pack.ts, installTarball).
+ */
+export async function packageChatExample(stage = 'dev'): Promise<CloudFormationTemplate> {
+  const scratch = await mkdtemp(join(tmpdir(), 'ws-channels-chat-package-'));
+  try {
+    const serviceDir = join(scratch, 'chat');
+    await cp(join(projectRoot, 'examples', 'chat'), serviceDir, {
+      recursive: true,
+      filter: (source) => !/[\\/](node_modules|\.serverless)$/.test(source),
+    });
+    await installTarball(serviceDir, await packRepository(scratch));
+    return await packageTemplate(stage, serviceDir);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
   }
 }
 

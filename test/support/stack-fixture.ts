@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { InvokeTarget } from '../../scripts/lib/invoke.js';
 import { freePorts, type LocalStack, startLocalStack } from '../../scripts/lib/local-stack.js';
+import { awsCallRecording } from './aws-calls.js';
 import { type CodeDeployEmulator, startCodeDeployEmulator } from './codedeploy-emulator.js';
 import { connectClient, type TestClient } from './ws-clients.js';
 
@@ -42,10 +43,15 @@ export function useLocalStack(options: LocalStackOptions = {}): () => StackFixtu
   let starting: Promise<StackFixture & { stop(): Promise<void> }> | undefined;
   let fixture: StackFixture | undefined;
 
-  beforeAll(async () => {
+  // biome-ignore lint/correctness/noEmptyPattern: vitest passes the suite second and reads the first argument as fixtures, which must be a pattern.
+  beforeAll(async ({}, suite) => {
     const { environment } = options;
     starting = startStackFixture(
-      typeof environment === 'function' ? environment() : environment,
+      {
+        // Every AWS call the functions make, for the IAM check (test/iam).
+        ...(await awsCallRecording(suite.file.filepath)),
+        ...(typeof environment === 'function' ? environment() : environment),
+      },
       options.offlineArgs,
     );
     fixture = await starting;
