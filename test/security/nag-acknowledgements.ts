@@ -49,17 +49,10 @@ const stageRules = [
 export const acknowledgedFindings: readonly NagAcknowledgement[] = [
   {
     rule: connectionCallbacks,
-    resources: ['WsChannelsRunRole', 'IamRoleLambdaExecution'],
+    resources: ['WsChannelsRunRole', 'IamRoleLambdaExecution', 'RelayRole'],
     stacks: both,
     reason:
       '@connections/* cannot name connections in advance: connection ids exist only at run time. The ARN is this API, this stage and POST only.',
-  },
-  {
-    rule: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<WebsocketsApi>/dev/POST/@connections/*]',
-    resources: ['RelayRole'],
-    stacks: ['reference'],
-    reason:
-      "The stand-in app's relay posts to every member: connection ids exist only at run time; this API, stage and POST only.",
   },
   ...(['wsChannelsSuspend', 'wsChannelsResume', 'wsChannelsPing'] as const).map((key) => ({
     rule: logStreams(key),
@@ -80,13 +73,13 @@ export const acknowledgedFindings: readonly NagAcknowledgement[] = [
     resources: lambdaFunctions,
     stacks: both,
     reason:
-      "nodejs22.x is the runtime ws-channels is built and tested for (the Lambda runtime in DESIGN, the suite runs on Node 22); moving to a newer one is a change of its own, with the suite on it. The apps' functions follow the app's provider.runtime.",
+      "ws-channels' functions run on nodejs24.x, the newest Node runtime this cdk-nag release may not know yet (or nodejs22.x where a stack sets runtime: nodejs22.x); the apps' functions follow the app's provider.runtime.",
   },
   {
     rule: 'Serverless-LambdaLatestVersion',
     resources: lambdaFunctions,
     stacks: both,
-    reason: 'The same finding as AwsSolutions-L1: nodejs22.x, see there.',
+    reason: 'The same finding as AwsSolutions-L1, see there.',
   },
   {
     rule: 'Serverless-LambdaTracing',
@@ -183,53 +176,89 @@ export const acknowledgedFindings: readonly NagAcknowledgement[] = [
     reason:
       "The app's log groups follow the app's provider.logRetentionInDays, which the example leaves unset.",
   },
-];
-
-/**
- * To be mended by issue 17 infra work: real findings on main, listed so the check runs; each entry
- * goes (or moves up, with a new reason) when infra/ and the plugin mend it.
- */
-export const findingsToBeMended: readonly NagAcknowledgement[] = [
+  // What issue 17's least privilege added, and why each wildcard stays.
   {
-    rule: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
-    resources: ['WsChannelsCodeDeployRole'],
-    stacks: both,
+    rule: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:codedeploy:<AWS::Region>:<AWS::AccountId>:deploymentgroup:<WschannelsdevDeploymentApplication>/*]',
+    resources: ['WsChannelsRunRole'],
+    stacks: ['reference'],
     reason:
-      "The managed policy allows lambda:UpdateAlias (and GetAlias, GetFunction...) on every function of the account: an inline policy on the app's function and its aliases only.",
+      "codedeploy:GetDeployment is authorized on the deployment group: resume asks about deployments in its deployment window, which may be in any group of the app's CodeDeploy application (a function per route); this application only.",
   },
-  ...(['*:*', '*:*:*'] as const).map((suffix) => ({
-    rule: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/lambda/{stack}${suffix}]`,
+  {
+    rule: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:codedeploy:<AWS::Region>:<AWS::AccountId>:deploymentgroup:<ChatdevDeploymentApplication>/*]',
+    resources: ['WsChannelsRunRole'],
+    stacks: ['chat'],
+    reason: 'The same as in the reference stack: GetDeployment on the groups of this application.',
+  },
+  {
+    rule: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:<DefaultLambdaFunction>:*]',
+    resources: ['WsChannelsCodeDeployRole'],
+    stacks: ['reference'],
+    reason:
+      "CodeDeploy reads and shifts the alias of the app's function between versions it publishes at deploy time: this function's aliases and versions only (in place of AWSCodeDeployRoleForLambdaLimited, which allowed every function).",
+  },
+  {
+    rule: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:<ChatLambdaFunction>:*]',
+    resources: ['WsChannelsCodeDeployRole'],
+    stacks: ['chat'],
+    reason: "The same as in the reference stack: the chat function's aliases and versions only.",
+  },
+  ...(['connect', 'default', 'disconnect'] as const).flatMap((key) =>
+    (['*', '*:*'] as const).map((suffix) => ({
+      rule: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/lambda/ws-channels-dev-${key}:${suffix}]`,
+      resources: ['IamRoleLambdaExecution'],
+      stacks: ['reference'] as const,
+      reason:
+        "The app function's own log group (osls's statement, narrowed to the functions on this role): Lambda names its streams at run time.",
+    })),
+  ),
+  ...(['*', '*:*'] as const).map((suffix) => ({
+    rule: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/lambda/chat-dev-chat:${suffix}]`,
     resources: ['IamRoleLambdaExecution'],
-    stacks: both,
+    stacks: ['chat'] as const,
     reason:
-      "osls's statement for the app's functions covers /aws/lambda/{service}-{stage}*: the app's handlers, which take untrusted input, may write into the suspend and resume log groups and forge their metrics.",
+      "The chat function's own log group (osls's statement, narrowed): Lambda names its streams at run time.",
   })),
-  ...stageRules.map((rule) => ({
+  ...(['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy'] as const).map((rule) => ({
     rule,
-    resources: ['WebsocketsDeploymentStage'],
+    resources: ['WsChannelsFailedEventsQueue'],
     stacks: both,
     reason:
-      'No access logs and no throttling on the WebSocket stage: any client may call the ping route (or any route) at any rate, unseen.',
+      'It is itself the dead-letter destination: the on-failure destination of the hooks (EventInvokeConfig), watched by an alarm; a queue behind it would add nothing.',
   })),
   {
     rule: 'Serverless-LambdaDLQ',
     resources: ['WsChannelsSuspendLambdaFunction', 'WsChannelsResumeLambdaFunction'],
     stacks: both,
     reason:
-      "CodeDeploy invokes the hooks asynchronously: an event Lambda gives up on is lost and the deployment waits its hour. Once an on-failure destination (EventInvokeConfig) exists, this moves up with that as its reason (cdk-nag's LambdaDLQ reads DeadLetterConfig only).",
+      "An event Lambda gives up on goes to the failed events queue through the functions' EventInvokeConfig on-failure destination, with an alarm; cdk-nag's LambdaDLQ reads DeadLetterConfig only.",
+  },
+  {
+    rule: 'Serverless-EventBusDLQ',
+    resources: ['WsChannelsDeploymentEndedRule'],
+    stacks: both,
+    reason:
+      "EventBridge retries the invocation of resume for 24 hours; an event it still loses leaves the stopped deployment's clients to their resumeBy (15 minutes by default) and to the next deployment's resume, which asks CodeDeploy about it.",
   },
   {
     rule: 'AwsSolutions-IAM5[Resource::<WsChannelsConnectionsTable.Arn>/index/*]',
     resources: ['WsChannelsRunRole'],
     stacks: both,
     reason:
-      'The run role may query every index of the Connections table; it reads the suspended index only, whose name is known at package time (settings suspendedIndex).',
+      'The Connections table has one index, the suspended index that ws-channels creates and resume queries; its name is a setting (suspendedIndex), and an existing table names it itself.',
   },
   {
     rule: 'Serverless-CloudWatchLogGroupRetentionPeriod',
     resources: ['WsChannelsSuspendLogGroup', 'WsChannelsResumeLogGroup', 'WsChannelsPingLogGroup'],
     stacks: ['chat'],
     reason:
-      "ws-channels' own log groups keep their logs forever when the app sets no provider.logRetentionInDays: the plugin could give its own groups a retention of their own (or acknowledge it as the app's choice).",
+      "osls creates every function's log group with the app's provider.logRetentionInDays, ws-channels' too: the retention of logs is the operator's choice, which the example leaves unset.",
   },
 ];
+
+/**
+ * Real findings not mended yet: none. Issue 17 mended the CodeDeploy managed policy, osls's log
+ * statement over ws-channels' log groups, the stage's access log and throttling, and the hooks'
+ * on-failure destination.
+ */
+export const findingsToBeMended: readonly NagAcknowledgement[] = [];
