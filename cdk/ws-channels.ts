@@ -1,0 +1,218 @@
+import { Stack } from 'aws-cdk-lib';
+import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import {
+  appEnvironment,
+  defaultAlias,
+  type FunctionId,
+  type LifecycleEvent,
+  lifecycleHooks,
+  pingFunction,
+  type RoleId,
+  registryStatements,
+  resumeFunction,
+  suspendFunction,
+  type TableId,
+  wsChannelsRoles,
+  wsChannelsTables,
+} from '../infra/index.js';
+import { type EnvironmentContext, environmentOf, renderFunction } from './functions.js';
+import type { WsChannelsProps, WsChannelsTables } from './props.js';
+import {
+  type RenderedRole,
+  type ResourceArns,
+  renderPolicy,
+  renderRole,
+  renderStatements,
+  renderTable,
+} from './resources.js';
+import { readTuning, WsChannelsPropsError } from './settings.js';
+import { redeployStage } from './stage-redeploy.js';
+
+// The ws-channels CDK construct: one construct adds to a stack with a WebSocket API what infra/
+// describes, as the Serverless plugin does for an osls service: the tables, the suspend, resume
+// and ping functions, the ping route, an alias and a CodeDeploy deployment group per app function
+// with suspend and resume as its hooks, the registry's environment and statements on the app's
+// $connect and $disconnect functions, least-privilege roles, and a stage that redeploys.
+
+const capitalized = (word: string) => `${word.charAt(0).toUpperCase()}${word.slice(1)}`;
+
+export class WsChannels extends Construct {
+  readonly tables: WsChannelsTables;
+  /** suspend, resume (the hooks) and ping (the keep-alive route). */
+  readonly functions: Readonly<Record<FunctionId, lambda.Function>>;
+  /** The roles of infra/permissions.ts, each with exactly its statements. */
+  readonly roles: Readonly<Record<RoleId, iam.Role>>;
+  readonly pingRoute: apigwv2.WebSocketRoute;
+  readonly application: codedeploy.LambdaApplication;
+  /** One per app function, in the order of `appFunctions`. */
+  readonly deploymentGroups: readonly codedeploy.LambdaDeploymentGroup[];
+  /** The alias CodeDeploy shifts, per app function, in the order of `appFunctions`. */
+  readonly aliases: readonly lambda.Alias[];
+  /** The stage's deployment; undefined when the stage deploys itself (autoDeploy). */
+  readonly stageDeployment: apigwv2.CfnDeployment | undefined;
+
+  constructor(scope: Construct, id: string, props: WsChannelsProps) {
+    super(scope, id);
+    const { tuning, problems } = readTuning(props);
+    if (props.appFunctions.length === 0) {
+      problems.push('appFunctions is empty; expected the functions that CodeDeploy deploys');
+    }
+    if (problems.length > 0) {
+      throw new WsChannelsPropsError(this.node.path, problems);
+    }
+    const { webSocketApi: api, stage } = props;
+
+    this.tables = props.tables ?? this.renderTables(tuning.suspendedIndex);
+    const tables: Record<TableId, dynamodb.ITable> = { ...this.tables };
+    const environment: EnvironmentContext = {
+      tables,
+      websocketEndpoint: props.websocketEndpoint ?? stage.callbackUrl,
+      tuning,
+    };
+
+    const rendered = Object.fromEntries(
+      wsChannelsRoles.map((role) => [
+        role.id,
+        renderRole(this, `${capitalized(role.id)}Role`, role),
+      ]),
+    ) as Record<RoleId, RenderedRole>;
+    this.roles = {
+      run: rendered.run.role,
+      keepalive: rendered.keepalive.role,
+      codeDeploy: rendered.codeDeploy.role,
+    };
+
+    const functions = Object.fromEntries(
+      [suspendFunction, resumeFunction, pingFunction].map((described) => [
+        described.id,
+        renderFunction(this, capitalized(described.id), described, {
+          role: rendered[described.role].withoutGrants,
+          environment,
+          logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+        }),
+      ]),
+    ) as Record<FunctionId, ReturnType<typeof renderFunction>>;
+    this.functions = {
+      suspend: functions.suspend.function,
+      resume: functions.resume.function,
+      ping: functions.ping.function,
+    };
+
+    // Never the app's alias: the keep-alive must answer while the app is being shifted.
+    this.pingRoute = api.addRoute(pingFunction.route ?? '', {
+      integration: new WebSocketLambdaIntegration('WsChannelsPing', this.functions.ping),
+    });
+
+    this.application = new codedeploy.LambdaApplication(this, 'Application');
+    this.aliases = props.appFunctions.map((app, index) =>
+      app instanceof lambda.Alias
+        ? app
+        : new lambda.Alias(this, `AppAlias${index}`, {
+            aliasName: props.alias ?? defaultAlias,
+            version: app.currentVersion,
+          }),
+    );
+    this.deploymentGroups = this.aliases.map((alias, index) =>
+      this.deploymentGroup(`AppDeployment${index}`, alias, props, rendered.codeDeploy),
+    );
+
+    const arns: ResourceArns = {
+      tables,
+      functions: {
+        suspend: this.functions.suspend.functionArn,
+        resume: this.functions.resume.functionArn,
+        ping: this.functions.ping.functionArn,
+      },
+      logGroups: {
+        suspend: functions.suspend.logGroup.logGroupArn,
+        resume: functions.resume.logGroup.logGroupArn,
+        ping: functions.ping.logGroup.logGroupArn,
+      },
+      connectionCallbacks: Stack.of(stage).formatArn({
+        service: 'execute-api',
+        resource: api.apiId,
+        resourceName: `${stage.stageName}/POST/@connections/*`,
+      }),
+      appDeploymentGroups: this.deploymentGroups.map((group) => group.deploymentGroupArn),
+    };
+    const policies = wsChannelsRoles.map((role) =>
+      renderPolicy(this, `${capitalized(role.id)}Policy`, rendered[role.id], role, arns),
+    );
+    // No deployment may start before its hooks and CodeDeploy hold their permissions.
+    for (const alias of this.aliases) alias.node.addDependency(...policies);
+
+    this.addRegistry(props, environment, arns);
+    this.stageDeployment = redeployStage(this, 'StageRedeploy', { api, stage });
+  }
+
+  /** The alias made for an app function (or the alias it was given as). */
+  aliasOf(app: lambda.IFunction): lambda.Alias {
+    const found = this.aliases.find((alias) => alias === app || alias.version.lambda === app);
+    if (found === undefined) {
+      throw new WsChannelsPropsError(this.node.path, [
+        `${app.node.path} is not one of appFunctions`,
+      ]);
+    }
+    return found;
+  }
+
+  private renderTables(suspendedIndex: string): WsChannelsTables {
+    const [connections, runs] = wsChannelsTables(suspendedIndex).map((table) =>
+      renderTable(this, `${capitalized(table.id)}Table`, table),
+    );
+    if (connections === undefined || runs === undefined) {
+      throw new WsChannelsPropsError(this.node.path, [
+        'infra/ describes no Connections or Runs table',
+      ]);
+    }
+    return { connections, runs };
+  }
+
+  private deploymentGroup(
+    id: string,
+    alias: lambda.Alias,
+    props: WsChannelsProps,
+    role: RenderedRole,
+  ): codedeploy.LambdaDeploymentGroup {
+    const group = new codedeploy.LambdaDeploymentGroup(this, id, {
+      application: this.application,
+      alias,
+      deploymentConfig: props.deploymentConfig ?? codedeploy.LambdaDeploymentConfig.ALL_AT_ONCE,
+      role: role.withoutGrants,
+    });
+    const addHook: Record<LifecycleEvent, (hook: lambda.IFunction) => void> = {
+      BeforeAllowTraffic: (hook) => group.addPreHook(hook),
+      AfterAllowTraffic: (hook) => group.addPostHook(hook),
+    };
+    for (const hook of lifecycleHooks) addHook[hook.event](this.functions[hook.function]);
+    return group;
+  }
+
+  /** The registry middleware's environment and statements on the app's $connect and $disconnect. */
+  private addRegistry(props: WsChannelsProps, environment: EnvironmentContext, arns: ResourceArns) {
+    const registry =
+      props.registryFunctions ??
+      this.aliases.map((alias) => {
+        const underlying = alias.version.lambda;
+        if (!(underlying instanceof lambda.Function)) {
+          throw new WsChannelsPropsError(this.node.path, [
+            `the function of alias ${alias.node.path} is not a lambda.Function of this app; name your $connect and $disconnect functions in registryFunctions`,
+          ]);
+        }
+        return underlying;
+      });
+    const variables = environmentOf(appEnvironment, environment);
+    const statements = renderStatements(registryStatements, arns);
+    for (const fn of new Set(registry)) {
+      for (const [name, value] of Object.entries(variables)) fn.addEnvironment(name, value);
+      for (const statement of statements) fn.addToRolePolicy(statement);
+    }
+  }
+}
