@@ -32,6 +32,7 @@ import {
   renderStatements,
   renderTable,
 } from './resources.js';
+import { integrationsOnBareFunctions } from './routes.js';
 import { readTuning, WsChannelsPropsError } from './settings.js';
 import { redeployStage } from './stage-redeploy.js';
 
@@ -149,6 +150,8 @@ export class WsChannels extends Construct {
     for (const alias of this.aliases) alias.node.addDependency(...policies);
 
     this.addRegistry(props, environment, arns);
+    const madeAliases = props.appFunctions.filter((app) => app instanceof lambda.Function);
+    this.node.addValidation({ validate: () => integrationsOnBareFunctions(api, madeAliases) });
     this.stageDeployment = redeployStage(this, 'StageRedeploy', { api, stage });
   }
 

@@ -12,6 +12,7 @@ import { grantAppFunctions, narrowFrameworkRole } from './framework-role.js';
 import {
   addAppEnvironment,
   addFunctions,
+  excludeCdkBundles,
   ownFunctionKeys,
   setDeploymentSettings,
 } from './functions.js';
@@ -102,6 +103,7 @@ export default class WsChannelsPlugin {
       existingTables: settings.existingTables,
     };
     addFunctions(service, settings, names, base);
+    excludeCdkBundles(service, base);
     addAppEnvironment(service, settings, names);
     this.addResources(settings, context);
     this.grantedFrameworkRole = grantAppFunctions(

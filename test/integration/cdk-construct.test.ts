@@ -14,6 +14,8 @@ import { deploymentWindowKey, registryStatements } from '../../infra/index.js';
 
 interface Shape {
   readonly routes?: readonly string[];
+  /** Routes that call the function itself rather than its alias. */
+  readonly bare?: boolean;
   readonly autoDeploy?: boolean;
   readonly props?: (stack: Stack) => Partial<WsChannelsProps>;
 }
@@ -52,9 +54,8 @@ function sampleChat(shape: Shape = {}) {
     ['sendmessage', send],
   ];
   for (const [route, fn] of routes.filter(([key]) => (shape.routes ?? [key]).includes(key))) {
-    api.addRoute(route, {
-      integration: new WebSocketLambdaIntegration(route, channels.aliasOf(fn)),
-    });
+    const target = shape.bare ? fn : channels.aliasOf(fn);
+    api.addRoute(route, { integration: new WebSocketLambdaIntegration(route, target) });
   }
   const template = app.synth().getStackByName(stack.stackName).template as {
     Resources: Record<
@@ -153,6 +154,13 @@ describe('the CDK construct on an app with a function per route (AWS sample chat
         'CodeDeployDefault.LambdaCanary10Percent5Minutes',
       );
     }
+  });
+
+  it('refuses to synthesize a route that calls an app function itself, past the alias CodeDeploy shifts', () => {
+    expect(() => sampleChat({ bare: true, routes: ['sendmessage'] })).toThrow(
+      /SampleChat\/Api\/sendmessage-Route\/sendmessage.* calls SampleChat\/SendMessage itself; point its route at aliasOf/,
+    );
+    expect(() => sampleChat({ routes: ['sendmessage'] })).not.toThrow();
   });
 
   it('refuses wrong settings with every problem named in one error', () => {
