@@ -16,9 +16,8 @@ import {
   pingFunction,
   type RoleId,
   registryStatements,
-  resumeFunction,
-  suspendFunction,
   type TableId,
+  wsChannelsFunctions,
   wsChannelsRoles,
   wsChannelsTables,
 } from '../infra/index.js';
@@ -91,7 +90,7 @@ export class WsChannels extends Construct {
     };
 
     const functions = Object.fromEntries(
-      [suspendFunction, resumeFunction, pingFunction].map((described) => [
+      wsChannelsFunctions.map((described) => [
         described.id,
         renderFunction(this, capitalized(described.id), described, {
           role: rendered[described.role].withoutGrants,
@@ -106,10 +105,25 @@ export class WsChannels extends Construct {
       ping: functions.ping.function,
     };
 
-    // Never the app's alias: the keep-alive must answer while the app is being shifted.
-    this.pingRoute = api.addRoute(pingFunction.route ?? '', {
-      integration: new WebSocketLambdaIntegration('WsChannelsPing', this.functions.ping),
-    });
+    // Each on its own function, never an app's alias: the keep-alive must answer while the app
+    // is being shifted.
+    const routes = wsChannelsFunctions.flatMap(({ id: fn, route }) =>
+      route === undefined
+        ? []
+        : [
+            api.addRoute(route, {
+              integration: new WebSocketLambdaIntegration(
+                `WsChannels${capitalized(fn)}`,
+                this.functions[fn],
+              ),
+            }),
+          ],
+    );
+    const pingRoute = routes.find(({ routeKey }) => routeKey === pingFunction.route);
+    if (pingRoute === undefined) {
+      throw new Error('ws-channels: infra/ describes no ping route');
+    }
+    this.pingRoute = pingRoute;
 
     this.application = new codedeploy.LambdaApplication(this, 'Application');
     this.aliases = props.appFunctions.map((app, index) =>
@@ -167,13 +181,16 @@ export class WsChannels extends Construct {
   }
 
   private renderTables(suspendedIndex: string): WsChannelsTables {
-    const [connections, runs] = wsChannelsTables(suspendedIndex).map((table) =>
-      renderTable(this, `${capitalized(table.id)}Table`, table),
+    const rendered = new Map(
+      wsChannelsTables(suspendedIndex).map((table) => [
+        table.id,
+        renderTable(this, `${capitalized(table.id)}Table`, table),
+      ]),
     );
+    const connections = rendered.get('connections');
+    const runs = rendered.get('runs');
     if (connections === undefined || runs === undefined) {
-      throw new WsChannelsPropsError(this.node.path, [
-        'infra/ describes no Connections or Runs table',
-      ]);
+      throw new Error('ws-channels: infra/ describes no Connections or Runs table');
     }
     return { connections, runs };
   }

@@ -13,7 +13,8 @@ import { WsChannels } from '../../cdk/index.js';
 // registry middleware first), its members table, a WebSocket API and stage, and ws-channels added
 // with one construct. An app of yours imports the construct from 'ws-channels/cdk'.
 
-/** The chat's handlers; an app of yours would bundle its own (NodejsFunction, docs/cdk.md). */
+/** The chat's source, unbundled so that the test synthesizes without a bundler; to deploy, bundle
+ * it with its dependencies (NodejsFunction, docs/cdk.md). */
 const chatCode = path.resolve(import.meta.dirname, '../chat/src');
 
 export class ChatStack extends Stack {
