@@ -4,9 +4,6 @@ import { defineConfig } from 'vitest/config';
 // talk to DynamoDB Local and loopback emulators; end-to-end tests run the whole local stack.
 export default defineConfig({
   test: {
-    // Only for the machine's Node 20 run of the unit tests (.ci/run): the SDK warns on Node < 22.
-    // npm scripts run on Node 22 (the devDependency `node`), where it never warns.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     projects: [
       {
         test: {

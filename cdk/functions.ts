@@ -8,6 +8,7 @@ import {
   type EnvironmentVariable,
   type FunctionDescription,
   handlerExport,
+  type LambdaRuntime,
   renderEnvironment,
   type TableId,
   type Tuning,
@@ -50,6 +51,8 @@ export interface RenderedFunction {
 }
 
 export interface FunctionOptions {
+  /** The stack's choice; the description gives the default. */
+  readonly runtime: LambdaRuntime;
   readonly role: iam.IRole;
   readonly environment: EnvironmentContext;
   readonly logRetention: logs.RetentionDays;
@@ -65,7 +68,7 @@ export function renderFunction(
   const rendered = new lambda.Function(scope, id, {
     code: lambda.Code.fromAsset(bundleFolder(described)),
     handler: `${bundleFile.replace(/\.mjs$/, '')}.${handlerExport}`,
-    runtime: new lambda.Runtime(described.runtime, lambda.RuntimeFamily.NODEJS),
+    runtime: new lambda.Runtime(options.runtime, lambda.RuntimeFamily.NODEJS),
     description: described.description,
     memorySize: described.memorySizeMb,
     timeout: Duration.seconds(described.timeoutSeconds),

@@ -1,8 +1,11 @@
 import { Token } from 'aws-cdk-lib';
 import {
   defaultNewConnectionsPolicy,
+  defaultRuntime,
   defaultSuspendedIndexName,
   type IntegerSettingKey,
+  type LambdaRuntime,
+  lambdaRuntimes,
   type NewConnectionsPolicy,
   newConnectionsPolicies,
   runSettings,
@@ -15,6 +18,8 @@ import {
 
 /** The tuning of suspend, resume and the registry: each prop is optional. */
 export interface WsChannelsTuningProps {
+  /** The runtime of suspend, resume and ping: 'nodejs24.x' or 'nodejs22.x'. @default 'nodejs24.x' */
+  readonly runtime?: LambdaRuntime;
   /** The sparse index of suspended connections (`SUSPENDED_INDEX`). @default 'suspended' */
   readonly suspendedIndex?: string;
   /** Posts in flight (`CONCURRENCY`), 1 to 900. @default 100 */
@@ -40,8 +45,16 @@ const DYNAMODB_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
  * The tuning the functions' environment is rendered from, with every problem of the props.
  * A token (a value known only at deploy time) is taken as it is: the functions check it again.
  */
-export function readTuning(props: WsChannelsTuningProps): { tuning: Tuning; problems: string[] } {
+export function readTuning(props: WsChannelsTuningProps): {
+  tuning: Tuning;
+  runtime: LambdaRuntime;
+  problems: string[];
+} {
   const problems: string[] = [];
+  const runtime = props.runtime ?? defaultRuntime;
+  if (!lambdaRuntimes.includes(runtime)) {
+    problems.push(`runtime is "${runtime}"; expected one of ${lambdaRuntimes.join(', ')}`);
+  }
   const integer = <Key extends IntegerSettingKey>(
     key: Key,
   ): number | (typeof runSettings)[Key]['default'] => {
@@ -79,7 +92,7 @@ export function readTuning(props: WsChannelsTuningProps): { tuning: Tuning; prob
     resumeExpectedWithinMs: integer('resumeExpectedWithinMs'),
     newConnectionsDuringDeployment: policy,
   };
-  return { tuning, problems };
+  return { tuning, runtime, problems };
 }
 
 /** Props the construct cannot render: every problem named, with the construct's path. */

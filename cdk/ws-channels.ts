@@ -60,7 +60,7 @@ export class WsChannels extends Construct {
 
   constructor(scope: Construct, id: string, props: WsChannelsProps) {
     super(scope, id);
-    const { tuning, problems } = readTuning(props);
+    const { tuning, runtime, problems } = readTuning(props);
     if (props.appFunctions.length === 0) {
       problems.push('appFunctions is empty; expected the functions that CodeDeploy deploys');
     }
@@ -93,6 +93,7 @@ export class WsChannels extends Construct {
       wsChannelsFunctions.map((described) => [
         described.id,
         renderFunction(this, capitalized(described.id), described, {
+          runtime,
           role: rendered[described.role].withoutGrants,
           environment,
           logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,

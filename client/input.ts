@@ -59,7 +59,7 @@ export interface CheckedOptions {
   retry: RetryDelays;
 }
 
-// WebSocket.OPEN, written out: Node 20 has no global WebSocket to read it from.
+// WebSocket.OPEN, written out: a socket of the `ws` package may run where no global WebSocket is.
 export const OPEN = 1;
 
 // setTimeout takes at most this many milliseconds; a longer delay would fire at once.

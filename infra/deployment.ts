@@ -1,7 +1,7 @@
 import type { FunctionId } from './ids.js';
 
 // How the app's function is deployed: CodeDeploy shifts its alias, suspend runs before the shift
-// and resume after it (README "Deploying"). The Serverless plugin renders this as the app's
+// and resume after it (docs/deployment.md). The Serverless plugin renders this as the app's
 // deploymentSettings (serverless-plugin-canary-deployments); the CDK construct will render it
 // as a LambdaDeploymentGroup with a pre and a post hook.
 

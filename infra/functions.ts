@@ -1,5 +1,5 @@
 import type { FunctionId, RoleId, TableId } from './ids.js';
-import type { Tuning } from './settings.js';
+import { defaultRuntime, type LambdaRuntime, type Tuning } from './settings.js';
 
 // The three functions ws-channels adds to a stack, and the environment of the app's own
 // WebSocket functions: handler entries, sizes, roles, and where each environment variable comes
@@ -28,7 +28,8 @@ export interface FunctionDescription {
   /** The handler's module from the package root, without extension; built to dist/`entry`.js. */
   readonly entry: string;
   readonly description: string;
-  readonly runtime: 'nodejs22.x';
+  /** The default; a stack's `runtime` setting chooses another of lambdaRuntimes. */
+  readonly runtime: LambdaRuntime;
   readonly memorySizeMb: number;
   readonly timeoutSeconds: number;
   readonly role: RoleId;
@@ -80,7 +81,7 @@ export const appEnvironment: readonly EnvironmentVariable[] = [
 ];
 
 /** A run posts to every connection and signs every post: 1,769 MB is one full vCPU. */
-const runSize = { runtime: 'nodejs22.x', memorySizeMb: 1769, timeoutSeconds: 900 } as const;
+const runSize = { runtime: defaultRuntime, memorySizeMb: 1769, timeoutSeconds: 900 } as const;
 
 export const suspendFunction: FunctionDescription = {
   id: 'suspend',
@@ -113,7 +114,7 @@ export const pingFunction: FunctionDescription = {
   key: 'wsChannelsPing',
   entry: 'functions/handlers/ping',
   description: "ws-channels: the client helper's keep-alive while suspended; answers nothing.",
-  runtime: 'nodejs22.x',
+  runtime: defaultRuntime,
   memorySizeMb: 128,
   timeoutSeconds: 3,
   role: 'keepalive',

@@ -16,6 +16,11 @@ export interface RatioSetting {
   readonly default: undefined;
 }
 
+/** The Lambda runtimes the functions run on: Node 24 (the current LTS) unless a stack says 22. */
+export const lambdaRuntimes = ['nodejs24.x', 'nodejs22.x'] as const;
+export type LambdaRuntime = (typeof lambdaRuntimes)[number];
+export const defaultRuntime: LambdaRuntime = 'nodejs24.x';
+
 /** What $connect does with a new connection while a deployment window is open. */
 export const newConnectionsPolicies = ['hold', 'allow'] as const;
 export type NewConnectionsPolicy = (typeof newConnectionsPolicies)[number];

@@ -57,7 +57,7 @@ export function addFunctions(
       name: names.functions[described.id],
       handler: `${base}/${described.entry}.${handlerExport}`,
       description: described.description,
-      runtime: described.runtime,
+      runtime: settings.runtime,
       role: roleLogicalIds[described.role],
       memorySize: described.memorySizeMb,
       timeout: described.timeoutSeconds,

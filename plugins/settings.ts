@@ -1,8 +1,11 @@
 import {
   defaultAlias,
   defaultNewConnectionsPolicy,
+  defaultRuntime,
   defaultSuspendedIndexName,
   defaultTrafficShifting,
+  type LambdaRuntime,
+  lambdaRuntimes,
   newConnectionsPolicies,
   type TrafficShifting,
   type Tuning,
@@ -25,6 +28,8 @@ export interface Settings extends Tuning {
   readonly trafficShifting: TrafficShifting;
   readonly alias: string;
   readonly websocketEndpoint: string | Intrinsic | undefined;
+  /** The runtime of ws-channels' functions. */
+  readonly runtime: LambdaRuntime;
 }
 
 export const KNOWN_KEYS = [
@@ -43,6 +48,7 @@ export const KNOWN_KEYS = [
   'resumeExpectedWithinMs',
   'newConnectionsDuringDeployment',
   'websocketEndpoint',
+  'runtime',
 ] as const;
 
 // DynamoDB's rules for table and index names.
@@ -169,6 +175,7 @@ export function readSettings(
       defaultNewConnectionsPolicy,
     ),
     websocketEndpoint: reader.endpoint('websocketEndpoint'),
+    runtime: reader.oneOf('runtime', lambdaRuntimes, defaultRuntime),
   };
   if (settings.connectionsTable === settings.runsTable) {
     problems.push(

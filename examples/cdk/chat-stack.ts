@@ -51,7 +51,7 @@ export class ChatStack extends Stack {
     const chat = new lambda.Function(this, 'Chat', {
       code: lambda.Code.fromAsset(chatCode),
       handler: 'chat.handler',
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       description: 'The chat, every route behind one router.',
       memorySize: 512,
       timeout: Duration.seconds(10),

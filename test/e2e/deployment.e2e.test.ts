@@ -1,16 +1,10 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { withChannelsKey } from '../../client/index.js';
-import { invokeRun } from '../../scripts/lib/invoke.js';
-import {
-  type ChattyClient,
-  chattyClient,
-  endChattyClient,
-  sendThroughout,
-} from '../support/chatty-clients.js';
+import { type ChattyClient, chattyClient, startTalking } from '../support/chatty-clients.js';
 import { playDeployment } from '../support/codedeploy-driver.js';
 import { reportDeployment } from '../support/deployment-report.js';
-import { type StackFixture, useLocalStackWithCodeDeploy } from '../support/stack-fixture.js';
+import { useLocalStackWithCodeDeploy } from '../support/stack-fixture.js';
 import { waitUntil } from '../support/ws-clients.js';
 
 // A deployment played as CodeDeploy plays it (test/support/codedeploy-driver.ts), against the
@@ -23,7 +17,6 @@ import { waitUntil } from '../support/ws-clients.js';
 
 const earlyClients = 3;
 const lateClients = 2;
-const beatMs = 100;
 const shiftMs = 2_000;
 const waitMs = 30_000;
 
@@ -222,37 +215,3 @@ describe('a deployment driven as CodeDeploy drives it, with clients talking thro
 });
 
 const isLate = (client: ChattyClient) => client.late;
-
-/**
- * Connects `count` clients with the helper, warms the functions, and starts the beat; the clients
- * and the beat are stopped when the test finishes.
- */
-async function startTalking(fixture: StackFixture, count: number, prefix: string) {
-  const clients: ChattyClient[] = [];
-  const beat = { stop: () => {} };
-  onTestFinished(() => {
-    beat.stop();
-    for (const client of clients) endChattyClient(client);
-  });
-  for (let index = 1; index <= count; index++) {
-    const { socket } = await fixture.connect({ channelsKey: true });
-    // A short keep-alive beat, so pings go out while suspended (they never reach $default).
-    clients.push(chattyClient(`${prefix}${index}`, socket, { pingIntervalMs: 1_000 }));
-  }
-  // Warm: the first invocation of a function loads its bundle; the beat starts once $default
-  // and both hook functions (a dry run reads only) have loaded.
-  for (let round = 1; round <= 3; round++) {
-    for (const client of clients) client.sendNext();
-    await waitUntil(
-      () => clients.every((client) => client.echoes().length >= round),
-      'the echoes of the warm-up messages',
-      waitMs,
-    );
-  }
-  for (const name of ['suspend', 'resume'] as const) {
-    await invokeRun(fixture.invokeTarget, name, { dryRun: true });
-  }
-  beat.stop = sendThroughout(() => clients, beatMs).stop;
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
-  return { clients, beat };
-}

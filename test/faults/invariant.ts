@@ -14,12 +14,17 @@ import type { TestTables } from '../support/tables.js';
 // | ---------- | ---------------------------------------------- | -------------------------------------------------- |
 // | done       | 1 resume frame, item active                    | 1 suspend frame, item suspended                    |
 // | deleted    | 0 frames, answered 410, item deleted           | the same                                           |
-// | left       | 0 frames, item suspended with lastError: the   | 0 frames, item suspended (marked before the post): |
-// |            | next resume retries it                         | the next resume tells it to go on                  |
+// | left       | 0 frames, item suspended with lastError: the   | 0 frames, item suspended (marked before a post     |
+// |            | next resume retries it                         | that may have reached it: a timeout, a failure):   |
+// |            |                                                | the next resume tells it to go on; or 0 frames,    |
+// |            |                                                | item active after a post that surely did not reach |
+// |            |                                                | it (throttled to the end, refused): put back       |
 // | lost       | item active or deleted (not gone) though no    | 1 frame but item active or deleted: told to        |
 // |            | frame came: no later run will reach it         | suspend, never to be resumed                       |
-// | stuck      | 1 frame but item still suspended, or suspended | 0 frames and item still active: not suspended      |
-// |            | without a reason                               |                                                    |
+// | stuck      | 1 frame but item still suspended, or suspended | 0 frames and item still active though its post     |
+// |            | without a reason                               | could have reached it; or item suspended though    |
+// |            |                                                | its post surely did not: the registry would say    |
+// |            |                                                | what the client was never told                     |
 // | doubleSent | 2 or more frames of the run's kind             | the same                                           |
 //
 // A suspend that fails resumes what it suspended before it reports Failed (its undo): a client
@@ -206,6 +211,14 @@ function classify(
     return suspended
       ? verdict('done')
       : verdict('lost', 'told to suspend, but the item says active');
+  }
+  // A refusal or a throttle to the end: the frame never reached the client.
+  const surelyNotTold =
+    behaviour === 'throttle' || behaviour === 'forbidden' || behaviour === 'tooLarge';
+  if (surelyNotTold) {
+    return suspended
+      ? verdict('stuck', `never told (${behaviour}), but the item says suspended`)
+      : verdict('left', `not told (${behaviour}); put back as active`);
   }
   return suspended
     ? verdict('left', `marked, not told (${behaviour})`)

@@ -28,7 +28,7 @@ function sampleChat(shape: Shape = {}) {
     new lambda.Function(stack, id, {
       code: lambda.Code.fromInline('export const handler = async () => ({ statusCode: 200 });'),
       handler: 'index.handler',
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
     });
   const [connect, disconnect, send] = [
     handler('OnConnect'),
@@ -135,7 +135,7 @@ describe('the CDK construct on an app with a function per route (AWS sample chat
     expect(channels.stageDeployment).toBeUndefined();
   });
 
-  it("takes existing tables (no table of its own, their ARNs in the roles) and the team's deployment config", () => {
+  it("takes existing tables (no table of its own, their ARNs in the roles), the team's deployment config and Node 22", () => {
     const { ofType } = sampleChat({
       props: (stack) => ({
         tables: {
@@ -143,8 +143,13 @@ describe('the CDK construct on an app with a function per route (AWS sample chat
           runs: dynamodb.TableV2.fromTableName(stack, 'Runs', 'my-runs'),
         },
         deploymentConfig: LambdaDeploymentConfig.CANARY_10PERCENT_5MINUTES,
+        runtime: 'nodejs22.x',
       }),
     });
+    const runtimes = ofType('AWS::Lambda::Function')
+      .filter(([id]) => id.startsWith('WsChannels'))
+      .map(([, fn]) => fn.Properties?.Runtime);
+    expect(runtimes).toEqual(['nodejs22.x', 'nodejs22.x', 'nodejs22.x']);
     expect(ofType('AWS::DynamoDB::GlobalTable')).toEqual([]);
     const policies = JSON.stringify(ofType('AWS::IAM::Policy'));
     expect(policies).toContain('table/my-connections');

@@ -110,9 +110,10 @@ describe('the npm package (npm pack, npm install into an empty folder, imported 
     if (scratch) await rm(scratch, { recursive: true, force: true });
   });
 
-  it('holds the build (the Serverless plugin in it), the README and package.json, and no tests, sources or scripts', () => {
+  it('holds the build (the Serverless plugin in it), the README, the docs it links and package.json, and no tests, sources or scripts', () => {
     expect(files).toContain('package/package.json');
     expect(files).toContain('package/README.md');
+    expect(files).toContain('package/docs/deployment.md');
     expect(files).toContain('package/dist/plugins/index.js');
     expect(files).toContain('package/dist/infra/index.js');
     expect(files).toContain('package/dist/cdk/index.js');
@@ -120,10 +121,15 @@ describe('the npm package (npm pack, npm install into an empty folder, imported 
     for (const { key } of wsChannelsFunctions) {
       expect(files).toContain(`package/${bundlesFolder}/${key}/${bundleFile}`);
     }
-    const outside = files.filter((file) => !file.startsWith('package/dist/'));
+    const outside = files.filter(
+      (file) => !file.startsWith('package/dist/') && !file.startsWith('package/docs/'),
+    );
     expect(outside.sort()).toEqual(['package/README.md', 'package/package.json']);
+    // The docs are pages and their pictures: the README's links work on npm too.
+    const docs = files.filter((file) => file.startsWith('package/docs/'));
+    expect(docs.filter((file) => !/\.(md|png|txt|cast)$/.test(file))).toEqual([]);
     expect(files.filter((file) => /test|\.ts$/.test(file.replace(/\.d\.ts$/, '')))).toEqual([]);
-    expect(manifest.files).toEqual(['dist', 'README.md']);
+    expect(manifest.files).toEqual(['dist', 'docs', 'README.md']);
   });
 
   it('declares every package its code imports as a dependency (osls zips no devDependency), or, for the CDK construct, as an optional peer', async () => {
@@ -271,7 +277,7 @@ describe('the npm package (npm pack, npm install into an empty folder, imported 
       "import { WsChannels } from 'ws-channels/cdk';",
       `const app = new App({ outdir: ${JSON.stringify(outdir)} });`,
       "const stack = new Stack(app, 'Chat');",
-      "const chat = new lambda.Function(stack, 'Chat', { code: lambda.Code.fromInline('export const handler = async () => ({});'), handler: 'index.handler', runtime: lambda.Runtime.NODEJS_22_X });",
+      "const chat = new lambda.Function(stack, 'Chat', { code: lambda.Code.fromInline('export const handler = async () => ({});'), handler: 'index.handler', runtime: lambda.Runtime.NODEJS_24_X });",
       "const webSocketApi = new WebSocketApi(stack, 'Api');",
       "const stage = new WebSocketStage(stack, 'Stage', { webSocketApi, stageName: 'prod' });",
       "new WsChannels(stack, 'WsChannels', { webSocketApi, stage, appFunctions: [chat] });",

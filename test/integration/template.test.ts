@@ -50,12 +50,12 @@ describe('the packaged CloudFormation template (osls package, offline, no creden
     expect(table.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
   });
 
-  it("runs every function on nodejs22.x: ws-channels' on roles of its own, the app's on the framework's role, which holds only its logs and the registry", () => {
+  it("runs every function on nodejs24.x: ws-channels' on roles of its own, the app's on the framework's role, which holds only its logs and the registry", () => {
     const roles = Object.fromEntries(
       Object.entries(template.Resources)
         .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
         .map(([logicalId, resource]) => {
-          expect(resource.Properties?.Runtime).toBe('nodejs22.x');
+          expect(resource.Properties?.Runtime).toBe('nodejs24.x');
           const role = resource.Properties?.Role as { 'Fn::GetAtt'?: string[] } | undefined;
           return [logicalId, role?.['Fn::GetAtt']?.[0]];
         }),

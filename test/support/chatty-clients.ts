@@ -1,5 +1,9 @@
+import { onTestFinished } from 'vitest';
 import WebSocket from 'ws';
 import { ChannelsClient, type ChannelsClientOptions } from '../../client/index.js';
+import { invokeRun } from '../../scripts/lib/invoke.js';
+import type { StackFixture } from './stack-fixture.js';
+import { waitUntil } from './ws-clients.js';
 
 // Clients that talk throughout a deployment: each wraps a `ws` socket (opened with a frame key:
 // withChannelsKey, or the fixture's connect({ channelsKey: true })) in the client helper and
@@ -105,4 +109,41 @@ export function endChattyClient(client: ChattyClient): void {
   // Ending a socket that is still connecting emits an error, which ws throws if nobody listens.
   socket.on('error', () => {});
   socket.terminate();
+}
+
+const beatMs = 100;
+const talkWaitMs = 30_000;
+
+/**
+ * Connects `count` clients with the helper, warms the functions, and starts the beat; the clients
+ * and the beat are stopped when the test finishes.
+ */
+export async function startTalking(fixture: StackFixture, count: number, prefix: string) {
+  const clients: ChattyClient[] = [];
+  const beat = { stop: () => {} };
+  onTestFinished(() => {
+    beat.stop();
+    for (const client of clients) endChattyClient(client);
+  });
+  for (let index = 1; index <= count; index++) {
+    const { socket } = await fixture.connect({ channelsKey: true });
+    // A short keep-alive beat, so pings go out while suspended (they never reach $default).
+    clients.push(chattyClient(`${prefix}${index}`, socket, { pingIntervalMs: 1_000 }));
+  }
+  // Warm: the first invocation of a function loads its bundle; the beat starts once $default
+  // and both hook functions (a dry run reads only) have loaded.
+  for (let round = 1; round <= 3; round++) {
+    for (const client of clients) client.sendNext();
+    await waitUntil(
+      () => clients.every((client) => client.echoes().length >= round),
+      'the echoes of the warm-up messages',
+      talkWaitMs,
+    );
+  }
+  for (const name of ['suspend', 'resume'] as const) {
+    await invokeRun(fixture.invokeTarget, name, { dryRun: true });
+  }
+  beat.stop = sendThroughout(() => clients, beatMs).stop;
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  return { clients, beat };
 }

@@ -56,6 +56,8 @@ export interface DeploymentRecord {
   finalState: 'Succeeded' | 'Failed';
   /** A failed deployment is rolled back: traffic goes (or stays) on the old version. */
   rolledBack: boolean;
+  /** When EventBridge's state change of a stopped deployment was sent to resume. */
+  stateChangeSentAt?: number;
   finishedAt: number;
 }
 
@@ -71,6 +73,12 @@ export interface PlayDeploymentOptions {
   duplicateBeforeAllowTraffic?: boolean;
   /** How long a hook may take to get its status, retries included. Default 60 s. */
   hookTimeoutMs?: number;
+  /**
+   * The deployment stops during its shift (a canary's alarm rolls it back, or someone stops it):
+   * no AfterAllowTraffic; CodeDeploy says the deployment is Stopped (or Failed), and EventBridge's
+   * state change goes to the resume function, as the rule ws-channels adds sends it.
+   */
+  stopDuringShift?: 'STOP' | 'FAILURE';
 }
 
 /** Lambda retries a failed asynchronous invocation twice. */
@@ -164,8 +172,42 @@ export async function playDeployment(options: PlayDeploymentOptions): Promise<De
   if (before.status !== 'Succeeded') return finish(undefined);
   const trafficShiftedAt = Date.now();
   await options.shiftTraffic();
+  if (options.stopDuringShift) {
+    return { ...finish(trafficShiftedAt), ...(await stopDeployment(options)) };
+  }
   await playHook('AfterAllowTraffic', 'resume', false);
   return finish(trafficShiftedAt);
+}
+
+/** CodeDeploy stops the deployment; EventBridge's rule invokes resume with the state change. */
+async function stopDeployment(
+  options: PlayDeploymentOptions,
+): Promise<{ stateChangeSentAt: number; finishedAt: number }> {
+  const state = options.stopDuringShift ?? 'STOP';
+  options.codeDeploy.setDeploymentStatus(
+    options.deploymentId,
+    state === 'STOP' ? 'Stopped' : 'Failed',
+  );
+  const ended = lineCounter(options.output, endedLine(functionKeyOf('resume')));
+  const seen = ended();
+  const stateChangeSentAt = Date.now();
+  await invokeAsync(options.target, 'resume', {
+    version: '0',
+    source: 'aws.codedeploy',
+    'detail-type': 'CodeDeploy Deployment State-change Notification',
+    detail: {
+      deploymentId: options.deploymentId,
+      state,
+      application: 'local',
+      deploymentGroup: 'local',
+    },
+  });
+  await waitUntil(
+    () => ended() > seen,
+    'the resume invoked by the state change to end',
+    options.hookTimeoutMs ?? 60_000,
+  );
+  return { stateChangeSentAt, finishedAt: Date.now() };
 }
 
 /** An asynchronous invocation: serverless-offline answers 202 at once and runs it. */

@@ -14,7 +14,7 @@ import middy from '@middy/core';
 import { wsChannelsRegistry } from 'ws-channels/middleware';
 
 // The chat: one function for every route, so that one CodeDeploy deployment shifts them all at
-// once and ws-channels suspends and resumes the clients once (ws-channels README "Several routes").
+// once and ws-channels suspends and resumes the clients once (ws-channels docs/deployment.md, "Several routes").
 //
 // Protocol, client to server: {"action":"join","room","name"} and
 // {"action":"send","room","name","id","text"}. Server to the room's members: {"type":"joined",

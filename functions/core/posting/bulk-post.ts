@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { createBackoff, sleep } from '../backoff.js';
 import type { PreconditionFailedError } from '../errors.js';
 import type { BulkPostOptions, BulkPostSummary, PostResult } from './bulk-post-options.js';
@@ -61,10 +60,9 @@ export async function postToAll<Target>(
   const inFlightLimit = createInFlightLimit({ max: options.concurrency, now });
   const startedAt = now();
 
-  // Aborted on a precondition failure: ends every post in flight at once.
-  const stopAll = new AbortController();
-  // Every post in flight listens to it; the default of 10 listeners would warn at once.
-  setMaxListeners(options.concurrency + 10, stopAll.signal);
+  // A refusal stops dispatching; the posts in flight finish (each within its timeout), so that
+  // what became of each is known: a suspend puts back what was surely refused, and leaves marked
+  // only what may have reached its client.
   let refusal: PreconditionFailedError | undefined;
   // The first error of the source or the sink: the run stops dispatching and rethrows it.
   let sharedFailure: { error: unknown } | undefined;
@@ -84,7 +82,7 @@ export async function postToAll<Target>(
 
   /** Whether dispatching has stopped, for any reason; checks the caller's stop too. */
   const stopped = (): boolean => {
-    if (dispatchStopped || stopAll.signal.aborted) return true;
+    if (dispatchStopped) return true;
     if (options.shouldStopDispatching?.()) {
       dispatchStopped = true;
       stoppedEarly = queue.hasMore();
@@ -127,11 +125,7 @@ export async function postToAll<Target>(
     let attempts = 0;
     for (let attempt = 0; attempt <= throttleRetries; attempt++) {
       attempts++;
-      failure = await postWithTimeout(
-        (signal) => options.post(target, signal),
-        options.timeoutMs,
-        stopAll.signal,
-      );
+      failure = await postWithTimeout((signal) => options.post(target, signal), options.timeoutMs);
       if (failure?.reason === 'throttled') inFlightLimit.throttled();
       else if (!failure) inFlightLimit.delivered();
       else inFlightLimit.answered();
@@ -156,10 +150,10 @@ export async function postToAll<Target>(
         inFlight--;
         if (!refusal) {
           refusal = refusalProbe.note(result.failure);
-          if (refusal) stopAll.abort(refusal);
+          if (refusal) dispatchStopped = true;
         }
-        // Every dispatched post is a result, also one cut short by a refusal: its frame may
-        // have been delivered, so it is written down like any other.
+        // Every dispatched post is a result, also one that finished after a refusal stopped the
+        // run: it is written down like any other.
         settled++;
         if (!result.failure) delivered++;
         latencies.add(result.latencyMs);

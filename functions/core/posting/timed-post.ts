@@ -8,11 +8,11 @@ import { classifyPostError, type PostFailure, PostTimeoutError } from './classif
 export async function postWithTimeout(
   post: (signal: AbortSignal) => Promise<void>,
   timeoutMs: number,
-  stop: AbortSignal,
+  stop?: AbortSignal,
 ): Promise<PostFailure | undefined> {
   const controller = new AbortController();
-  const forwardStop = () => controller.abort(stop.reason);
-  stop.addEventListener('abort', forwardStop, { once: true });
+  const forwardStop = () => controller.abort(stop?.reason);
+  stop?.addEventListener('abort', forwardStop, { once: true });
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -28,6 +28,6 @@ export async function postWithTimeout(
     return classifyPostError(error);
   } finally {
     clearTimeout(timer);
-    stop.removeEventListener('abort', forwardStop);
+    stop?.removeEventListener('abort', forwardStop);
   }
 }

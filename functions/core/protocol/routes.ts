@@ -33,7 +33,7 @@ export function connectionIdOf(event: WebSocketRouteEvent | null | undefined): s
  * The answer to a connection held during a deployment window. Any status outside 2xx makes API
  * Gateway refuse the WebSocket handshake with it; 429 is the 4xx clients already read as "try
  * again later, with backoff". Browsers see only a socket that closes (1006) before it opens,
- * which the client helper's `connectWithRetry` takes the same way.
+ * which the client helper, given a socket factory, takes the same way (docs/client.md).
  */
 export const heldDuringDeployment: RouteResponse = {
   statusCode: 429,
@@ -48,8 +48,8 @@ export const pingRouteKey = 'ws-channels.ping';
 
 /**
  * Answers a keep-alive ping with nothing: the message itself is the traffic that keeps API Gateway
- * from closing the connection as idle (10 minutes with no message either way; README "The client
- * helper"). No route response, so the client gets nothing back and nothing is posted.
+ * from closing the connection as idle (10 minutes with no message either way; docs/client.md, "Long traffic
+ * shifts"). No route response, so the client gets nothing back and nothing is posted.
  */
 export function answerPing() {
   return async (event: WebSocketRouteEvent): Promise<RouteResponse> => {

@@ -65,7 +65,9 @@ export async function runChannels(options: RunChannelsOptions): Promise<RunSumma
     run,
     async () => {
       const summary = await execute(run);
-      return summary.hookStatus === 'Failed' ? withUndo(run, summary) : summary;
+      // A run handed over has not ended: its last invocation decides (and undoes).
+      const ended = summary.state !== 'handed_over';
+      return ended && summary.hookStatus === 'Failed' ? withUndo(run, summary) : summary;
     },
     async () => {
       // Crashed: the error is the answer, unless the undo goes on in a new invocation.

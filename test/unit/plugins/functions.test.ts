@@ -91,6 +91,20 @@ describe('the functions the plugin adds', () => {
     });
   });
 
+  it('runs the three functions on the runtime setting, nodejs24.x by default', () => {
+    // Prepare
+    const byDefault = serviceWith({ app: 'chat' });
+    const older = serviceWith({ app: 'chat', runtime: 'nodejs22.x' });
+    // Act
+    addFunctions(byDefault.service, byDefault.settings, names, 'dist');
+    addFunctions(older.service, older.settings, names, 'dist');
+    // Assess
+    for (const key of ['wsChannelsSuspend', 'wsChannelsResume', 'wsChannelsPing']) {
+      expect(byDefault.service.functions[key]?.runtime).toBe('nodejs24.x');
+      expect(older.service.functions[key]?.runtime).toBe('nodejs22.x');
+    }
+  });
+
   it('leaves unset limits empty, which the run reads as no limit', () => {
     // Prepare
     const { service, settings } = serviceWith({ app: 'chat', maxPostsPerSecond: '' });

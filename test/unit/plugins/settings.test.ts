@@ -36,6 +36,7 @@ describe('custom.wsChannels', () => {
       resumeExpectedWithinMs: 900_000,
       newConnectionsDuringDeployment: 'hold',
       websocketEndpoint: undefined,
+      runtime: 'nodejs24.x',
     });
   });
 
@@ -57,6 +58,7 @@ describe('custom.wsChannels', () => {
       resumeExpectedWithinMs: 3_600_000,
       newConnectionsDuringDeployment: 'allow',
       websocketEndpoint: 'https://ws.example.com/prod/',
+      runtime: 'nodejs22.x',
     };
     // Act
     const { settings, problems } = readSettings(raw, service);
@@ -229,6 +231,15 @@ describe('custom.wsChannels', () => {
     ]);
     expect(same).toEqual([
       'custom.wsChannels.runsTable is "tbl", the same as connectionsTable; expected a table of its own',
+    ]);
+  });
+
+  it('runs the functions on Node 24 unless runtime says nodejs22.x, and names the choices otherwise', () => {
+    // Act
+    const { problems } = readSettings({ app: 'chat', runtime: 'nodejs20.x' }, service);
+    // Assess
+    expect(problems).toEqual([
+      'custom.wsChannels.runtime is "nodejs20.x"; expected one of nodejs24.x, nodejs22.x',
     ]);
   });
 

@@ -167,4 +167,48 @@ describe('an undo that outlasts its Lambda (issue 17: the undo never turns into 
     }
     expect(lease.held).toBeUndefined();
   });
+
+  it('a suspend over FAIL_ON_ERROR_RATIO when it hands over goes on: no undo before its last invocation', async () => {
+    // Prepare: every fifth suspend post fails (over 0.05); the first invocation has time for
+    // about 40 posts. Before, its handed-over summary said Failed and ran an undo with no time
+    // left ("Resumed 0 of 414"), while the next invocation went on suspending.
+    let posts = 0;
+    const handedOver: HandOver[] = [];
+    const undoStoreFor = () => new InMemoryStore(targets(40, 'suspend-test'));
+    const { options, poster } = setup({
+      kind: 'suspend',
+      store: new InMemoryStore(targets(200, null)),
+      undoStoreFor,
+      newRunId: () => 'suspend-test',
+      settings: {
+        concurrency: 4,
+        timeoutMs: 200,
+        maxPostsPerSecond: undefined,
+        failOnErrorRatio: 0.05,
+      },
+      invocation: parseInvocation({ DeploymentId: 'd-1', LifecycleEventHookExecutionId: 'h-1' }),
+      poster: new ScriptedPoster(async (id) => {
+        posts++;
+        if (Number(id.slice(1)) % 5 === 0) throw httpError(500);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }),
+      deadlineMarginMs: 10_000,
+      remainingTimeMs: () => (posts < 40 ? 600_000 : 5_000),
+      handOver: async (handOver) => {
+        handedOver.push(handOver);
+      },
+    });
+
+    // Act
+    const first = await runChannels(options);
+
+    // Assess: handed over as a suspend; not one resume frame, no undo in this invocation.
+    expect(first.state).toBe('handed_over');
+    expect(first.undo).toBeUndefined();
+    expect(handedOver).toMatchObject([{ kind: 'suspend', runId: 'suspend-test' }]);
+    const resumes = [...poster.frames.values()]
+      .flat()
+      .filter((frame) => JSON.parse(frame).type === 'resume');
+    expect(resumes).toHaveLength(0);
+  });
 });
