@@ -78,6 +78,17 @@ module.exports = {
       to: { path: '^cli/' },
     },
     {
+      name: 'cdk-construct-renders-infra',
+      severity: 'error',
+      comment:
+        "The CDK construct renders infra/ with aws-cdk-lib and constructs (the app's, as peers) and Node's built-ins; the functions' code reaches it only as the build's bundles.",
+      from: { path: '^cdk/' },
+      to: {
+        pathNot: '^(cdk|infra)/|^node_modules/(aws-cdk-lib|constructs)/',
+        dependencyTypesNot: ['core'],
+      },
+    },
+    {
       name: 'client-has-no-dependencies',
       severity: 'error',
       comment: 'The client helper runs in browsers as one module: it imports only its own files.',

@@ -134,3 +134,31 @@ export const functionKeys: Readonly<Record<FunctionId, string>> = {
   resume: resumeFunction.key,
   ping: pingFunction.key,
 };
+
+/** What the stack's named values are to a renderer: a CloudFormation intrinsic, a CDK token. */
+export interface EnvironmentValues<Value> {
+  readonly tableName: (table: TableId) => Value;
+  readonly websocketEndpoint: Value;
+  /** A setting's value; an unset limit must render as the empty string (see EnvironmentSource). */
+  readonly setting: (setting: keyof Tuning) => Value;
+}
+
+/** The variables' values in one stack, by name. */
+export function renderEnvironment<Value>(
+  variables: readonly EnvironmentVariable[],
+  values: EnvironmentValues<Value>,
+): Record<string, Value | string> {
+  const resolve = ({ source }: EnvironmentVariable): Value | string => {
+    switch (source.from) {
+      case 'value':
+        return source.value;
+      case 'tableName':
+        return values.tableName(source.table);
+      case 'websocketEndpoint':
+        return values.websocketEndpoint;
+      case 'setting':
+        return values.setting(source.setting);
+    }
+  };
+  return Object.fromEntries(variables.map((variable) => [variable.name, resolve(variable)]));
+}

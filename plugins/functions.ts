@@ -10,7 +10,7 @@ import {
   wsChannelsFunctions,
 } from '../infra/index.js';
 import { hasWebsocketEvent } from './app-setting.js';
-import type { CfnValue } from './cloudformation.js';
+import { type CfnValue, isPlainObject } from './cloudformation.js';
 import { asyncInvocationProperties } from './invocation-resources.js';
 import type { Names } from './names.js';
 import { roleLogicalIds } from './resources.js';
@@ -78,6 +78,17 @@ export function addFunctions(
         : {}),
     };
   }
+}
+
+/**
+ * Leaves the CDK construct's bundles (`{base}/cdk`: megabytes the plugin's functions never load)
+ * out of the service's zips; osls zips the whole service folder, node_modules included.
+ */
+export function excludeCdkBundles(service: ServiceConfig, base: string): void {
+  const settings = isPlainObject(service.package) ? service.package : {};
+  const patterns = Array.isArray(settings.patterns) ? settings.patterns : [];
+  settings.patterns = [...patterns, `!${base}/cdk/**`];
+  service.package = settings;
 }
 
 /** The app's functions: every WebSocket function of the service but the plugin's own. */

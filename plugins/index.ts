@@ -11,7 +11,12 @@ import {
 import { loadCanaryPlugin } from './canary-plugin.js';
 import { getAtt, isPlainObject } from './cloudformation.js';
 import { grantAppFunctions, narrowFrameworkRole } from './framework-role.js';
-import { addAppEnvironment, addFunctions, setDeploymentSettings } from './functions.js';
+import {
+  addAppEnvironment,
+  addFunctions,
+  excludeCdkBundles,
+  setDeploymentSettings,
+} from './functions.js';
 import { deploymentEndedResources, failedEventsResources } from './invocation-resources.js';
 import { deriveNames, handlerBase } from './names.js';
 import {
@@ -117,6 +122,7 @@ export default class WsChannelsPlugin {
       existingTables: settings.existingTables,
     };
     addFunctions(service, settings, names, base);
+    excludeCdkBundles(service, base);
     addAppEnvironment(service, settings, names);
     this.addResources(settings, context);
     this.grantedFrameworkRole = grantAppFunctions(

@@ -32,6 +32,7 @@ export interface ServiceConfig {
   provider: ProviderConfig;
   functions: Record<string, FunctionDefinition>;
   resources?: unknown;
+  package?: unknown;
 }
 
 /** osls's naming of logical ids and the stack (lib/plugins/aws/lib/naming.js). */

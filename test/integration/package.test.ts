@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleFile, bundlesFolder } from '../../cdk/bundles.js';
+import { wsChannelsFunctions } from '../../infra/index.js';
 import { packRepository } from '../support/pack.js';
 
 // The package as a user gets it: `npm pack` (which builds through prepack) makes the tarball,
@@ -40,7 +42,11 @@ const expectedNames: Record<string, string[]> = {
     'holdDuringDeployment',
     'recordConnection',
   ],
+  'ws-channels/cdk': ['WsChannels', 'WsChannelsPropsError'],
 };
+
+/** The CDK app's own packages, peers of ws-channels/cdk: linked from this repository's. */
+const cdkPeers = ['aws-cdk-lib', 'constructs'];
 
 /** The names a module exports, imported by a plain `node` in `folder`. */
 async function exportedNames(folder: string, specifier: string): Promise<string[]> {
@@ -61,6 +67,8 @@ describe('the npm package (npm pack, npm install into an empty folder, imported 
     exports: Record<string, unknown>;
     files: string[];
     dependencies: Record<string, string>;
+    peerDependencies: Record<string, string>;
+    peerDependenciesMeta: Record<string, { optional?: boolean }>;
   };
 
   beforeAll(async () => {
@@ -88,6 +96,9 @@ describe('the npm package (npm pack, npm install into an empty folder, imported 
       ],
       { cwd: app, env: environment, timeout: 120_000 },
     );
+    for (const peer of cdkPeers) {
+      await symlink(path.join(repo, 'node_modules', peer), path.join(app, 'node_modules', peer));
+    }
     const installed = path.join(app, 'node_modules', 'ws-channels');
     bare = path.join(scratch, 'bare');
     await mkdir(path.join(bare, 'node_modules'), { recursive: true });
@@ -105,6 +116,11 @@ describe('the npm package (npm pack, npm install into an empty folder, imported 
     expect(files).toContain('package/docs/deployment.md');
     expect(files).toContain('package/dist/plugins/index.js');
     expect(files).toContain('package/dist/infra/index.js');
+    expect(files).toContain('package/dist/cdk/index.js');
+    // The functions' code ready to deploy, for the CDK construct: one bundle per function.
+    for (const { key } of wsChannelsFunctions) {
+      expect(files).toContain(`package/${bundlesFolder}/${key}/${bundleFile}`);
+    }
     const outside = files.filter(
       (file) => !file.startsWith('package/dist/') && !file.startsWith('package/docs/'),
     );
@@ -116,7 +132,7 @@ describe('the npm package (npm pack, npm install into an empty folder, imported 
     expect(manifest.files).toEqual(['dist', 'docs', 'README.md']);
   });
 
-  it('declares every package its code imports as a dependency (osls zips no devDependency)', async () => {
+  it('declares every package its code imports as a dependency (osls zips no devDependency), or, for the CDK construct, as an optional peer', async () => {
     // Prepare: the bare specifiers of every import, export and require in dist/.
     const installed = path.join(app, 'node_modules', 'ws-channels');
     const code = files
@@ -136,8 +152,12 @@ describe('the npm package (npm pack, npm install into an empty folder, imported 
     }
     // Assess
     expect(imported.size).toBeGreaterThan(5);
-    const undeclared = [...imported].filter((name) => !(name in manifest.dependencies));
+    const undeclared = [...imported].filter(
+      (name) => !(name in manifest.dependencies) && !(name in manifest.peerDependencies),
+    );
     expect(undeclared).toEqual([]);
+    expect(Object.keys(manifest.peerDependencies).sort()).toEqual(cdkPeers);
+    for (const peer of cdkPeers) expect(manifest.peerDependenciesMeta[peer]?.optional).toBe(true);
   });
 
   it('installs the ws-channels bin, which runs with plain node and names what it lacks', async () => {
@@ -234,11 +254,13 @@ describe('the npm package (npm pack, npm install into an empty folder, imported 
         "import { wsChannelsRegistry } from 'ws-channels/middleware';",
         "import { ChannelsClient, type ControlFrame } from 'ws-channels/client';",
         "import { runChannels, type Outcome, type ConnectionRegistry } from 'ws-channels/core';",
+        "import { WsChannels, type WsChannelsProps } from 'ws-channels/cdk';",
         'export const handlers = [suspend, resume, ping];',
         "export const middleware = wsChannelsRegistry({ connectionsTable: 'c', runsTable: 'r' });",
         'export const client: typeof ChannelsClient = ChannelsClient;',
         'export const run: typeof runChannels = runChannels;',
-        "export type Used = [ControlFrame, Outcome, ConnectionRegistry['register']];",
+        'export const construct: typeof WsChannels = WsChannels;',
+        "export type Used = [ControlFrame, Outcome, ConnectionRegistry['register'], WsChannelsProps];",
         '',
       ].join('\n'),
     );
@@ -259,5 +281,39 @@ describe('the npm package (npm pack, npm install into an empty folder, imported 
     );
     const tsc = path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
     await expect(run(process.execPath, [tsc, '-p', app], { cwd: app })).resolves.toBeDefined();
+  });
+
+  it("synthesizes a CDK app with the installed construct, whose functions' assets are the package's bundles", async () => {
+    // Prepare: a stack as docs/cdk.md has it, synthesized by plain node.
+    const outdir = path.join(app, 'cdk.out');
+    const script = [
+      "import { App, Stack } from 'aws-cdk-lib';",
+      "import { WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';",
+      "import * as lambda from 'aws-cdk-lib/aws-lambda';",
+      "import { WsChannels } from 'ws-channels/cdk';",
+      `const app = new App({ outdir: ${JSON.stringify(outdir)} });`,
+      "const stack = new Stack(app, 'Chat');",
+      "const chat = new lambda.Function(stack, 'Chat', { code: lambda.Code.fromInline('export const handler = async () => ({});'), handler: 'index.handler', runtime: lambda.Runtime.NODEJS_24_X });",
+      "const webSocketApi = new WebSocketApi(stack, 'Api');",
+      "const stage = new WebSocketStage(stack, 'Stage', { webSocketApi, stageName: 'prod' });",
+      "new WsChannels(stack, 'WsChannels', { webSocketApi, stage, appFunctions: [chat] });",
+      'app.synth();',
+    ].join('\n');
+    // Act
+    await run(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: app,
+      env: environment,
+    });
+    // Assess: each staged asset is a bundle, byte for byte.
+    const staged = (await readdir(outdir)).filter((name) => name.startsWith('asset.'));
+    const stagedCode = await Promise.all(
+      staged.map((name) => readFile(path.join(outdir, name, bundleFile), 'utf8')),
+    );
+    const installed = path.join(app, 'node_modules', 'ws-channels');
+    for (const { key } of wsChannelsFunctions) {
+      const bundle = await readFile(path.join(installed, bundlesFolder, key, bundleFile), 'utf8');
+      expect(stagedCode).toContain(bundle);
+    }
+    expect(staged).toHaveLength(wsChannelsFunctions.length);
   });
 });

@@ -204,6 +204,8 @@ describe('the Serverless plugin (plugins: [ws-channels], osls package)', () => {
     for (const file of ['suspend', 'resume', 'ping']) {
       expect(zipped).toContain(`node_modules/ws-channels/dist/functions/handlers/${file}.js`);
     }
+    // The CDK construct's bundles are megabytes that no function of the plugin loads.
+    expect(zipped.filter((file) => file.includes('ws-channels/dist/cdk/'))).toEqual([]);
   });
 
   it('on an existing API, names that API and no WebsocketsApi resource; in a VPC, lets its roles manage network interfaces', () => {

@@ -4,6 +4,7 @@ import {
   functionKeys,
   lifecycleHooks,
   pingFunction,
+  renderEnvironment,
   runEnvironment,
   wsChannelsFunctions,
   wsChannelsRoles,
@@ -71,5 +72,40 @@ describe('the functions ws-channels adds', () => {
     ]);
     expect(pingFunction).toMatchObject({ route: 'ws-channels.ping', role: 'keepalive' });
     expect(wsChannelsFunctions.filter(({ route }) => route !== undefined)).toEqual([pingFunction]);
+  });
+});
+
+describe('renderEnvironment', () => {
+  it("gives each variable its value from the renderer's: fixed values as they are, tables, the endpoint and settings as the renderer names them", () => {
+    // Prepare
+    const values = {
+      tableName: (table: string) => `<table ${table}>`,
+      websocketEndpoint: '<endpoint>',
+      setting: (setting: string) => `<setting ${setting}>`,
+    };
+    // Act
+    const rendered = renderEnvironment(runEnvironment, values);
+    // Assess
+    expect(rendered).toEqual({
+      CONNECTIONS_TABLE: '<table connections>',
+      RUNS_TABLE: '<table runs>',
+      SUSPENDED_INDEX: '<setting suspendedIndex>',
+      WEBSOCKET_ENDPOINT: '<endpoint>',
+      POWERTOOLS_SERVICE_NAME: 'ws-channels',
+      POWERTOOLS_METRICS_NAMESPACE: 'ws-channels',
+      NODE_OPTIONS: '--enable-source-maps --max-old-space-size=128',
+      CONCURRENCY: '<setting concurrency>',
+      POST_TIMEOUT_MS: '<setting postTimeoutMs>',
+      SUSPEND_SHARDS: '<setting suspendShards>',
+      MAX_POSTS_PER_SECOND: '<setting maxPostsPerSecond>',
+      FAIL_ON_ERROR_RATIO: '<setting failOnErrorRatio>',
+      RESUME_EXPECTED_WITHIN_MS: '<setting resumeExpectedWithinMs>',
+    });
+    expect(renderEnvironment(appEnvironment, values)).toEqual({
+      CONNECTIONS_TABLE: '<table connections>',
+      RUNS_TABLE: '<table runs>',
+      NEW_CONNECTIONS_DURING_DEPLOYMENT: '<setting newConnectionsDuringDeployment>',
+      WEBSOCKET_ENDPOINT: '<endpoint>',
+    });
   });
 });

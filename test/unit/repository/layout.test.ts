@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 // same name. The import rules are checked by dependency-cruiser (npm run lint).
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const sourceFolders = ['functions', 'client', 'plugins', 'infra', 'cli'];
+const sourceFolders = ['functions', 'client', 'plugins', 'infra', 'cdk', 'cli'];
 const maxLines = 250;
 
 function sourceFiles(folder: string): string[] {
