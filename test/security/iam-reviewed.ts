@@ -50,6 +50,21 @@ export const unusedGrants: readonly UnusedGrant[] = [
     "Lambda's runtime writes the function's logs with its role; the code makes no such call.",
   ),
   ...each(
+    ['connect', 'default', 'disconnect'].flatMap((name) => [
+      ...grants(
+        'IamRoleLambdaExecution',
+        ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:TagResource'],
+        [logGroup(name)],
+      ),
+      ...grants('IamRoleLambdaExecution', ['logs:PutLogEvents'], [`${logGroup(name)}:*`]),
+    ]),
+    "osls's log statement for the app's functions, narrowed to their own log groups: Lambda's runtime writes them, no code calls it.",
+  ),
+  ...each(
+    grants('WsChannelsRunRole', ['sqs:SendMessage'], ['WsChannelsFailedEventsQueue-generated']),
+    "Lambda sends an event it gave up on to the failed events queue with the function's role (the on-failure destination); the code never calls it, and no end-to-end run gives up.",
+  ),
+  ...each(
     grants('WsChannelsRunRole', ['dynamodb:BatchGetItem'], [connections]),
     'A console run given connectionIds reads those items (functions/aws/dynamodb.ts, readConnections); no end-to-end file of the check runs one.',
   ),
@@ -66,66 +81,12 @@ export const unusedGrants: readonly UnusedGrant[] = [
 ];
 
 /**
- * To be mended by issue 17 infra work: granted, and called by no code of the function at all.
- * Each goes when infra/permissions.ts (or the plugin) stops granting it.
+ * Granted and called by no code: none left. Issue 17's least privilege took out of the run role
+ * what no code of suspend or resume calls (DescribeTable, BatchWriteItem, item actions on the
+ * Connections table, Scan, Query and PartiQL on the Runs table) and narrowed osls's log statement
+ * to the app's own functions.
  */
-export const unusedGrantsToBeMended: readonly UnusedGrant[] = [
-  ...each(
-    [
-      ...grants(
-        'WsChannelsRunRole',
-        ['dynamodb:DescribeTable', 'dynamodb:BatchWriteItem'],
-        [connections, connectionIndexes, runs],
-      ),
-      ...grants('WsChannelsRunRole', ['dynamodb:BatchGetItem'], [connectionIndexes, runs]),
-    ],
-    'The run role grants actions no code of suspend or resume calls.',
-  ),
-  ...each(
-    grants(
-      'WsChannelsRunRole',
-      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-      [connections, connectionIndexes],
-    ),
-    'Runs change connections through PartiQL statements (functions/aws/statement-writer.ts) and read them by Scan, Query and BatchGetItem: no item action on the Connections table (and none applies to an index).',
-  ),
-  ...each(
-    [
-      ...grants('WsChannelsRunRole', ['dynamodb:Query'], [connections, runs]),
-      ...grants('WsChannelsRunRole', ['dynamodb:Scan'], [runs]),
-      ...grants(
-        'WsChannelsRunRole',
-        ['dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete'],
-        [connectionIndexes, runs],
-      ),
-    ],
-    'Runs query the suspended index only, scan the Connections table only, and send PartiQL to the Connections table only: Scan and PartiQL on the Runs table let a run role read or rewrite every run record.',
-  ),
-  ...each(
-    grants(
-      'IamRoleLambdaExecution',
-      ['logs:CreateLogStream', 'logs:CreateLogGroup', 'logs:TagResource'],
-      ['log-group:/aws/lambda/ws-channels-local*:*'],
-    ).concat(
-      grants(
-        'IamRoleLambdaExecution',
-        ['logs:PutLogEvents'],
-        ['log-group:/aws/lambda/ws-channels-local*:*:*'],
-      ),
-    ),
-    "osls's log statement for the app's functions (written by Lambda's runtime, not by code) covers every log group of the service, ws-channels' suspend and resume groups included: the app's handlers could forge their logs and metrics.",
-  ),
-];
+export const unusedGrantsToBeMended: readonly UnusedGrant[] = [];
 
-/**
- * To be mended by issue 17 infra work: calls the functions make that their role does not allow
- * (in AWS they fail with AccessDenied). Each goes when infra/permissions.ts grants it.
- */
-export const deniedCallsToBeMended: readonly UnusedGrant[] = [
-  {
-    grant:
-      'WsChannelsRunRole: codedeploy:GetDeployment on deploymentgroup:WschannelslocalDeploymentApplication-generated/ws-channels-local-DefaultLambdaFunctionDeploymentGroup',
-    reason:
-      "A resume that finds another deployment in the window asks CodeDeploy whether it ended (functions/aws/codedeploy-deployments.ts, issue 17 item 2); the run role has no codedeploy:GetDeployment, so in AWS the answer is AccessDenied, taken as 'unknown': a stopped deployment still holds everyone suspended.",
-  },
-];
+/** Calls the functions make that their role does not allow: none (GetDeployment is granted). */
+export const deniedCallsToBeMended: readonly UnusedGrant[] = [];

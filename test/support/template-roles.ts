@@ -68,6 +68,8 @@ export function templateRoles(template: CloudFormationTemplate): TemplateRoles {
       'AWS::IAM::Role': 'RoleName',
       'AWS::CodeDeploy::Application': 'ApplicationName',
       'AWS::CodeDeploy::DeploymentGroup': 'DeploymentGroupName',
+      'AWS::SQS::Queue': 'QueueName',
+      'AWS::Events::Rule': 'Name',
     };
     if (type === 'AWS::ApiGatewayV2::Api') return fakeAccount.apiId;
     const property = named[type];
@@ -85,6 +87,9 @@ export function templateRoles(template: CloudFormationTemplate): TemplateRoles {
     if (type === 'AWS::Lambda::Function')
       return `arn:${partition}:lambda:${region}:${accountId}:function:${name}`;
     if (type === 'AWS::IAM::Role') return `arn:${partition}:iam::${accountId}:role/${name}`;
+    if (type === 'AWS::SQS::Queue') return `arn:${partition}:sqs:${region}:${accountId}:${name}`;
+    if (type === 'AWS::Events::Rule')
+      return `arn:${partition}:events:${region}:${accountId}:rule/${name}`;
     throw new Error(`Fn::GetAtt ${logicalId}.Arn (${type}) is not resolved here`);
   };
 
