@@ -45,7 +45,7 @@ const reviewed: Acknowledgement[] = [
   ...each(
     'Serverless::Serverless-LambdaDLQ',
     ['WsChannels/Suspend', 'WsChannels/Resume'],
-    'infra/ describes no on-failure destination yet: a lost hook invocation fails its deployment at the hour',
+    "an event Lambda gives up on goes to the failed events queue through the functions' on-failure destination (EventInvokeConfig), with an alarm; this rule reads DeadLetterConfig only",
   ),
   ...each(
     'Serverless::Serverless-LambdaDLQ',
@@ -53,9 +53,29 @@ const reviewed: Acknowledgement[] = [
     'API Gateway invokes the keep-alive synchronously: nothing to queue',
   ),
   ...each(
-    'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
-    ['WsChannels/CodeDeployRole'],
-    "AWS's managed policy for CodeDeploy's Lambda deployments, as infra/permissions.ts names it",
+    'AwsSolutions::AwsSolutions-IAM5[Resource::<Chat26DEB33F.Arn>:*]',
+    ['WsChannels/CodeDeployPolicy'],
+    "CodeDeploy reads and shifts the alias of the app's function between versions published at deploy time: this function's aliases and versions only",
+  ),
+  ...each(
+    'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:codedeploy:<AWS::Region>:<AWS::AccountId>:deploymentgroup:<WsChannelsApplication5B20EB47>/*]',
+    ['WsChannels/RunPolicy'],
+    'GetDeployment is authorized on the deployment group: resume asks about the deployments in its window, in any group of this application',
+  ),
+  ...each(
+    'AwsSolutions::AwsSolutions-SQS3',
+    ['WsChannels/FailedEventsQueue'],
+    'it is itself the dead-letter destination of the hooks, watched by an alarm',
+  ),
+  ...each(
+    'Serverless::Serverless-SQSRedrivePolicy',
+    ['WsChannels/FailedEventsQueue'],
+    'the same as AwsSolutions-SQS3',
+  ),
+  ...each(
+    'Serverless::Serverless-EventBusDLQ',
+    ['WsChannels/DeploymentEndedRule'],
+    "EventBridge retries for 24 hours; a lost event leaves the stopped deployment's clients to their resumeBy and the next resume",
   ),
   ...each(
     'AwsSolutions::AwsSolutions-IAM5[Resource::<WsChannelsConnectionsTable6127B6C7.Arn>/index/*]',
@@ -88,12 +108,6 @@ const reviewed: Acknowledgement[] = [
     'a WebSocket API authorizes at $connect only; the example chat lets anyone in',
   ),
   // The example app's own choices.
-  ...each(
-    'AwsSolutions::AwsSolutions-APIG1',
-    ['Stage'],
-    "access logs need the account's API Gateway CloudWatch role, an account-wide setting an example must not change",
-  ),
-  ...each('Serverless::Serverless-APIGWAccessLogging', ['Stage'], 'the same as AwsSolutions-APIG1'),
   ...each(
     'AwsSolutions::AwsSolutions-L1',
     ['Chat'],
@@ -231,16 +245,30 @@ describe('the CDK example (examples/cdk): the chat with ws-channels added by one
       const document = attached[0]?.[1].Properties?.PolicyDocument as {
         Statement: Array<{ Action: unknown }>;
       };
+      // A statement on the alarms to roll back on is left out: the construct configures none.
+      const rendered = role.statements.filter(
+        ({ resources }) => !resources.some(({ kind }) => kind === 'deploymentAlarms'),
+      );
       expect(document.Statement.map(({ Action }) => asList(Action))).toEqual(
-        role.statements.map(({ actions }) => actions),
+        rendered.map(({ actions }) => actions),
       );
       const managed = JSON.stringify(resources[roleId]?.Properties?.ManagedPolicyArns ?? []);
       for (const name of role.managedPolicies) expect(managed).toContain(name);
       expect(managed.match(/policy\//g)?.length ?? 0).toBe(role.managedPolicies.length);
     }
-    // CodeDeploy invokes the hooks through its role, not through a resource policy on them.
+    // CodeDeploy invokes the hooks through its role, not through a resource policy on them; only
+    // API Gateway (the routes) and EventBridge's rule, on resume and for that rule only, may.
     const permissions = ofType('AWS::Lambda::Permission').map(([, p]) => p.Properties?.Principal);
-    expect(new Set(permissions)).toEqual(new Set(['apigateway.amazonaws.com']));
+    expect(new Set(permissions)).toEqual(
+      new Set(['apigateway.amazonaws.com', 'events.amazonaws.com']),
+    );
+    const fromEvents = ofType('AWS::Lambda::Permission').filter(
+      ([, p]) => p.Properties?.Principal === 'events.amazonaws.com',
+    );
+    expect(fromEvents).toHaveLength(1);
+    expect(JSON.stringify(fromEvents[0]?.[1].Properties?.SourceArn)).toContain(
+      'DeploymentEndedRule',
+    );
   });
 
   it("gives every app function's deployment group the hooks, all at once, run by CodeDeploy's role", () => {
@@ -256,7 +284,7 @@ describe('the CDK example (examples/cdk): the chat with ws-channels added by one
       expect(group.Properties?.DeploymentConfigName).toBe('CodeDeployDefault.LambdaAllAtOnce');
       expect(group.Properties?.ServiceRoleArn).toEqual(
         getAtt(
-          logicalIdOf('AWS::IAM::Role', { Description: 'ws-channels: ws-channels-invoke-hooks' }),
+          logicalIdOf('AWS::IAM::Role', { Description: 'ws-channels: ws-channels-deploy-app' }),
         ),
       );
       const aliases = ofType('AWS::Lambda::Alias').filter(([, alias]) =>
@@ -313,5 +341,43 @@ describe('the CDK example (examples/cdk): the chat with ws-channels added by one
         .map(([id]) => id)
         .sort(),
     );
+  });
+
+  it("keeps the hooks' events as infra/invocation.ts says, resumes a deployment that ended, and throttles and logs the stage", () => {
+    // The hooks: reserved concurrency, an hour's event age, two retries, the failed events queue.
+    for (const id of ['suspend', 'resume'] as const) {
+      const described = wsChannelsFunctions.find((fn) => fn.id === id);
+      const fn = functionId(described?.description ?? '');
+      expect(resources[fn]?.Properties?.ReservedConcurrentExecutions).toBe(5);
+      const configs = ofType('AWS::Lambda::EventInvokeConfig').filter(
+        ([, config]) => JSON.stringify(config.Properties?.FunctionName) === JSON.stringify(ref(fn)),
+      );
+      expect(configs).toHaveLength(1);
+      expect(configs[0]?.[1].Properties).toMatchObject({
+        MaximumEventAgeInSeconds: 3600,
+        MaximumRetryAttempts: 2,
+      });
+      expect(JSON.stringify(configs[0]?.[1].Properties?.DestinationConfig)).toContain(
+        'FailedEventsQueue',
+      );
+    }
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 1,
+    });
+    // EventBridge's rule: this application's deployments that stopped or failed, to resume.
+    const [rule] = ofType('AWS::Events::Rule');
+    expect(rule?.[1].Properties?.EventPattern).toMatchObject({
+      source: ['aws.codedeploy'],
+      'detail-type': ['CodeDeploy Deployment State-change Notification'],
+      detail: { state: ['STOP', 'FAILURE'] },
+    });
+    // The stage: default route throttling and an access log of its own.
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 500 },
+    });
+    const [stage] = ofType('AWS::ApiGatewayV2::Stage');
+    expect(stage?.[1].Properties?.AccessLogSettings).toBeDefined();
   });
 });
