@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
-import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { MessagePoster } from '../core/ports.js';
 import { errorCodeOf } from '../core/sdk-error.js';
 import { type CallRecorder, callRecorder } from './call-recording.js';
+import { Sha256 } from './sha256.js';
 
 // PostToConnection without the SDK's middleware stack: the same request the SDK sends (method,
 // path, body, content type), signed by the SDK's own SigV4 signer with the SDK client's own
@@ -176,7 +176,8 @@ export class SignedManagementApiPoster implements MessagePoster {
         region: await config.region(),
         // The client's provider chain, memoized and refreshed by the SDK (Lambda role, env...).
         credentials: config.credentials,
-        sha256: Hash.bind(null, 'sha256'),
+        // Each secret a KeyObject once: Node 24's HMAC with a Buffer key is 8 times slower.
+        sha256: Sha256,
         uriEscapePath: true,
         applyChecksum: true,
       });

@@ -93,7 +93,7 @@ describe('renderEnvironment', () => {
       WEBSOCKET_ENDPOINT: '<endpoint>',
       POWERTOOLS_SERVICE_NAME: 'ws-channels',
       POWERTOOLS_METRICS_NAMESPACE: 'ws-channels',
-      NODE_OPTIONS: '--enable-source-maps --max-old-space-size=128',
+      NODE_OPTIONS: '--enable-source-maps --max-old-space-size=128 --max-semi-space-size=32',
       CONCURRENCY: '<setting concurrency>',
       POST_TIMEOUT_MS: '<setting postTimeoutMs>',
       SUSPEND_SHARDS: '<setting suspendShards>',

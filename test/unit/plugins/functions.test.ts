@@ -66,7 +66,7 @@ describe('the functions the plugin adds', () => {
       WEBSOCKET_ENDPOINT: 'http://localhost:3001',
       POWERTOOLS_SERVICE_NAME: 'ws-channels',
       POWERTOOLS_METRICS_NAMESPACE: 'ws-channels',
-      NODE_OPTIONS: '--enable-source-maps --max-old-space-size=128',
+      NODE_OPTIONS: '--enable-source-maps --max-old-space-size=128 --max-semi-space-size=32',
       CONCURRENCY: '100',
       POST_TIMEOUT_MS: '1000',
       SUSPEND_SHARDS: '4',
