@@ -35,7 +35,7 @@ function keyObjectOf(secret: SourceData): KeyObject {
     : Buffer.from(secret);
   const known = byBytes.get(secret);
   // The same object with the same bytes (a 32-byte compare): its KeyObject.
-  if (known !== undefined && known.bytes.equals(bytes)) return known.key;
+  if (known?.bytes.equals(bytes)) return known.key;
   const copy = Buffer.from(bytes);
   const key = createSecretKey(copy);
   byBytes.set(secret, { bytes: copy, key });

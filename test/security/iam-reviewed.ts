@@ -19,8 +19,6 @@ export interface UnusedGrant {
 }
 
 const connections = 'table/ws-channels-local-connections';
-const connectionIndexes = `${connections}/index/*`;
-const runs = 'table/ws-channels-local-runs';
 const logGroup = (name: string) => `log-group:/aws/lambda/ws-channels-local-${name}:*`;
 const grants = (role: string, actions: readonly string[], resources: readonly string[]) =>
   actions.flatMap((action) => resources.map((resource) => `${role}: ${action} on ${resource}`));
