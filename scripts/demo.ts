@@ -104,12 +104,14 @@ async function main(): Promise<void> {
     await waitForFrames(open, 'resume');
 
     step(`Connecting ${late} new clients (never suspended, never resumed)`);
+    const { websocketUrl, connectionsTable } = stack;
+    const registry = documentClient;
     for (let index = 0; index < late; index++) {
-      const client = await connectClient(
-        stack.websocketUrl,
-        documentClient,
-        stack.connectionsTable,
-        { channelsKey: true },
+      // $connect reads the deployment window through a one-second cache: a client that comes
+      // within a second of the close may still be refused once, and tries again as the client
+      // helper does.
+      const client = await retryRefused(() =>
+        connectClient(websocketUrl, registry, connectionsTable, { channelsKey: true }),
       );
       clients.push({ name: `new client ${index + 1}`, client, note: 'opened after resume' });
     }
@@ -162,3 +164,15 @@ await main().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   process.exitCode = 1;
 });
+
+/** Tries again, after 300 ms, a connection refused with 429; at most 10 times. */
+async function retryRefused<T>(connect: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connect();
+    } catch (error) {
+      if (attempt >= 10 || !String(error).includes('429')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+  }
+}
