@@ -39,6 +39,15 @@ describe('recordCalls', () => {
     expect(callRecorder({})).toBeUndefined();
   });
 
+  it('stays off for anything but an absolute path: "null" is what osls gives an unset variable offline', () => {
+    // Before: `npm start` wrote every call of the local stack into a file named ./null.
+    for (const value of ['null', '', 'calls.jsonl', 'undefined']) {
+      const client = localClient();
+      expect(recordCalls(client, { WS_CHANNELS_RECORD_AWS_CALLS: value })).toBe(client);
+      expect(callRecorder({ WS_CHANNELS_RECORD_AWS_CALLS: value })).toBeUndefined();
+    }
+  });
+
   it('appends each command with its function and marshalled input, binary data as its length', async () => {
     const file = path.join(folder, 'calls.jsonl');
     const environment = {
