@@ -7,6 +7,7 @@ import {
   type LifecycleEvent,
   lifecycleHooks,
   pingRoute,
+  renderEnvironment,
   wsChannelsFunctions,
 } from '../infra/index.js';
 import { hasWebsocketEvent } from './app-setting.js';
@@ -24,29 +25,22 @@ import type { Settings } from './settings.js';
 /** The function keys the plugin adds: a service must leave them free. */
 export const ownFunctionKeys: readonly string[] = wsChannelsFunctions.map(({ key }) => key);
 
-/** The value of each variable in this service. */
-function renderEnvironment(
+/** The value of each variable in this service: infra's rendering, with this service's names. */
+function environmentOf(
   variables: readonly EnvironmentVariable[],
   settings: Settings,
   names: Names,
 ): Record<string, CfnValue> {
   const tableNames = { connections: settings.connectionsTable, runs: settings.runsTable };
-  const resolve = ({ source }: EnvironmentVariable): CfnValue => {
-    switch (source.from) {
-      case 'value':
-        return source.value;
-      case 'tableName':
-        return tableNames[source.table];
-      case 'websocketEndpoint':
-        return names.websocketEndpoint;
-      case 'setting': {
-        // An unset limit is the empty string: the functions read it as unset.
-        const value = settings[source.setting];
-        return value === undefined ? '' : String(value);
-      }
-    }
-  };
-  return Object.fromEntries(variables.map((variable) => [variable.name, resolve(variable)]));
+  return renderEnvironment<CfnValue>(variables, {
+    tableName: (table) => tableNames[table],
+    websocketEndpoint: names.websocketEndpoint,
+    // An unset limit is the empty string: the functions read it as unset.
+    setting: (setting) => {
+      const value = settings[setting];
+      return value === undefined ? '' : String(value);
+    },
+  });
 }
 
 /**
@@ -71,7 +65,7 @@ export function addFunctions(
       role: roleLogicalIds[described.role],
       memorySize: described.memorySizeMb,
       timeout: described.timeoutSeconds,
-      environment: renderEnvironment(described.environment, settings, names),
+      environment: environmentOf(described.environment, settings, names),
       events: route === undefined ? [] : [{ websocket: { route } }],
       ...(asyncFunctions.includes(described.id)
         ? asyncInvocationProperties(settings.reservedConcurrency)
@@ -100,7 +94,7 @@ export function appFunctions(service: ServiceConfig): Array<[string, FunctionDef
 
 /** What the registry middleware reads, on every WebSocket function of the app. */
 export function addAppEnvironment(service: ServiceConfig, settings: Settings, names: Names): void {
-  const environment = renderEnvironment(appEnvironment, settings, names);
+  const environment = environmentOf(appEnvironment, settings, names);
   for (const [, definition] of appFunctions(service)) {
     definition.environment = { ...(definition.environment ?? {}), ...environment };
   }
