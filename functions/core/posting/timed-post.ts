@@ -1,18 +1,16 @@
 import { classifyPostError, type PostFailure, PostTimeoutError } from './classify.js';
 
 /**
- * One post bounded by `timeoutMs`: its signal aborts at the timeout or when `stop` aborts, and
- * the timeout is also raced against the post, so a post that ignores its signal still ends on
- * time. Returns undefined when the frame was delivered, else what the failure was.
+ * One post bounded by `timeoutMs`: its signal aborts at the timeout, and the timeout is also
+ * raced against the post, so a post that ignores its signal still ends on time. Nothing else
+ * aborts it: a post in flight when a run stops finishes, so that what became of it is known.
+ * Returns undefined when the frame was delivered, else what the failure was.
  */
 export async function postWithTimeout(
   post: (signal: AbortSignal) => Promise<void>,
   timeoutMs: number,
-  stop?: AbortSignal,
 ): Promise<PostFailure | undefined> {
   const controller = new AbortController();
-  const forwardStop = () => controller.abort(stop?.reason);
-  stop?.addEventListener('abort', forwardStop, { once: true });
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -28,6 +26,5 @@ export async function postWithTimeout(
     return classifyPostError(error);
   } finally {
     clearTimeout(timer);
-    stop?.removeEventListener('abort', forwardStop);
   }
 }
