@@ -174,6 +174,6 @@ export function readCallRecording(
   const file = environment.WS_CHANNELS_RECORD_AWS_CALLS;
   // Only an absolute path turns it on: osls renders an unset `${env:…, null}` as the text "null"
   // under serverless-offline, which would have recorded into ./null on every `npm start`.
-  if (!file || !file.startsWith('/')) return undefined;
+  if (file === undefined || !file.startsWith('/')) return undefined;
   return { file, functionName: environment.AWS_LAMBDA_FUNCTION_NAME ?? 'unknown' };
 }
